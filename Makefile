@@ -1,0 +1,48 @@
+# Incident Archive. `make run` sets up and serves the demo; `make test` sets up and runs the tests.
+PYTHON ?= python3.13
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
+
+.PHONY: install run demo test lint format lock backup clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 13), "Python 3.13 is needed (pyenv install 3.13)"' \
+		|| { echo "Python 3.13 not found as '$(PYTHON)'. Install it (e.g. 'pyenv install 3.13') or run 'make PYTHON=/path/to/python3.13'."; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	rm -f $(VENV)/.installed-* && touch $@
+
+demo: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py demo
+
+run: demo
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Re-pin every dependency after editing pyproject.toml.
+lock:
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --extra dev --generate-hashes --allow-unsafe --strip-extras -o requirements.lock pyproject.toml
+
+# An online copy of the SQLite database that is safe to take while the site runs.
+backup: install
+	mkdir -p backups
+	$(BIN)/python manage.py backup_sqlite backups/db-$$(date -u +%Y%m%dT%H%M%SZ).sqlite3
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

@@ -1,0 +1,643 @@
+"""The domain: incidents and their versioned content, estimates, sources and reference records.
+
+An ``Incident`` is a stable identity (slug). Its content lives in ``IncidentVersion`` rows, each
+with its own estimates and citations; the version's ``state`` says where it stands in the
+editorial workflow. The public site only ever starts from ``IncidentVersion.objects.published()``.
+Workflow state is changed by ``editorial.services`` alone.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from archive.dates import parse_date_range
+
+
+class NamedQuerySet(models.QuerySet):
+    def get_by_natural_key(self, name: str):
+        return self.get(name=name)
+
+
+class Category(models.Model):
+    """A controlled list, shipped by a data migration."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    objects = NamedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.name,)
+
+
+class Context(models.Model):
+    """The war, campaign or period an incident belongs to."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+
+    objects = NamedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.name,)
+
+
+class Place(models.Model):
+    class Precision(models.TextChoices):
+        EXACT = "exact", _("exact")
+        SETTLEMENT = "settlement", _("settlement")
+        REGION = "region", _("region")
+        COUNTRY = "country", _("country")
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    alternative_names = models.TextField(
+        blank=True, help_text=_("Other names and spellings, one per line (Fântâna Albă, Katyń).")
+    )
+    country = models.CharField(max_length=100, blank=True, help_text=_("Modern country."))
+    region = models.CharField(max_length=200, blank=True, help_text=_("Historical region."))
+    latitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
+    coordinate_precision = models.CharField(max_length=20, choices=Precision, blank=True)
+
+    objects = NamedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
+                name="place_coordinates_in_range_and_paired",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("archive:place", args=[self.slug])
+
+    def natural_key(self) -> tuple[str]:
+        return (self.name,)
+
+    def alternative_name_list(self) -> list[str]:
+        return [name.strip() for name in self.alternative_names.splitlines() if name.strip()]
+
+
+class Actor(models.Model):
+    """Who committed it: an army, a police force, a unit, optionally inside a parent body."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    description = models.TextField(blank=True)
+
+    objects = NamedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=F("pk")), name="actor_not_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("archive:perpetrator", args=[self.slug])
+
+    def natural_key(self) -> tuple[str]:
+        return (self.name,)
+
+
+class VictimGroup(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+
+    objects = NamedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.name,)
+
+
+class SourceQuerySet(models.QuerySet):
+    def get_by_natural_key(self, key: str):
+        return self.get(key=key)
+
+
+class Source(models.Model):
+    class Kind(models.TextChoices):
+        BOOK = "book", _("book")
+        CHAPTER = "chapter", _("chapter")
+        ARTICLE = "article", _("article")
+        REPORT = "report", _("report")
+        ARCHIVAL_DOCUMENT = "archival_document", _("archival document")
+        COURT_JUDGMENT = "court_judgment", _("court judgment")
+        NEWS = "news", _("news")
+        WEB_PAGE = "web_page", _("web page")
+        FILM = "film", _("film")
+        OTHER = "other", _("other")
+
+    key = models.SlugField(
+        max_length=100, unique=True, help_text=_("Stable key, e.g. naimark-1995.")
+    )
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.BOOK)
+    authors = models.CharField(
+        max_length=500, blank=True, help_text=_("“Last, First”, several joined by “ and ”.")
+    )
+    title = models.CharField(max_length=500)
+    container = models.CharField(
+        max_length=500, blank=True, help_text=_("Journal, book or site it appears in.")
+    )
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    publisher = models.CharField(max_length=300, blank=True)
+    place = models.CharField(max_length=200, blank=True, help_text=_("Place of publication."))
+    isbn = models.CharField("ISBN", max_length=20, blank=True)
+    doi = models.CharField("DOI", max_length=200, blank=True)
+    url = models.URLField("URL", max_length=1000, blank=True)
+    archived_url = models.URLField("archived URL", max_length=1000, blank=True)
+    language = models.CharField(max_length=10, blank=True, help_text=_("ISO 639-1, e.g. en."))
+
+    objects = SourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["authors", "year", "title"]
+
+    def __str__(self) -> str:
+        lead = self.authors.split(" and ")[0].split(",")[0] if self.authors else self.title
+        return f"{lead} {self.year or 'n.d.'} — {self.title}" if self.authors else self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("archive:source", args=[self.key])
+
+    def natural_key(self) -> tuple[str]:
+        return (self.key,)
+
+
+class IncidentQuerySet(models.QuerySet):
+    def get_by_natural_key(self, slug: str):
+        return self.get(slug=slug)
+
+
+class Incident(models.Model):
+    """The stable identity of an incident; its content lives in versions."""
+
+    slug = models.SlugField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.slug
+
+    def get_absolute_url(self) -> str:
+        return reverse("archive:incident", args=[self.slug])
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+
+class State(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    IN_REVIEW = "in_review", _("in review")
+    CHANGES_REQUESTED = "changes_requested", _("changes requested")
+    APPROVED = "approved", _("approved")
+    PUBLISHED = "published", _("published")
+    SUPERSEDED = "superseded", _("superseded")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+
+
+OPEN_STATES = (State.DRAFT, State.IN_REVIEW, State.CHANGES_REQUESTED, State.APPROVED)
+EDITABLE_STATES = (State.DRAFT, State.CHANGES_REQUESTED)
+
+
+class IncidentVersionQuerySet(models.QuerySet):
+    def published(self) -> IncidentVersionQuerySet:
+        return self.filter(state=State.PUBLISHED)
+
+    def open(self) -> IncidentVersionQuerySet:
+        return self.filter(state__in=OPEN_STATES)
+
+    def awaiting_review(self) -> IncidentVersionQuerySet:
+        return self.filter(state=State.IN_REVIEW)
+
+    def get_by_natural_key(self, slug: str, number: int):
+        return self.get(incident__slug=slug, number=number)
+
+
+class IncidentVersion(models.Model):
+    """One version of an incident's content, with its estimates and citations."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField(editable=False)
+    state = models.CharField(max_length=20, choices=State, default=State.DRAFT, editable=False)
+    # Optimistic lock: every save of the content bumps it; a save based on an older value is
+    # refused instead of overwriting somebody else's work.
+    lock_version = models.PositiveIntegerField(default=0, editable=False)
+
+    title = models.CharField(max_length=300)
+    summary = models.TextField(help_text=_("One or two sentences for lists and previews."))
+    description = models.TextField(
+        blank=True, help_text=_("Markdown. Links and emphasis are kept; scripts are removed.")
+    )
+    date = models.CharField(
+        "date (EDTF)",
+        max_length=100,
+        help_text=_("Extended Date/Time Format: 1940-04/1940-05, 1945-04~, 1941/1942."),
+    )
+    date_text = models.CharField(
+        "date as written", max_length=200, help_text=_("e.g. “April and May 1940”.")
+    )
+    date_earliest = models.DateField(editable=False)
+    date_latest = models.DateField(editable=False)
+    places = models.ManyToManyField(Place, blank=True, related_name="versions")
+    categories = models.ManyToManyField(Category, related_name="versions")
+    perpetrators = models.ManyToManyField(Actor, blank=True, related_name="versions")
+    victim_groups = models.ManyToManyField(VictimGroup, blank=True, related_name="versions")
+    context = models.ForeignKey(
+        Context, null=True, blank=True, on_delete=models.PROTECT, related_name="versions"
+    )
+    related = models.ManyToManyField(
+        Incident, blank=True, related_name="related_from", help_text=_("Related incidents.")
+    )
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    publish_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text=_("Scheduled publication time.")
+    )
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    public_note = models.TextField(
+        blank=True,
+        editable=False,
+        help_text=_("Correction note or withdrawal reason shown to the public."),
+    )
+
+    objects = IncidentVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["incident", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "number"], name="version_number_unique"),
+            models.UniqueConstraint(
+                fields=["incident"],
+                condition=Q(state__in=OPEN_STATES),
+                name="one_open_version_per_incident",
+            ),
+            models.UniqueConstraint(
+                fields=["incident"],
+                condition=Q(state=State.PUBLISHED),
+                name="one_published_version_per_incident",
+            ),
+            models.CheckConstraint(
+                condition=Q(date_earliest__lte=F("date_latest")), name="version_dates_ordered"
+            ),
+            models.CheckConstraint(condition=Q(state__in=State.values), name="version_state_known"),
+        ]
+        permissions = [
+            ("submit_version", "Can submit a version for review"),
+            ("review_version", "Can verify estimates, approve or send back a version"),
+            ("publish_version", "Can publish, schedule and withdraw a version"),
+        ]
+        indexes = [
+            models.Index(fields=["state", "date_earliest"], name="version_state_date"),
+            models.Index(fields=["state", "published_at"], name="version_state_published"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (v{self.number}, {self.get_state_display()})"
+
+    def save(self, *args, **kwargs) -> None:
+        # Keep the sortable range in step with the EDTF text it is derived from.
+        span = parse_date_range(self.date)
+        self.date_earliest, self.date_latest = span.earliest, span.latest
+        if kwargs.get("update_fields") is not None and "date" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "date_earliest", "date_latest"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return self.incident.get_absolute_url()
+
+    def clean(self) -> None:
+        try:
+            parse_date_range(self.date)
+        except ValidationError as error:
+            raise ValidationError({"date": error}) from None
+
+    def natural_key(self) -> tuple[str, int]:
+        return (self.incident.slug, self.number)
+
+    natural_key.dependencies = ["archive.incident"]
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in EDITABLE_STATES
+
+
+class Measure(models.TextChoices):
+    KILLED = "killed", _("killed")
+    DIED_IN_CUSTODY = "died_in_custody", _("died in custody")
+    DEPORTED = "deported", _("deported")
+    RAPED = "raped", _("raped")
+    INJURED = "injured", _("injured")
+    MISSING = "missing", _("missing")
+    CAPTURED = "captured", _("captured")
+    AFFECTED = "affected", _("affected")
+
+
+class Qualifier(models.TextChoices):
+    EXACT = "exact", _("exact")
+    ABOUT = "about", _("about")
+    AT_LEAST = "at_least", _("at least")
+    OVER = "over", _("over")
+    AT_MOST = "at_most", _("at most")
+    UP_TO = "up_to", _("up to")
+
+
+class Assessment(models.TextChoices):
+    PREFERRED = "preferred", _("preferred")
+    ACCEPTED = "accepted", _("accepted")
+    CONTESTED = "contested", _("contested")
+    REJECTED = "rejected", _("rejected")
+
+
+class ClaimantPosition(models.TextChoices):
+    PERPETRATOR_STATE = "perpetrator_state", _("the perpetrator state's own records")
+    VICTIM_SIDE = "victim_side", _("the victims' side or their state")
+    INDEPENDENT_SCHOLARSHIP = "independent_scholarship", _("independent scholarship")
+    COURT = "court", _("a court")
+    INTERNATIONAL_BODY = "international_body", _("an international body")
+    JOURNALISM = "journalism", _("journalism")
+    WITNESS = "witness", _("a witness")
+    UNKNOWN = "unknown", _("not stated")
+
+
+class Verification(models.TextChoices):
+    UNVERIFIED = "unverified", _("unverified")
+    VERIFIED = "verified", _("verified")
+    QUERIED = "queried", _("queried")
+
+
+class EstimateQuerySet(models.QuerySet):
+    def not_verified(self) -> EstimateQuerySet:
+        return self.exclude(verification=Verification.VERIFIED)
+
+    def get_by_natural_key(self, slug: str, number: int, ref: str):
+        return self.get(version__incident__slug=slug, version__number=number, ref=ref)
+
+
+class Estimate(models.Model):
+    """One published figure for one measure of one incident, as one claimant gives it."""
+
+    version = models.ForeignKey(IncidentVersion, on_delete=models.CASCADE, related_name="estimates")
+    ref = models.SlugField(
+        max_length=100, help_text=_("Stable key that follows the estimate from version to version.")
+    )
+    measure = models.CharField(max_length=20, choices=Measure, default=Measure.KILLED)
+    low = models.BigIntegerField(null=True, blank=True)
+    best = models.BigIntegerField(null=True, blank=True)
+    high = models.BigIntegerField(null=True, blank=True)
+    qualifier = models.CharField(max_length=10, choices=Qualifier, default=Qualifier.EXACT)
+    as_written = models.CharField(
+        "figure as written", max_length=200, help_text=_("e.g. “about 1.0 million”, “44–3,000”.")
+    )
+    claimant = models.CharField(
+        max_length=300, help_text=_("Who gives the figure, e.g. Soviet archives.")
+    )
+    claimant_position = models.CharField(
+        max_length=30, choices=ClaimantPosition, default=ClaimantPosition.UNKNOWN
+    )
+    claim_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    assessment = models.CharField(max_length=10, choices=Assessment, default=Assessment.ACCEPTED)
+    assessment_reason = models.TextField(
+        blank=True, help_text=_("Required when the estimate is contested or rejected.")
+    )
+    source = models.ForeignKey(
+        Source,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="estimates",
+        help_text=_("Where the figure is published."),
+    )
+    locator = models.CharField(max_length=200, blank=True, help_text=_("e.g. pp. 70–71."))
+    quote = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    verification = models.CharField(
+        max_length=12, choices=Verification, default=Verification.UNVERIFIED, editable=False
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    verified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    query_note = models.TextField(blank=True, editable=False)
+
+    objects = EstimateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["version", "measure", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "ref"], name="estimate_ref_unique_in_version"
+            ),
+            models.CheckConstraint(condition=Q(low__gte=0), name="estimate_low_non_negative"),
+            models.CheckConstraint(condition=Q(best__gte=0), name="estimate_best_non_negative"),
+            models.CheckConstraint(condition=Q(high__gte=0), name="estimate_high_non_negative"),
+            models.CheckConstraint(condition=Q(low__lte=F("best")), name="estimate_low_le_best"),
+            models.CheckConstraint(condition=Q(best__lte=F("high")), name="estimate_best_le_high"),
+            models.CheckConstraint(condition=Q(low__lte=F("high")), name="estimate_low_le_high"),
+            models.CheckConstraint(
+                condition=Q(low__isnull=False) | Q(best__isnull=False) | Q(high__isnull=False),
+                name="estimate_has_a_figure",
+            ),
+            models.CheckConstraint(
+                condition=Q(assessment__in=[Assessment.PREFERRED, Assessment.ACCEPTED])
+                | ~Q(assessment_reason=""),
+                name="estimate_doubt_has_a_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(verification=Verification.VERIFIED)
+                | Q(verified_by__isnull=False, verified_at__isnull=False),
+                name="estimate_verified_has_who_and_when",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.as_written} {self.get_measure_display()} ({self.claimant})"
+
+    def clean(self) -> None:
+        """Say what is wrong with the figures and how to write them instead."""
+        errors: dict[str, str] = {}
+        figures = {"low": self.low, "best": self.best, "high": self.high}
+        for name, value in figures.items():
+            if value is not None and value < 0:
+                errors[name] = (
+                    f"{value} is negative. Figures count people: enter 0 or more, and put any "
+                    "wording in “figure as written”."
+                )
+        if all(value is None for value in figures.values()):
+            errors["best"] = (
+                "Enter at least one figure: best for a single number, low and high for a range "
+                "(“44–3,000” is low 44, high 3000), low alone for “over 20,000”."
+            )
+        pairs = [("low", "best"), ("best", "high"), ("low", "high")]
+        for smaller, larger in pairs:
+            a, b = figures[smaller], figures[larger]
+            if a is not None and b is not None and a > b and smaller not in errors:
+                errors[smaller] = (
+                    f"{smaller.capitalize()} ({a:,}) is above {larger} ({b:,}). "
+                    f"Low ≤ best ≤ high: swap them, or check for a mistyped digit."
+                )
+        if (
+            self.assessment in (Assessment.CONTESTED, Assessment.REJECTED)
+            and not (self.assessment_reason or "").strip()
+        ):
+            errors["assessment_reason"] = (
+                f"Say why this estimate is {self.assessment}: readers see the reason beside it."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def natural_key(self) -> tuple[str, int, str]:
+        return (*self.version.natural_key(), self.ref)
+
+    natural_key.dependencies = ["archive.incidentversion"]
+
+
+class Citation(models.Model):
+    """Links a version (and optionally one of its estimates) to a source."""
+
+    version = models.ForeignKey(IncidentVersion, on_delete=models.CASCADE, related_name="citations")
+    estimate = models.ForeignKey(
+        Estimate,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="citations",
+        help_text=_("Leave empty for a citation of the incident as a whole."),
+    )
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    locator = models.CharField(max_length=200, blank=True, help_text=_("e.g. pp. 70–71."))
+    quote = models.TextField(blank=True)
+    note = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["version", "position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.source.key}, {self.locator}" if self.locator else self.source.key
+
+
+class Proceeding(models.Model):
+    """A trial or ruling about incidents."""
+
+    class InAbsentia(models.TextChoices):
+        NO = "no", _("no")
+        YES = "yes", _("yes")
+        PARTLY = "partly", _("partly")
+
+    slug = models.SlugField(max_length=200, unique=True)
+    title = models.CharField(max_length=300)
+    court = models.CharField(max_length=300)
+    date = models.CharField(
+        "date (EDTF)", max_length=100, help_text=_("e.g. 2019-03-27, 2003, 1995.")
+    )
+    date_text = models.CharField("date as written", max_length=200, blank=True)
+    date_earliest = models.DateField(editable=False)
+    date_latest = models.DateField(editable=False)
+    defendants = models.TextField(blank=True, help_text=_("One per line."))
+    outcome = models.TextField(blank=True)
+    in_absentia = models.CharField(max_length=10, choices=InAbsentia, default=InAbsentia.NO)
+    appeal = models.TextField(blank=True)
+    incidents = models.ManyToManyField(Incident, blank=True, related_name="proceedings")
+    source = models.ForeignKey(
+        Source, null=True, blank=True, on_delete=models.PROTECT, related_name="proceedings"
+    )
+    locator = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date_earliest", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(date_earliest__lte=F("date_latest")), name="proceeding_dates_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        span = parse_date_range(self.date)
+        self.date_earliest, self.date_latest = span.earliest, span.latest
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        try:
+            parse_date_range(self.date)
+        except ValidationError as error:
+            raise ValidationError({"date": error}) from None
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+
+class Correction(models.Model):
+    """A public entry: a published incident changed or withdrawn, in the publisher's words."""
+
+    class Kind(models.TextChoices):
+        CORRECTION = "correction", _("correction")
+        WITHDRAWAL = "withdrawal", _("withdrawal")
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="corrections")
+    version = models.ForeignKey(IncidentVersion, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=12, choices=Kind)
+    note = models.TextField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.incident.slug} on {self.created_at:%Y-%m-%d}"

@@ -1,0 +1,195 @@
+"""The public reading site. Every view starts from ``IncidentVersion.objects.published()``."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
+
+from archive.estimates import summarise
+from archive.models import (
+    Actor,
+    Category,
+    Citation,
+    Correction,
+    Estimate,
+    IncidentVersion,
+    Place,
+    Source,
+    State,
+)
+from archive.text import render_markdown
+
+
+class Footnote(NamedTuple):
+    source: Source
+    locator: str
+    quote: str
+    note: str = ""
+
+
+PAGE_SIZE = 50
+
+
+def published_versions():
+    return IncidentVersion.objects.published().select_related("incident", "context")
+
+
+def listed(queryset):
+    """What a list row shows, fetched in a constant number of queries."""
+    return queryset.prefetch_related("places", "categories", "perpetrators").order_by(
+        "date_earliest", "title"
+    )
+
+
+def page_of(request: HttpRequest, queryset):
+    paginator = Paginator(queryset, PAGE_SIZE)
+    return paginator.get_page(request.GET.get("page"))
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    versions = published_versions()
+    recent = versions.order_by("-published_at")[:8]
+    categories = (
+        Category.objects.filter(versions__state=State.PUBLISHED)
+        .annotate(incident_count=Count("versions"))
+        .order_by("-incident_count", "name")
+    )
+    return render(
+        request,
+        "archive/home.html",
+        {
+            "recent": recent,
+            "categories": categories,
+            "incident_count": versions.count(),
+            "estimate_count": Estimate.objects.filter(version__state=State.PUBLISHED).count(),
+            "source_count": Source.objects.filter(
+                Q(estimates__version__state=State.PUBLISHED)
+                | Q(citations__version__state=State.PUBLISHED)
+            )
+            .distinct()
+            .count(),
+        },
+    )
+
+
+@require_safe
+def incident_list(request: HttpRequest) -> HttpResponse:
+    page = page_of(request, listed(published_versions()))
+    return render(request, "archive/incident_list.html", {"page": page})
+
+
+@require_safe
+def incident_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    version = get_object_or_404(
+        published_versions().prefetch_related(
+            "places",
+            "categories",
+            "perpetrators",
+            "victim_groups",
+            Prefetch(
+                "estimates",
+                queryset=Estimate.objects.select_related("source").prefetch_related(
+                    Prefetch("citations", queryset=Citation.objects.select_related("source"))
+                ),
+            ),
+            Prefetch(
+                "citations",
+                queryset=Citation.objects.filter(estimate__isnull=True).select_related("source"),
+                to_attr="incident_citations",
+            ),
+        ),
+        incident__slug=slug,
+    )
+    footnotes: list[Footnote] = []
+    numbers: dict[Footnote, int] = {}
+
+    def number(note: Footnote) -> int:
+        if note not in numbers:
+            footnotes.append(note)
+            numbers[note] = len(footnotes)
+        return numbers[note]
+
+    estimates = list(version.estimates.all())
+    for estimate in estimates:
+        notes = (
+            [Footnote(estimate.source, estimate.locator, estimate.quote)] if estimate.source else []
+        )
+        notes += [Footnote(c.source, c.locator, c.quote, c.note) for c in estimate.citations.all()]
+        estimate.footnotes = [number(note) for note in notes]
+    for citation in version.incident_citations:
+        number(Footnote(citation.source, citation.locator, citation.quote, citation.note))
+    categories = version.categories.all()
+    return render(
+        request,
+        "archive/incident_detail.html",
+        {
+            "version": version,
+            "description_html": render_markdown(version.description),
+            "measures": summarise(estimates),
+            "footnotes": footnotes,
+            "proceedings": version.incident.proceedings.all(),
+            "sexual_violence": any(c.slug == "sexual-violence" for c in categories),
+        },
+    )
+
+
+@require_safe
+def source_list(request: HttpRequest) -> HttpResponse:
+    sources = Source.objects.filter(
+        Q(estimates__version__state=State.PUBLISHED) | Q(citations__version__state=State.PUBLISHED)
+    ).distinct()
+    return render(request, "archive/source_list.html", {"page": page_of(request, sources)})
+
+
+@require_safe
+def source_detail(request: HttpRequest, key: str) -> HttpResponse:
+    source = get_object_or_404(Source, key=key)
+    citing = listed(
+        published_versions().filter(Q(estimates__source=source) | Q(citations__source=source))
+    ).distinct()
+    return _browse(request, source, citing, "archive/source_detail.html")
+
+
+@require_safe
+def perpetrator_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    actor = get_object_or_404(Actor, slug=slug)
+    return _browse(request, actor, published_versions().filter(perpetrators=actor))
+
+
+@require_safe
+def place_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    place = get_object_or_404(Place, slug=slug)
+    return _browse(request, place, published_versions().filter(places=place))
+
+
+@require_safe
+def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    category = get_object_or_404(Category, slug=slug)
+    return _browse(request, category, published_versions().filter(categories=category))
+
+
+def _browse(request, subject, versions, template="archive/browse.html") -> HttpResponse:
+    # Reference records are public only through a published incident.
+    page = page_of(request, listed(versions))
+    if not page.paginator.count:
+        return render(request, "404.html", status=404)
+    return render(request, template, {"subject": subject, "page": page})
+
+
+@require_safe
+def corrections(request: HttpRequest) -> HttpResponse:
+    entries = Correction.objects.select_related("incident", "version")
+    return render(request, "archive/corrections.html", {"page": page_of(request, entries)})
+
+
+@require_safe
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    sitemap = request.build_absolute_uri("/sitemap.xml")
+    lines = ["User-agent: *", "Disallow: /admin/", f"Sitemap: {sitemap}"]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")

@@ -1,0 +1,338 @@
+"""The Django admin as the editors' tool."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Count
+from django.http import HttpRequest
+from django.utils.text import slugify
+
+from archive.models import (
+    Actor,
+    Category,
+    Citation,
+    Context,
+    Correction,
+    Estimate,
+    Incident,
+    IncidentVersion,
+    Place,
+    Proceeding,
+    Source,
+    VictimGroup,
+)
+from editorial import services
+from editorial.forms import EstimateForm, IncidentVersionForm
+from editorial.models import Channel, HistoryEntry
+
+admin.site.site_header = "Incident Archive — editorial"
+admin.site.site_title = "Incident Archive"
+admin.site.index_title = "Editorial work"
+
+
+class NoHardDeleteMixin:
+    """Archive records are withdrawn or superseded, never deleted, except by a superuser."""
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "description"]
+    search_fields = ["name", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Context)
+class ContextAdmin(NoHardDeleteMixin, admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(VictimGroup)
+class VictimGroupAdmin(NoHardDeleteMixin, admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Place)
+class PlaceAdmin(NoHardDeleteMixin, admin.ModelAdmin):
+    list_display = ["name", "country", "region", "latitude", "longitude", "coordinate_precision"]
+    list_filter = ["country", "coordinate_precision"]
+    search_fields = ["name", "alternative_names", "country", "region"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Actor)
+class ActorAdmin(NoHardDeleteMixin, admin.ModelAdmin):
+    list_display = ["name", "parent"]
+    list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["parent"]
+    search_fields = ["name", "parent__name", "description"]
+    autocomplete_fields = ["parent"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Source)
+class SourceAdmin(NoHardDeleteMixin, admin.ModelAdmin):
+    list_display = ["key", "authors", "year", "title", "kind"]
+    list_filter = ["kind", "language"]
+    search_fields = ["key", "authors", "title", "container", "publisher", "isbn", "doi"]
+    fieldsets = [
+        (None, {"fields": ["key", "kind", "authors", "title", "container", "year"]}),
+        ("Publication", {"fields": ["publisher", "place", "language"]}),
+        ("Identifiers", {"fields": ["isbn", "doi", "url", "archived_url"]}),
+    ]
+
+
+@admin.register(Proceeding)
+class ProceedingAdmin(NoHardDeleteMixin, admin.ModelAdmin):
+    list_display = ["title", "court", "date_text", "in_absentia", "source"]
+    list_filter = ["in_absentia", "court"]
+    list_select_related = ["source"]
+    search_fields = ["title", "court", "defendants", "outcome"]
+    autocomplete_fields = ["incidents", "source"]
+    prepopulated_fields = {"slug": ["title"]}
+
+
+@admin.register(Incident)
+class IncidentAdmin(NoHardDeleteMixin, admin.ModelAdmin):
+    """Stable identities; their content is edited as versions."""
+
+    list_display = ["slug", "version_count", "created_at"]
+    search_fields = ["slug", "versions__title"]
+    readonly_fields = ["created_at"]
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).annotate(version_total=Count("versions"))
+
+    @admin.display(description="versions", ordering="version_total")
+    def version_count(self, incident: Incident) -> int:
+        return incident.version_total
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a new incident starts as the first version of its content
+
+
+class EstimateInline(admin.StackedInline):
+    model = Estimate
+    form = EstimateForm
+    extra = 0
+    min_num = 0
+    autocomplete_fields = ["source"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    ("measure", "qualifier"),
+                    ("low", "best", "high"),
+                    ("as_written", "ref"),
+                    ("claimant", "claimant_position", "claim_year"),
+                    ("assessment", "assessment_reason"),
+                    ("source", "locator"),
+                    "quote",
+                ]
+            },
+        ),
+    ]
+
+    def get_extra(self, request, obj=None, **kwargs) -> int:
+        return 0 if obj else 2
+
+
+class CitationInline(admin.TabularInline):
+    model = Citation
+    fields = ["source", "locator", "quote", "note", "estimate"]
+    autocomplete_fields = ["source"]
+    extra = 1
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "estimate":
+            version_id = request.resolver_match.kwargs.get("object_id")
+            kwargs["queryset"] = Estimate.objects.filter(version_id=version_id or 0)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(IncidentVersion)
+class IncidentVersionAdmin(NoHardDeleteMixin, admin.ModelAdmin):
+    form = IncidentVersionForm
+    inlines = [EstimateInline, CitationInline]
+    list_display = ["title", "incident", "number", "state", "date_text", "context", "updated_at"]
+    list_filter = ["state", "categories", "context", "places__country"]
+    list_select_related = ["incident", "context"]
+    search_fields = ["title", "incident__slug", "summary", "date_text"]
+    autocomplete_fields = ["places", "perpetrators", "victim_groups", "context", "related"]
+    filter_horizontal = ["categories"]
+    readonly_fields = ["incident", "number", "state", "lock_version", "created_by", "created_at"]
+    date_hierarchy = None
+
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        first = ["slug", "title"] if obj is None else ["incident", "title"]
+        return (
+            [
+                (None, {"fields": [*first, "summary", "description", "seen_lock_version"]}),
+                ("When", {"fields": [("date", "date_text")]}),
+                (
+                    "Where, who, what",
+                    {
+                        "fields": [
+                            "places",
+                            "categories",
+                            "perpetrators",
+                            "victim_groups",
+                            "context",
+                            "related",
+                        ]
+                    },
+                ),
+                ("Workflow", {"fields": ["number", "state", "created_by", "created_at"]}),
+            ]
+            if obj
+            else [
+                (None, {"fields": [*first, "summary", "description"]}),
+                ("When", {"fields": [("date", "date_text")]}),
+                (
+                    "Where, who, what",
+                    {
+                        "fields": [
+                            "places",
+                            "categories",
+                            "perpetrators",
+                            "victim_groups",
+                            "context",
+                            "related",
+                        ]
+                    },
+                ),
+            ]
+        )
+
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"editor": request.user})
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Only drafts and versions sent back are edited; the rest are read, never rewritten.
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or obj.is_editable)
+
+    def save_model(self, request: HttpRequest, obj: IncidentVersion, form, change: bool) -> None:
+        if change:
+            services.version_claim_edit(
+                version=obj,
+                user=request.user,
+                seen_lock_version=form.cleaned_data["seen_lock_version"],
+            )
+            obj.save()
+        else:
+            obj.incident = Incident.objects.create(slug=form.cleaned_data["slug"])
+            obj.number = 1
+            obj.created_by = request.user
+            obj.save()
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        version = form.instance
+        changed_estimates: set[int] = set()
+        changes: dict[str, list[str]] = {"fields": sorted(form.changed_data)}
+        for formset in formsets:
+            for inline_form in formset.forms:
+                if not inline_form.has_changed() or inline_form.instance.pk is None:
+                    continue
+                if isinstance(inline_form.instance, Estimate):
+                    changed_estimates.add(inline_form.instance.pk)
+                elif inline_form.instance.estimate_id:
+                    changed_estimates.add(inline_form.instance.estimate_id)
+            changes.setdefault("inlines", []).extend(
+                f"{formset.model._meta.model_name}: {len(formset.new_objects)} added, "
+                f"{len(formset.changed_objects)} changed, {len(formset.deleted_objects)} removed"
+                for _ in [0]
+                if formset.new_objects or formset.changed_objects or formset.deleted_objects
+            )
+        if change:
+            services.version_record_edit(
+                version=version,
+                user=request.user,
+                changes=changes,
+                changed_estimate_ids=changed_estimates,
+                channel=Channel.ADMIN,
+            )
+        else:
+            services.history_record(
+                version=version,
+                user=request.user,
+                action=services.Action.CREATE,
+                channel=Channel.ADMIN,
+                changes=changes,
+            )
+
+    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        if formset.model is Estimate:
+            estimates = formset.save(commit=False)
+            taken = set(form.instance.estimates.values_list("ref", flat=True))
+            for estimate in estimates:
+                if not estimate.ref:
+                    estimate.ref = _new_ref(form.instance, estimate.measure, taken)
+                taken.add(estimate.ref)
+                estimate.save()
+            for estimate in formset.deleted_objects:
+                estimate.delete()
+            formset.save_m2m()
+        else:
+            formset.save()
+
+
+def _new_ref(version: IncidentVersion, measure: str, taken: set[str]) -> str:
+    stem = slugify(f"{version.incident.slug}-{measure}")[:90]
+    number = 1
+    while f"{stem}-{number}" in taken:
+        number += 1
+    return f"{stem}-{number}"
+
+
+@admin.register(HistoryEntry)
+class HistoryEntryAdmin(admin.ModelAdmin):
+    list_display = [
+        "at",
+        "incident",
+        "version",
+        "user",
+        "action",
+        "from_state",
+        "to_state",
+        "channel",
+    ]
+    list_filter = ["action", "channel", "to_state"]
+    list_select_related = ["incident", "version", "user"]
+    search_fields = ["incident__slug", "comment", "user__username"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Correction)
+class CorrectionAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "incident", "kind", "note"]
+    list_filter = ["kind"]
+    list_select_related = ["incident"]
+    search_fields = ["incident__slug", "note"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # written by publishing and withdrawing
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -1,0 +1,39 @@
+"""Prepare the demo: the four demo users and the seed content, published through the workflow."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand
+
+DEMO_PASSWORD = "demo"  # noqa: S105 - demo only, printed on purpose
+DEMO_USERS = [
+    ("contributor", "Contributors", "writes and submits incidents"),
+    ("reviewer", "Reviewers", "verifies every figure and approves"),
+    ("publisher", "Publishers", "publishes, schedules, withdraws"),
+    ("admin", None, "superuser (not a workflow shortcut)"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo users and load the seed content. Safe to run twice."
+
+    def handle(self, *args, **options) -> None:
+        for username, group, _ in DEMO_USERS:
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"is_staff": True, "is_superuser": group is None}
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+            if group:
+                user.groups.add(Group.objects.get(name=group))
+        from editorial.seed import load_seed
+
+        report = load_seed()
+        self.stdout.write(report)
+        self.stdout.write("\nDemo users (password “demo”, for the demo only):")
+        for username, group, role in DEMO_USERS:
+            self.stdout.write(f"  {username:<12} {group or 'superuser':<13} {role}")
+        self.stdout.write(
+            "Admin: http://127.0.0.1:8000/admin/  Public site: http://127.0.0.1:8000/"
+        )

@@ -1,0 +1,400 @@
+"""The only code that changes workflow state. Every function is atomic, checks permission and
+writes a history entry; admin views, imports and commands all call these."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from archive.models import (
+    EDITABLE_STATES,
+    Citation,
+    Correction,
+    Estimate,
+    Incident,
+    IncidentVersion,
+    State,
+    Verification,
+)
+from editorial.models import Action, Channel, HistoryEntry
+from editorial.workflow import COMMENT_REQUIRED, PUBLISH, REVIEW, permission_for
+
+logger = logging.getLogger("editorial.workflow")
+
+
+class WorkflowError(Exception):
+    """A workflow rule refused the request; the message says why, for the person asking."""
+
+
+class EditConflict(WorkflowError):
+    """Somebody else saved the version since the editor opened it."""
+
+
+def history_record(
+    *,
+    version: IncidentVersion,
+    user: AbstractBaseUser | None,
+    action: Action,
+    channel: Channel = Channel.SERVICE,
+    from_state: str = "",
+    to_state: str = "",
+    comment: str = "",
+    changes: dict[str, Any] | None = None,
+) -> HistoryEntry:
+    return HistoryEntry.objects.create(
+        incident_id=version.incident_id,
+        version=version,
+        user=user if user and user.is_authenticated else None,
+        action=action,
+        channel=channel,
+        from_state=from_state,
+        to_state=to_state,
+        comment=comment,
+        changes=changes or {},
+    )
+
+
+def author_ids(version: IncidentVersion) -> set[int]:
+    """Everyone who wrote or edited this version: none of them may verify or approve it."""
+    ids = set(
+        HistoryEntry.objects.authorship().filter(version=version).values_list("user_id", flat=True)
+    )
+    if version.created_by_id:
+        ids.add(version.created_by_id)
+    ids.discard(None)
+    return ids
+
+
+def require_permission(user: AbstractBaseUser, permission: str) -> None:
+    if not user.is_authenticated or not user.is_active or not user.has_perm(permission):
+        raise WorkflowError("You do not have permission to do this.")
+
+
+def _locked(version: IncidentVersion) -> IncidentVersion:
+    return IncidentVersion.objects.select_for_update().get(pk=version.pk)
+
+
+def _transition(
+    version: IncidentVersion,
+    target: State,
+    user: AbstractBaseUser,
+    comment: str = "",
+    channel: Channel = Channel.SERVICE,
+) -> IncidentVersion:
+    """Check the table and the comment rule, move the version, and record who did it."""
+    source = State(version.state)
+    permission = permission_for(source, target)
+    if permission is None:
+        raise WorkflowError(f"A version that is {source.label} cannot become {target.label}.")
+    require_permission(user, permission)
+    comment = comment.strip()
+    if (source, target) in COMMENT_REQUIRED and not comment:
+        raise WorkflowError("Say why in the comment: it is shown to the author or the public.")
+    version.state = target
+    version.save(update_fields=["state", "updated_at"])
+    history_record(
+        version=version,
+        user=user,
+        action=Action.TRANSITION,
+        channel=channel,
+        from_state=source,
+        to_state=target,
+        comment=comment,
+    )
+    logger.info(
+        "transition incident=%s version=%s from=%s to=%s user=%s",
+        version.incident.slug,
+        version.number,
+        source,
+        target,
+        user.get_username(),
+    )
+    return version
+
+
+@transaction.atomic
+def incident_create(
+    *, slug: str, user: AbstractBaseUser, channel: Channel = Channel.SERVICE, **content: Any
+) -> IncidentVersion:
+    """A new incident with its first draft. Many-to-many content is set by the caller."""
+    require_permission(user, "archive.add_incidentversion")
+    incident = Incident.objects.create(slug=slug)
+    version = IncidentVersion.objects.create(
+        incident=incident, number=1, created_by=user, **content
+    )
+    history_record(version=version, user=user, action=Action.CREATE, channel=channel)
+    return version
+
+
+def version_check_edit(
+    *, version: IncidentVersion, user: AbstractBaseUser, seen_lock_version: int
+) -> IncidentVersion:
+    """Refuse an edit based on an outdated copy of ``version``, saying who got there first.
+
+    Call inside the transaction that saves the edit: the row stays locked until it commits.
+    """
+    current = _locked(version)
+    if current.state not in EDITABLE_STATES:
+        raise WorkflowError(
+            f"This version is {current.get_state_display()} and can no longer be edited."
+        )
+    require_permission(user, "archive.change_incidentversion")
+    if current.lock_version != seen_lock_version:
+        last = (
+            HistoryEntry.objects.authorship().filter(version=current).select_related("user").first()
+        )
+        who = last.user.get_username() if last and last.user else "someone else"
+        when = f" at {last.at:%H:%M:%S %Z}" if last else ""
+        raise EditConflict(
+            f"{who} saved this version{when}, after you opened it. Your changes have not been "
+            "saved and are still in the form below: open the version in a new tab to see what "
+            "changed, then apply your changes there."
+        )
+    return current
+
+
+def version_claim_edit(
+    *, version: IncidentVersion, user: AbstractBaseUser, seen_lock_version: int
+) -> IncidentVersion:
+    """Check the edit as ``version_check_edit`` does, then take the next lock version."""
+    current = version_check_edit(version=version, user=user, seen_lock_version=seen_lock_version)
+    IncidentVersion.objects.filter(pk=current.pk).update(lock_version=F("lock_version") + 1)
+    version.lock_version = current.lock_version + 1
+    return version
+
+
+def version_record_edit(
+    *,
+    version: IncidentVersion,
+    user: AbstractBaseUser,
+    changes: dict[str, Any],
+    changed_estimate_ids: set[int] | frozenset[int] = frozenset(),
+    channel: Channel = Channel.ADMIN,
+) -> None:
+    """Record an edit; an estimate whose figure or citation changed must be verified again."""
+    if changed_estimate_ids:
+        Estimate.objects.filter(pk__in=changed_estimate_ids, version=version).update(
+            verification=Verification.UNVERIFIED, verified_by=None, verified_at=None, query_note=""
+        )
+    history_record(version=version, user=user, action=Action.EDIT, channel=channel, changes=changes)
+
+
+@transaction.atomic
+def version_submit(
+    *, version: IncidentVersion, user: AbstractBaseUser, comment: str = ""
+) -> IncidentVersion:
+    return _transition(_locked(version), State.IN_REVIEW, user, comment)
+
+
+def _require_not_author(version: IncidentVersion, user: AbstractBaseUser, doing: str) -> None:
+    if user.pk in author_ids(version):
+        raise WorkflowError(
+            f"You cannot {doing} a version you wrote or edited: ask another reviewer."
+        )
+
+
+@transaction.atomic
+def estimate_verify(*, estimate: Estimate, user: AbstractBaseUser) -> Estimate:
+    version = _locked(estimate.version)
+    require_permission(user, REVIEW)
+    if version.state != State.IN_REVIEW:
+        raise WorkflowError("Estimates are verified while their version is in review.")
+    _require_not_author(version, user, "verify estimates of")
+    estimate = Estimate.objects.select_for_update().get(pk=estimate.pk)
+    if estimate.source_id is None and not estimate.citations.exists():
+        raise WorkflowError(
+            f"Estimate “{estimate.ref}” has no citation: it cannot be verified until the author "
+            "adds the source it comes from."
+        )
+    estimate.verification = Verification.VERIFIED
+    estimate.verified_by = user
+    estimate.verified_at = timezone.now()
+    estimate.query_note = ""
+    estimate.save(update_fields=["verification", "verified_by", "verified_at", "query_note"])
+    history_record(
+        version=version, user=user, action=Action.VERIFY, changes={"estimate": estimate.ref}
+    )
+    return estimate
+
+
+@transaction.atomic
+def estimate_query(*, estimate: Estimate, user: AbstractBaseUser, note: str) -> Estimate:
+    version = _locked(estimate.version)
+    require_permission(user, REVIEW)
+    if version.state != State.IN_REVIEW:
+        raise WorkflowError("Estimates are queried while their version is in review.")
+    _require_not_author(version, user, "query estimates of")
+    note = note.strip()
+    if not note:
+        raise WorkflowError("Say what does not match the citation: the author needs it to fix it.")
+    Estimate.objects.filter(pk=estimate.pk).update(
+        verification=Verification.QUERIED, verified_by=None, verified_at=None, query_note=note
+    )
+    estimate.refresh_from_db()
+    history_record(
+        version=version,
+        user=user,
+        action=Action.QUERY,
+        comment=note,
+        changes={"estimate": estimate.ref},
+    )
+    return estimate
+
+
+@transaction.atomic
+def version_approve(
+    *, version: IncidentVersion, user: AbstractBaseUser, comment: str = ""
+) -> IncidentVersion:
+    version = _locked(version)
+    _require_not_author(version, user, "approve")
+    pending = list(version.estimates.not_verified().values_list("ref", flat=True))
+    if pending:
+        raise WorkflowError(
+            "Every estimate must be verified against its citation first; not yet verified: "
+            + ", ".join(pending)
+            + "."
+        )
+    return _transition(version, State.APPROVED, user, comment)
+
+
+@transaction.atomic
+def version_request_changes(
+    *, version: IncidentVersion, user: AbstractBaseUser, comment: str
+) -> IncidentVersion:
+    return _transition(_locked(version), State.CHANGES_REQUESTED, user, comment)
+
+
+@transaction.atomic
+def version_publish(
+    *,
+    version: IncidentVersion,
+    user: AbstractBaseUser,
+    note: str = "",
+    at: datetime.datetime | None = None,
+) -> IncidentVersion:
+    """Publish now, or schedule for ``at``. Replacing a published version needs a public note."""
+    version = _locked(version)
+    now = timezone.now()
+    previous = (
+        IncidentVersion.objects.select_for_update()
+        .filter(incident_id=version.incident_id, state=State.PUBLISHED)
+        .first()
+    )
+    note = note.strip()
+    if previous and not note:
+        raise WorkflowError(
+            "This replaces the published version: say in a sentence what changed, for the "
+            "public corrections log."
+        )
+    if at is not None and at > now:
+        if version.state != State.APPROVED:
+            raise WorkflowError("Only an approved version can be scheduled.")
+        require_permission(user, PUBLISH)
+        version.publish_at, version.public_note = at, note
+        version.save(update_fields=["publish_at", "public_note", "updated_at"])
+        history_record(
+            version=version,
+            user=user,
+            action=Action.SCHEDULE,
+            comment=note,
+            changes={"publish_at": at.isoformat()},
+        )
+        return version
+    if version.estimates.not_verified().exists():
+        raise WorkflowError("An estimate of this version is not verified; it cannot be published.")
+    if previous:
+        _transition(previous, State.SUPERSEDED, user, note)
+    version.published_at, version.publish_at, version.public_note = now, None, note
+    version.save(update_fields=["published_at", "publish_at", "public_note", "updated_at"])
+    _transition(version, State.PUBLISHED, user, note)
+    if previous:
+        Correction.objects.create(
+            incident_id=version.incident_id,
+            version=version,
+            kind=Correction.Kind.CORRECTION,
+            note=note,
+            created_at=now,
+        )
+    return version
+
+
+@transaction.atomic
+def version_withdraw(
+    *, version: IncidentVersion, user: AbstractBaseUser, reason: str
+) -> IncidentVersion:
+    version = _transition(_locked(version), State.WITHDRAWN, user, reason)
+    version.public_note = reason.strip()
+    version.save(update_fields=["public_note", "updated_at"])
+    Correction.objects.create(
+        incident_id=version.incident_id,
+        version=version,
+        kind=Correction.Kind.WITHDRAWAL,
+        note=version.public_note,
+        created_at=timezone.now(),
+    )
+    return version
+
+
+def publish_due(
+    *, user: AbstractBaseUser, now: datetime.datetime | None = None
+) -> list[IncidentVersion]:
+    """Publish every approved version whose scheduled time has come, as ``user``."""
+    now = now or timezone.now()
+    published = []
+    for version in IncidentVersion.objects.filter(state=State.APPROVED, publish_at__lte=now):
+        published.append(
+            version_publish(version=version, user=user, note=version.public_note, at=None)
+        )
+    return published
+
+
+@transaction.atomic
+def version_start_draft(
+    *, incident: Incident, user: AbstractBaseUser, from_version: IncidentVersion | None = None
+) -> IncidentVersion:
+    """A new draft copied from ``from_version`` (default: the published one). History is kept:
+    reverting is starting a draft from an old version, never rewriting one."""
+    require_permission(user, "archive.add_incidentversion")
+    Incident.objects.select_for_update().get(pk=incident.pk)
+    if incident.versions.open().exists():
+        raise WorkflowError("This incident already has an open version: edit that one instead.")
+    base = from_version or incident.versions.published().first() or incident.versions.first()
+    if base is None or base.incident_id != incident.pk:
+        raise WorkflowError("There is no version of this incident to start from.")
+    number = (incident.versions.aggregate(top=Max("number"))["top"] or 0) + 1
+    draft = IncidentVersion.objects.get(pk=base.pk)
+    draft.pk = None
+    draft._state.adding = True
+    draft.number, draft.state, draft.lock_version = number, State.DRAFT, 0
+    draft.created_by = user
+    draft.publish_at = draft.published_at = None
+    draft.public_note = ""
+    draft.save()
+    for field in ("places", "categories", "perpetrators", "victim_groups", "related"):
+        getattr(draft, field).set(getattr(base, field).all())
+    estimate_map: dict[int, Estimate] = {}
+    for estimate in base.estimates.all():
+        old_pk = estimate.pk
+        estimate.pk, estimate.version = None, draft
+        estimate_map[old_pk] = estimate
+    Estimate.objects.bulk_create(estimate_map.values())
+    citations = list(base.citations.all())
+    for citation in citations:
+        citation.pk, citation.version = None, draft
+        if citation.estimate_id:
+            citation.estimate = estimate_map[citation.estimate_id]
+    Citation.objects.bulk_create(citations)
+    history_record(
+        version=draft,
+        user=user,
+        action=Action.CREATE,
+        comment=f"Started from version {base.number}.",
+        changes={"from_version": base.number},
+    )
+    return draft

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import make_contributor, make_publisher, make_reviewer
+
+
+@pytest.fixture
+def contributor(db):
+    return make_contributor("contributor")
+
+
+@pytest.fixture
+def reviewer(db):
+    return make_reviewer("reviewer")
+
+
+@pytest.fixture
+def publisher(db):
+    return make_publisher("publisher")
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Tests make many users; the production hasher is slow on purpose."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

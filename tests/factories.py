@@ -1,0 +1,121 @@
+"""Small helpers that make test data, through the same service functions the product uses."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from django.contrib.auth.models import Group, User
+
+from archive.models import (
+    Actor,
+    Category,
+    Citation,
+    Estimate,
+    IncidentVersion,
+    Place,
+    Source,
+    State,
+)
+from editorial import services
+
+_counter = itertools.count(1)
+
+
+def make_user(username: str | None = None, *groups: str, **extra: Any) -> User:
+    username = username or f"user{next(_counter)}"
+    user = User.objects.create_user(username, password="pw", is_staff=True, **extra)
+    for name in groups:
+        user.groups.add(Group.objects.get(name=name))
+    return User.objects.get(pk=user.pk)  # fresh permission cache
+
+
+def make_contributor(username: str = "") -> User:
+    return make_user(username or None, "Contributors")
+
+
+def make_reviewer(username: str = "") -> User:
+    return make_user(username or None, "Reviewers")
+
+
+def make_publisher(username: str = "") -> User:
+    return make_user(username or None, "Publishers")
+
+
+def make_source(key: str | None = None, **fields: Any) -> Source:
+    key = key or f"source-{next(_counter)}"
+    defaults = {"title": f"A study {key}", "authors": "Doe, Jane", "year": 1995}
+    return Source.objects.create(key=key, **{**defaults, **fields})
+
+
+def make_place(name: str | None = None, **fields: Any) -> Place:
+    name = name or f"Place {next(_counter)}"
+    from django.utils.text import slugify
+
+    return Place.objects.create(name=name, slug=slugify(name), **fields)
+
+
+def make_actor(name: str | None = None, **fields: Any) -> Actor:
+    name = name or f"Actor {next(_counter)}"
+    from django.utils.text import slugify
+
+    return Actor.objects.create(name=name, slug=slugify(name), **fields)
+
+
+def make_draft(
+    author: User | None = None, slug: str | None = None, *, estimates: int = 1, **content: Any
+) -> IncidentVersion:
+    """A new incident's first draft with cited estimates, written by ``author``."""
+    author = author or make_contributor()
+    slug = slug or f"incident-{next(_counter)}"
+    fields = {
+        "title": f"Incident {slug}",
+        "summary": "What happened, in short.",
+        "description": "A *longer* account.",
+        "date": "1940-04/1940-05",
+        "date_text": "April and May 1940",
+        **content,
+    }
+    version = services.incident_create(slug=slug, user=author, **fields)
+    version.categories.add(Category.objects.get(slug="massacre"))
+    source = make_source()
+    for number in range(estimates):
+        make_estimate(version, ref=f"{slug}-killed-{number + 1}", source=source)
+    Citation.objects.create(version=version, source=source, locator="p. 1")
+    return version
+
+
+def make_estimate(version: IncidentVersion, **fields: Any) -> Estimate:
+    defaults = {
+        "ref": f"est-{next(_counter)}",
+        "measure": "killed",
+        "best": 100,
+        "as_written": "100",
+        "claimant": "A historian",
+        "locator": "p. 12",
+    }
+    if "source" not in fields:
+        defaults["source"] = make_source()
+    return Estimate.objects.create(version=version, **{**defaults, **fields})
+
+
+def make_published(
+    slug: str | None = None,
+    *,
+    author: User | None = None,
+    reviewer: User | None = None,
+    publisher: User | None = None,
+    **content: Any,
+) -> IncidentVersion:
+    """An incident taken through the whole workflow by three different people."""
+    version = make_draft(author, slug, **content)
+    author = version.created_by
+    services.version_submit(version=version, user=author)
+    reviewer = reviewer or make_reviewer()
+    for estimate in version.estimates.all():
+        services.estimate_verify(estimate=estimate, user=reviewer)
+    services.version_approve(version=version, user=reviewer)
+    services.version_publish(version=version, user=publisher or make_publisher())
+    version.refresh_from_db()
+    assert version.state == State.PUBLISHED
+    return version
