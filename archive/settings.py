@@ -46,7 +46,7 @@ INSTALLED_APPS = [
     "editorial",
     "import_export",
     "django_filters",
-    "django.contrib.admin",
+    "editorial.admin_config.ArchiveAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
@@ -84,28 +84,31 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     return render(request, "archive/incident_list.html", {"page": page})
 
 
-@require_safe
-def incident_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    version = get_object_or_404(
-        published_versions().prefetch_related(
-            "places",
-            "categories",
-            "perpetrators",
-            "victim_groups",
-            Prefetch(
-                "estimates",
-                queryset=Estimate.objects.select_related("source").prefetch_related(
-                    Prefetch("citations", queryset=Citation.objects.select_related("source"))
-                ),
-            ),
-            Prefetch(
-                "citations",
-                queryset=Citation.objects.filter(estimate__isnull=True).select_related("source"),
-                to_attr="incident_citations",
+def with_page_content(versions):
+    """Everything the incident page shows, in a constant number of queries."""
+    return versions.prefetch_related(
+        "places",
+        "categories",
+        "perpetrators",
+        "victim_groups",
+        "incident__proceedings",
+        "incident__corrections",
+        Prefetch(
+            "estimates",
+            queryset=Estimate.objects.select_related("source").prefetch_related(
+                Prefetch("citations", queryset=Citation.objects.select_related("source"))
             ),
         ),
-        incident__slug=slug,
+        Prefetch(
+            "citations",
+            queryset=Citation.objects.filter(estimate__isnull=True).select_related("source"),
+            to_attr="incident_citations",
+        ),
     )
+
+
+def incident_context(version: IncidentVersion) -> dict:
+    """The incident page's content: estimates per measure, numbered footnotes, proceedings."""
     footnotes: list[Footnote] = []
     numbers: dict[Footnote, int] = {}
 
@@ -117,26 +120,38 @@ def incident_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
     estimates = list(version.estimates.all())
     for estimate in estimates:
-        notes = (
-            [Footnote(estimate.source, estimate.locator, estimate.quote)] if estimate.source else []
-        )
+        notes = [Footnote(estimate.source, estimate.locator, estimate.quote)]
+        notes = notes if estimate.source else []
         notes += [Footnote(c.source, c.locator, c.quote, c.note) for c in estimate.citations.all()]
         estimate.footnotes = [number(note) for note in notes]
     for citation in version.incident_citations:
         number(Footnote(citation.source, citation.locator, citation.quote, citation.note))
-    categories = version.categories.all()
-    return render(
-        request,
-        "archive/incident_detail.html",
-        {
-            "version": version,
-            "description_html": render_markdown(version.description),
-            "measures": summarise(estimates),
-            "footnotes": footnotes,
-            "proceedings": version.incident.proceedings.all(),
-            "sexual_violence": any(c.slug == "sexual-violence" for c in categories),
-        },
-    )
+    return {
+        "version": version,
+        "description_html": render_markdown(version.description),
+        "measures": summarise(estimates),
+        "footnotes": footnotes,
+        "proceedings": version.incident.proceedings.all(),
+        "corrections": [
+            c for c in version.incident.corrections.all() if c.kind == Correction.Kind.CORRECTION
+        ],
+        "sexual_violence": any(c.slug == "sexual-violence" for c in version.categories.all()),
+    }
+
+
+@require_safe
+def incident_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    version = with_page_content(published_versions()).filter(incident__slug=slug).first()
+    if version is None:
+        withdrawn = (
+            IncidentVersion.objects.filter(incident__slug=slug, state=State.WITHDRAWN)
+            .order_by("-number")
+            .first()
+        )
+        if withdrawn is None:
+            raise Http404("No published incident at this address.")
+        return render(request, "410.html", {"withdrawn": withdrawn}, status=410)
+    return render(request, "archive/incident_detail.html", incident_context(version))
 
 
 @require_safe

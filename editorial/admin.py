@@ -22,12 +22,9 @@ from archive.models import (
     VictimGroup,
 )
 from editorial import services
+from editorial.admin_views import WorkflowAdminMixin
 from editorial.forms import EstimateForm, IncidentVersionForm
 from editorial.models import Channel, HistoryEntry
-
-admin.site.site_header = "Incident Archive — editorial"
-admin.site.site_title = "Incident Archive"
-admin.site.index_title = "Editorial work"
 
 
 class NoHardDeleteMixin:
@@ -158,7 +155,7 @@ class CitationInline(admin.TabularInline):
 
 
 @admin.register(IncidentVersion)
-class IncidentVersionAdmin(NoHardDeleteMixin, admin.ModelAdmin):
+class IncidentVersionAdmin(WorkflowAdminMixin, NoHardDeleteMixin, admin.ModelAdmin):
     form = IncidentVersionForm
     inlines = [EstimateInline, CitationInline]
     list_display = ["title", "incident", "number", "state", "date_text", "context", "updated_at"]

@@ -32,6 +32,10 @@ class WorkflowError(Exception):
     """A workflow rule refused the request; the message says why, for the person asking."""
 
 
+class PermissionRefused(WorkflowError):
+    """The user lacks the permission the workflow table asks for."""
+
+
 class EditConflict(WorkflowError):
     """Somebody else saved the version since the editor opened it."""
 
@@ -73,7 +77,7 @@ def author_ids(version: IncidentVersion) -> set[int]:
 
 def require_permission(user: AbstractBaseUser, permission: str) -> None:
     if not user.is_authenticated or not user.is_active or not user.has_perm(permission):
-        raise WorkflowError("You do not have permission to do this.")
+        raise PermissionRefused("You do not have permission to do this.")
 
 
 def _locked(version: IncidentVersion) -> IncidentVersion:
@@ -267,7 +271,11 @@ def version_approve(
 def version_request_changes(
     *, version: IncidentVersion, user: AbstractBaseUser, comment: str
 ) -> IncidentVersion:
-    return _transition(_locked(version), State.CHANGES_REQUESTED, user, comment)
+    version = _transition(_locked(version), State.CHANGES_REQUESTED, user, comment)
+    if version.publish_at:  # a schedule was for the approved content, not for a revision
+        version.publish_at = None
+        version.save(update_fields=["publish_at", "updated_at"])
+    return version
 
 
 @transaction.atomic
@@ -341,16 +349,25 @@ def version_withdraw(
     return version
 
 
-def publish_due(
-    *, user: AbstractBaseUser, now: datetime.datetime | None = None
-) -> list[IncidentVersion]:
-    """Publish every approved version whose scheduled time has come, as ``user``."""
+def publish_due(*, now: datetime.datetime | None = None) -> list[IncidentVersion]:
+    """Publish every approved version whose time has come, as the publisher who scheduled it."""
     now = now or timezone.now()
     published = []
     for version in IncidentVersion.objects.filter(state=State.APPROVED, publish_at__lte=now):
-        published.append(
-            version_publish(version=version, user=user, note=version.public_note, at=None)
+        scheduled = (
+            HistoryEntry.objects.filter(version=version, action=Action.SCHEDULE)
+            .select_related("user")
+            .first()
         )
+        if scheduled is None or scheduled.user is None:
+            logger.warning("scheduled version %s has no scheduling publisher; skipped", version.pk)
+            continue
+        try:
+            published.append(
+                version_publish(version=version, user=scheduled.user, note=version.public_note)
+            )
+        except WorkflowError as refusal:
+            logger.warning("scheduled version %s not published: %s", version.pk, refusal)
     return published
 
 

@@ -1,0 +1,142 @@
+"""What differs between two versions of an incident: field by field, estimate by estimate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from archive.models import IncidentVersion
+
+TEXT_FIELDS = ["title", "summary", "description", "date", "date_text"]
+SET_FIELDS = ["places", "categories", "perpetrators", "victim_groups", "related"]
+ESTIMATE_FIELDS = [
+    "measure",
+    "qualifier",
+    "low",
+    "best",
+    "high",
+    "as_written",
+    "claimant",
+    "claimant_position",
+    "claim_year",
+    "assessment",
+    "assessment_reason",
+    "source",
+    "locator",
+    "quote",
+    "verification",
+]
+
+
+@dataclass
+class Change:
+    name: str
+    old: object
+    new: object
+
+
+@dataclass
+class EstimateChange:
+    ref: str
+    status: str  # added, removed, changed
+    changes: list[Change] = field(default_factory=list)
+
+
+@dataclass
+class VersionDiff:
+    old: IncidentVersion
+    new: IncidentVersion
+    fields: list[Change]
+    estimates: list[EstimateChange]
+    citations_added: list[str]
+    citations_removed: list[str]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.fields or self.estimates or self.citations_added or self.citations_removed)
+
+
+def _versions(*pks: int):
+    return {
+        version.pk: version
+        for version in IncidentVersion.objects.filter(pk__in=pks)
+        .select_related("context", "incident")
+        .prefetch_related(
+            *SET_FIELDS, "estimates__source", "citations__source", "citations__estimate"
+        )
+    }
+
+
+def _estimate_values(estimate) -> dict[str, object]:
+    values = {name: getattr(estimate, name) for name in ESTIMATE_FIELDS}
+    values["source"] = estimate.source.key if estimate.source else None
+    return values
+
+
+def _citation_labels(version: IncidentVersion) -> set[str]:
+    labels = set()
+    for citation in version.citations.all():
+        target = f"estimate {citation.estimate.ref}" if citation.estimate else "incident"
+        labels.add(f"{target}: {citation.source.key}, {citation.locator}".rstrip(", "))
+    return labels
+
+
+def version_diff(old: IncidentVersion, new: IncidentVersion) -> VersionDiff:
+    loaded = _versions(old.pk, new.pk)
+    old, new = loaded[old.pk], loaded[new.pk]
+    fields = [
+        Change(name, getattr(old, name), getattr(new, name))
+        for name in TEXT_FIELDS
+        if getattr(old, name) != getattr(new, name)
+    ]
+    if old.context != new.context:
+        fields.append(Change("context", old.context, new.context))
+    for name in SET_FIELDS:
+        before = sorted(str(item) for item in getattr(old, name).all())
+        after = sorted(str(item) for item in getattr(new, name).all())
+        if before != after:
+            fields.append(Change(name, ", ".join(before), ", ".join(after)))
+    before = {estimate.ref: _estimate_values(estimate) for estimate in old.estimates.all()}
+    after = {estimate.ref: _estimate_values(estimate) for estimate in new.estimates.all()}
+    estimates = []
+    for ref in sorted(before.keys() | after.keys()):
+        if ref not in before:
+            estimates.append(
+                EstimateChange(
+                    ref,
+                    "added",
+                    [
+                        Change(name, None, value)
+                        for name, value in after[ref].items()
+                        if value not in (None, "")
+                    ],
+                )
+            )
+        elif ref not in after:
+            estimates.append(
+                EstimateChange(
+                    ref,
+                    "removed",
+                    [
+                        Change(name, value, None)
+                        for name, value in before[ref].items()
+                        if value not in (None, "")
+                    ],
+                )
+            )
+        else:
+            changes = [
+                Change(name, before[ref][name], after[ref][name])
+                for name in ESTIMATE_FIELDS
+                if before[ref][name] != after[ref][name]
+            ]
+            if changes:
+                estimates.append(EstimateChange(ref, "changed", changes))
+    cited_before, cited_after = _citation_labels(old), _citation_labels(new)
+    return VersionDiff(
+        old,
+        new,
+        fields,
+        estimates,
+        sorted(cited_after - cited_before),
+        sorted(cited_before - cited_after),
+    )

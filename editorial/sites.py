@@ -1,0 +1,44 @@
+"""The admin site, with a "my work" dashboard on its index page."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Q
+
+from archive.models import IncidentVersion, State
+from editorial.models import HistoryEntry
+from editorial.workflow import PUBLISH, REVIEW, SUBMIT
+
+DASHBOARD_ROWS = 20
+
+
+class ArchiveAdminSite(admin.AdminSite):
+    site_header = "Incident Archive — editorial"
+    site_title = "Incident Archive"
+    index_title = "Editorial work"
+    index_template = "admin/archive_index.html"
+
+    def index(self, request, extra_context=None):
+        return super().index(request, {**(extra_context or {}), "my_work": my_work(request.user)})
+
+
+def my_work(user) -> list[dict]:
+    """The queues this user works from, each a short list with its total."""
+    versions = IncidentVersion.objects.select_related("incident").order_by("-updated_at")
+    mine = Q(created_by=user) | Q(
+        pk__in=HistoryEntry.objects.authorship().filter(user=user).values("version_id")
+    )
+    queues = []
+    if user.has_perm(SUBMIT):
+        queues.append(("My drafts", versions.filter(mine, state=State.DRAFT)))
+        queues.append(("Sent back to me", versions.filter(mine, state=State.CHANGES_REQUESTED)))
+    if user.has_perm(REVIEW):
+        queues.append(
+            ("Waiting for my review", versions.filter(state=State.IN_REVIEW).exclude(mine))
+        )
+    if user.has_perm(PUBLISH):
+        queues.append(("Approved, waiting to publish", versions.filter(state=State.APPROVED)))
+    return [
+        {"title": title, "versions": list(queryset[:DASHBOARD_ROWS]), "total": queryset.count()}
+        for title, queryset in queues
+    ]

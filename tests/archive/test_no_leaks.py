@@ -1,0 +1,132 @@
+"""The public site never shows anything but published versions."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from archive.models import IncidentVersion, Place
+from editorial import services
+from tests.factories import (
+    make_actor,
+    make_contributor,
+    make_draft,
+    make_place,
+    make_published,
+    make_reviewer,
+    make_source,
+    make_user,
+)
+
+MARKER = "SECRET-DRAFT-MARKER"
+
+
+def marked_draft(slug: str, author) -> IncidentVersion:
+    """A draft whose every text and reference record carries the marker."""
+    version = make_draft(
+        author,
+        slug,
+        title=f"{MARKER} title",
+        summary=f"{MARKER} summary",
+        description=f"{MARKER} description",
+        date_text=f"{MARKER} date",
+    )
+    version.places.add(make_place(f"{MARKER} place {slug}"))
+    version.perpetrators.add(make_actor(f"{MARKER} actor {slug}"))
+    estimate = version.estimates.get()
+    estimate.as_written = f"{MARKER} figure"
+    estimate.claimant = f"{MARKER} claimant"
+    estimate.source = make_source(f"secret-{slug}", title=f"{MARKER} source")
+    estimate.save()
+    return version
+
+
+@pytest.fixture
+def archive_with_drafts(db):
+    author, reviewer = make_contributor(), make_reviewer()
+    publisher = make_user(None, "Publishers")
+    public = make_published("public-one", title="A published incident")
+    public.places.add(make_place("Katyń"))
+
+    # A draft of a published incident: the public keeps the published text.
+    redraft = services.version_start_draft(incident=public.incident, user=author)
+    IncidentVersion.objects.filter(pk=redraft.pk).update(title=f"{MARKER} new title")
+    redraft.estimates.update(as_written=f"{MARKER} changed figure")
+
+    versions = {
+        state: marked_draft(f"hidden-{state}", author)
+        for state in ["draft", "in_review", "changes_requested", "approved", "withdrawn"]
+    }
+    for state, version in versions.items():
+        if state == "draft":
+            continue
+        services.version_submit(version=version, user=author)
+        if state == "changes_requested":
+            services.version_request_changes(version=version, user=reviewer, comment="x")
+            continue
+        if state == "in_review":
+            continue
+        for estimate in version.estimates.all():
+            services.estimate_verify(estimate=estimate, user=reviewer)
+        services.version_approve(version=version, user=reviewer)
+        if state == "withdrawn":
+            services.version_publish(version=version, user=publisher)
+            IncidentVersion.objects.filter(pk=version.pk).update(
+                title="Withdrawn incident", summary="gone", description="gone"
+            )
+            services.version_withdraw(version=version, user=publisher, reason="Not sourced.")
+    for state, version in versions.items():
+        assert IncidentVersion.objects.get(pk=version.pk).state == state
+    return public, versions
+
+
+def public_urls(versions) -> list[str]:
+    urls = [
+        reverse("archive:home"),
+        reverse("archive:incident_list"),
+        reverse("archive:incident_list") + "?page=2",
+        reverse("archive:source_list"),
+        reverse("archive:corrections"),
+        reverse("archive:robots"),
+        reverse("archive:incident", args=["public-one"]),
+    ]
+    for slug in [v.incident.slug for v in versions.values()]:
+        urls.append(reverse("archive:incident", args=[slug]))
+        urls.append(reverse("archive:source", args=[f"secret-{slug}"]))
+    for place in Place.objects.all():
+        urls.append(reverse("archive:place", args=[place.slug]))
+    for version in versions.values():
+        for actor in version.perpetrators.all():
+            urls.append(reverse("archive:perpetrator", args=[actor.slug]))
+        for category in version.categories.all():
+            urls.append(reverse("archive:category", args=[category.slug]))
+    return urls
+
+
+@pytest.mark.django_db
+def test_no_public_url_shows_a_draft(client, archive_with_drafts):
+    _, versions = archive_with_drafts
+    leaks = []
+    for url in public_urls(versions):
+        response = client.get(url)
+        assert response.status_code in (200, 404, 410), url
+        if MARKER in response.content.decode():
+            leaks.append(url)
+    assert leaks == []
+
+
+@pytest.mark.django_db
+def test_unpublished_incidents_answer_404_and_withdrawn_410(client, archive_with_drafts):
+    _, versions = archive_with_drafts
+    for state, version in versions.items():
+        response = client.get(reverse("archive:incident", args=[version.incident.slug]))
+        assert response.status_code == (410 if state == "withdrawn" else 404), state
+
+
+@pytest.mark.django_db
+def test_reference_records_of_drafts_are_not_public(client, archive_with_drafts):
+    _, versions = archive_with_drafts
+    draft = versions["draft"]
+    place = draft.places.exclude(name__startswith="Katy").first()
+    assert client.get(reverse("archive:place", args=[place.slug])).status_code == 404
+    assert client.get(reverse("archive:source", args=["secret-hidden-draft"])).status_code == 404
