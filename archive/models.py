@@ -574,9 +574,10 @@ class Proceeding(models.Model):
     """A trial or ruling about incidents."""
 
     class InAbsentia(models.TextChoices):
+        NOT_STATED = "", _("not stated")
         NO = "no", _("no")
         YES = "yes", _("yes")
-        PARTLY = "partly", _("partly")
+        PARTIAL = "partial", _("some defendants")
 
     slug = models.SlugField(max_length=200, unique=True)
     title = models.CharField(max_length=300)
@@ -589,7 +590,9 @@ class Proceeding(models.Model):
     date_latest = models.DateField(editable=False)
     defendants = models.TextField(blank=True, help_text=_("One per line."))
     outcome = models.TextField(blank=True)
-    in_absentia = models.CharField(max_length=10, choices=InAbsentia, default=InAbsentia.NO)
+    in_absentia = models.CharField(
+        max_length=10, choices=InAbsentia, default=InAbsentia.NOT_STATED, blank=True
+    )
     appeal = models.TextField(blank=True)
     incidents = models.ManyToManyField(Incident, blank=True, related_name="proceedings")
     source = models.ForeignKey(

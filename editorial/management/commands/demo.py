@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import Group, User
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+
+from editorial.seed import SeedError, load_seed
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - demo only, printed on purpose
 DEMO_USERS = [
@@ -27,9 +29,14 @@ class Command(BaseCommand):
                 user.save()
             if group:
                 user.groups.add(Group.objects.get(name=group))
-        from editorial.seed import load_seed
-
-        report = load_seed()
+        users = {
+            name: User.objects.get(username=name)
+            for name in ("contributor", "reviewer", "publisher")
+        }
+        try:
+            report = load_seed(**users)
+        except SeedError as error:
+            raise CommandError(str(error)) from None
         self.stdout.write(report)
         self.stdout.write("\nDemo users (password “demo”, for the demo only):")
         for username, group, role in DEMO_USERS:

@@ -1,0 +1,843 @@
+"""django-import-export resources: the documented spreadsheet format of the archive.
+
+Rows match by natural key (slug, key, ref, name), so importing a file twice changes nothing
+the second time. Incident content always lands in a draft: a row that changes a published
+incident opens (or reuses) its draft, and the public keeps the published version. Any
+invalid row rolls the whole import back; every error names its row, column, value and what
+is expected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import TextChoices
+from django.db.models.functions import Lower
+from django.utils.text import slugify
+from import_export import fields, resources, widgets
+
+from archive.models import (
+    Actor,
+    Assessment,
+    Category,
+    Citation,
+    ClaimantPosition,
+    Context,
+    Estimate,
+    Incident,
+    IncidentVersion,
+    Measure,
+    Place,
+    Proceeding,
+    Qualifier,
+    Source,
+    State,
+    VictimGroup,
+)
+from editorial import services
+from editorial.models import Action, Channel
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+ESCAPE = "'"
+
+
+def neutralise(value: str) -> str:
+    """Make a cell safe to open in a spreadsheet; ``restore`` undoes it on import."""
+    if value and (value.startswith(FORMULA_TRIGGERS) or value.startswith(ESCAPE)):
+        return ESCAPE + value
+    return value
+
+
+def restore(value: str) -> str:
+    return value[1:] if value.startswith(ESCAPE) else value
+
+
+def cell(value: Any) -> str:
+    return restore("" if value is None else str(value)).strip()
+
+
+class TextWidget(widgets.CharWidget):
+    def clean(self, value, row=None, **kwargs) -> str:
+        return cell(value)
+
+    def render(self, value, obj=None, **kwargs) -> str:
+        return neutralise("" if value is None else str(value))
+
+
+class WholeNumberWidget(widgets.Widget):
+    """A count of people: digits only, blank for none."""
+
+    def __init__(self, column: str) -> None:
+        super().__init__()
+        self.column = column
+
+    def clean(self, value, row=None, **kwargs) -> int | None:
+        text = cell(value)
+        if not text:
+            return None
+        if re.fullmatch(r"\d{1,15}", text):
+            return int(text)
+        if re.fullmatch(r"-\d+", text):
+            raise ValueError(f"'{text}' is negative; figures count people, so enter 0 or more")
+        digits = re.sub(r"\D", "", text)
+        hint = f"put {digits} in `best`" if digits and len(digits) <= 15 else "put the number"
+        raise ValueError(f"'{text}' is not a whole number; {hint} and '{text}' in `as_written`")
+
+    def render(self, value, obj=None, **kwargs) -> str:
+        return "" if value is None else str(value)
+
+
+class YearWidget(WholeNumberWidget):
+    def clean(self, value, row=None, **kwargs) -> int | None:
+        text = cell(value)
+        if text and not re.fullmatch(r"\d{3,4}", text):
+            raise ValueError(f"'{text}' is not a year; write four digits, e.g. 1995")
+        return int(text) if text else None
+
+
+class ChoiceWidget(widgets.Widget):
+    """A stored vocabulary value; labels and any letter case are accepted too."""
+
+    def __init__(self, choices: type[TextChoices], default: str | None = None) -> None:
+        super().__init__()
+        self.choices, self.default = choices, default
+        self.lookup = {value: value for value in choices.values}
+        self.lookup |= {str(label).lower(): value for value, label in choices.choices}
+
+    def clean(self, value, row=None, **kwargs) -> str:
+        text = cell(value).lower().replace(" ", "_")
+        if not text and self.default is not None:
+            return self.default
+        found = self.lookup.get(text) or self.lookup.get(text.replace("_", " "))
+        if found is None:
+            shown = cell(value)
+            raise ValueError(
+                f"'{shown}' is not one of {', '.join(self.choices.values)}"
+                if shown
+                else f"this column is required; use one of {', '.join(self.choices.values)}"
+            )
+        return found
+
+    def render(self, value, obj=None, **kwargs) -> str:
+        return value or ""
+
+
+class NamesWidget(widgets.ManyToManyWidget):
+    """``|``-separated names; new names create records unless the list is controlled."""
+
+    def __init__(self, model, *, create: bool = True, field: str = "name") -> None:
+        super().__init__(model, separator="|", field=field)
+        self.create = create
+
+    def clean(self, value, row=None, **kwargs):
+        names = [name.strip() for name in cell(value).split("|") if name.strip()]
+        lowered = [name.lower() for name in names]
+        matches = self.model.objects.annotate(_key=Lower(self.field)).filter(_key__in=lowered)
+        found = {getattr(obj, self.field).lower(): obj for obj in matches} if names else {}
+        objects = []
+        for name in names:
+            obj = found.get(name.lower())
+            if obj is None and not self.create:
+                what = f"{self.model._meta.verbose_name} {self.field}"
+                if self.model is Category:  # a short controlled list: say what it holds
+                    known = ", ".join(self.model.objects.values_list(self.field, flat=True))
+                    raise ValueError(f"'{name}' is not a known category; use one of: {known}")
+                raise ValueError(f"'{name}' is not a known {what}; import it first")
+            if obj is None:
+                obj = self.model.objects.create(
+                    **{self.field: name, "slug": _unique_slug(self.model, name)}
+                )
+                found[name.lower()] = obj
+            objects.append(obj)
+        return objects
+
+    def render(self, value, obj=None, **kwargs) -> str:
+        if value is None:
+            return ""
+        return neutralise("|".join(sorted(getattr(item, self.field) for item in value.all())))
+
+
+def _unique_slug(model, name: str) -> str:
+    base = slugify(name)[:180] or "item"
+    slug, n = base, 1
+    while model.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+class NamedForeignKeyWidget(widgets.ForeignKeyWidget):
+    """A record by its natural key, with an error that says which value was not found."""
+
+    def __init__(self, model, field: str, *, create: bool = False, what: str = "") -> None:
+        super().__init__(model, field=field)
+        self.create, self.what = create, what or model._meta.verbose_name
+
+    def clean(self, value, row=None, **kwargs):
+        text = cell(value)
+        if not text:
+            return None
+        obj = self.model.objects.filter(**{self.field: text}).first()
+        if obj is None and self.create:
+            obj = self.model.objects.create(
+                **{self.field: text, "slug": _unique_slug(self.model, text)}
+            )
+        if obj is None:
+            raise ValueError(
+                f"'{text}' is not a known {self.what}; add it first or check the spelling"
+            )
+        return obj
+
+    def render(self, value, obj=None, **kwargs) -> str:
+        return neutralise(getattr(value, self.field)) if value else ""
+
+
+def text_field(column: str, attribute: str | None = None) -> fields.Field:
+    return fields.Field(attribute=attribute or column, column_name=column, widget=TextWidget())
+
+
+class ImportRefused(Exception):
+    """Raised after the rows are read when any row was invalid: the import writes nothing."""
+
+
+class ArchiveResource(resources.ModelResource):
+    """Shared behaviour: all-or-nothing, exact headers, errors as sentences, history rows."""
+
+    required_columns: tuple[str, ...] = ()
+
+    class Meta:
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+        use_transactions = True
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.user = None
+        self.touched: dict[int, IncidentVersion] = {}
+        self.drafts: dict[int, IncidentVersion] = {}
+
+    def import_data(
+        self,
+        dataset,
+        dry_run=False,
+        raise_errors=False,
+        use_transactions=None,
+        collect_failed_rows=False,
+        rollback_on_validation_errors=False,
+        **kwargs,
+    ):
+        # Nothing is half-written: any invalid row rolls the whole import back.
+        self.user = kwargs.get("user")
+        return super().import_data(
+            dataset,
+            dry_run=dry_run,
+            raise_errors=raise_errors,
+            use_transactions=True,
+            collect_failed_rows=collect_failed_rows,
+            rollback_on_validation_errors=True,
+            **kwargs,
+        )
+
+    def before_import(self, dataset, **kwargs) -> None:
+        headers = [cell(header) for header in dataset.headers or []]
+        dataset.headers = headers
+        expected = [field.column_name for field in self.get_import_fields()]
+        unknown = [header for header in headers if header not in expected]
+        missing = [column for column in self.required_columns if column not in headers]
+        if unknown or missing:
+            parts = []
+            if unknown:
+                parts.append("unknown column " + ", ".join(f"`{c}`" for c in unknown))
+            if missing:
+                parts.append("missing column " + ", ".join(f"`{c}`" for c in missing))
+            raise ImportRefused(
+                f"The header row does not match: {'; '.join(parts)}. "
+                f"Expected the columns: {', '.join(expected)}."
+            )
+        self.seen_keys: dict[str, int] = {}
+
+    def import_instance(self, instance, row, **kwargs) -> None:
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        # Check list columns now, so a bad name is a row error rather than a crash later.
+        for field in self.get_import_fields():
+            if isinstance(field.widget, widgets.ManyToManyWidget) and field.column_name in row:
+                try:
+                    field.clean(row)
+                except ValueError as error:
+                    errors[field.attribute] = [str(error)]
+        if errors:
+            raise ValidationError(errors)
+
+    def after_import(self, dataset, result, **kwargs) -> None:
+        super().after_import(dataset, result, **kwargs)
+        if result.has_validation_errors():
+            raise ImportRefused("\n".join(self.error_lines(result)))
+        channel = Channel.IMPORT if self.user else Channel.COMMAND
+        for version in self.touched.values():
+            services.history_record(
+                version=version,
+                user=self.user,
+                action=Action.IMPORT,
+                channel=channel,
+                changes={"resource": type(self).__name__, "file": kwargs.get("file_name", "")},
+            )
+
+    def error_lines(self, result) -> list[str]:
+        columns = {field.attribute: field.column_name for field in self.get_import_fields()}
+        lines = []
+        for invalid in result.invalid_rows:
+            line = invalid.number + 1  # the header is row 1, as a spreadsheet numbers it
+            for attribute, messages in invalid.error_dict.items():
+                column = columns.get(attribute, attribute)
+                for message in messages:
+                    where = (
+                        f"row {line}" if column == "__all__" else f"row {line}, column `{column}`"
+                    )
+                    lines.append(f"{where}: {message}")
+        return lines
+
+    def key_seen(self, key: str, column: str, row_number: int) -> None:
+        """Refuse a natural key given twice in one file."""
+        if key in self.seen_keys:
+            raise ValidationError(
+                {
+                    column: (
+                        f"'{key}' appears twice in this file (rows {self.seen_keys[key] + 1} and "
+                        f"{row_number + 1}); each row needs its own {column}"
+                    )
+                }
+            )
+        self.seen_keys[key] = row_number
+
+    # Versioned content --------------------------------------------------------------------
+
+    def current_version(self, incident: Incident) -> IncidentVersion:
+        """The version an import edits: the open draft, else the published one (copied into
+        a draft only if the row changes something)."""
+        if incident.pk in self.drafts:
+            return self.drafts[incident.pk]
+        open_version = incident.versions.open().first()
+        if open_version is not None:
+            if not open_version.is_editable:
+                raise ValidationError(
+                    {
+                        "__all__": (
+                            f"incident '{incident.slug}' is {open_version.get_state_display()}; it "
+                            "cannot change until a reviewer sends it back"
+                        )
+                    }
+                )
+            return open_version
+        version = incident.versions.published().first() or incident.versions.first()
+        if version is None:
+            raise ValidationError({"__all__": f"incident '{incident.slug}' has no content"})
+        return version
+
+    def editable_draft(self, version: IncidentVersion) -> IncidentVersion:
+        """``version`` itself if it is a draft, else a new draft of its incident."""
+        if version.is_editable:
+            draft = version
+        else:
+            draft = services.version_start_draft(
+                incident=version.incident, user=self.user, from_version=version, trusted=True
+            )
+            self.drafts[version.incident_id] = draft
+        self.touched[draft.pk] = draft
+        return draft
+
+    def incident_for(self, row, column: str = "incident") -> Incident:
+        slug = cell(row.get(column))
+        incident = Incident.objects.filter(slug=slug).first() if slug else None
+        if incident is None:
+            raise ValidationError(
+                {
+                    column: (
+                        f"'{slug}' is not a known incident slug; import the incident first "
+                        "or check the spelling"
+                        if slug
+                        else "this column is required: give the incident's slug"
+                    )
+                }
+            )
+        return incident
+
+
+def become(instance, target, keep: set[str]) -> None:
+    """Point ``instance`` at ``target``'s row, keeping the imported values in ``keep``."""
+    for model_field in type(instance)._meta.concrete_fields:
+        if model_field.attname not in keep and model_field.name not in keep:
+            setattr(instance, model_field.attname, getattr(target, model_field.attname))
+    instance._state.adding = False
+
+
+class SourceResource(ArchiveResource):
+    key = text_field("key")
+    kind = fields.Field("kind", "kind", widget=ChoiceWidget(Source.Kind, Source.Kind.BOOK))
+    authors = text_field("authors")
+    title = text_field("title")
+    container = text_field("container")
+    year = fields.Field("year", "year", widget=YearWidget("year"))
+    publisher = text_field("publisher")
+    place = text_field("place")
+    isbn = text_field("isbn")
+    doi = text_field("doi")
+    url = text_field("url")
+    archived_url = text_field("archived_url")
+    language = text_field("language")
+    required_columns = ("key", "title")
+
+    class Meta(ArchiveResource.Meta):
+        model = Source
+        import_id_fields = ["key"]
+        fields = [
+            "key",
+            "kind",
+            "authors",
+            "title",
+            "container",
+            "year",
+            "publisher",
+            "place",
+            "isbn",
+            "doi",
+            "url",
+            "archived_url",
+            "language",
+        ]
+
+    def before_import_row(self, row, **kwargs) -> None:
+        self.key_seen(cell(row.get("key")), "key", kwargs["row_number"])
+
+
+class AlternativeNamesWidget(TextWidget):
+    def clean(self, value, row=None, **kwargs) -> str:
+        return "\n".join(name.strip() for name in cell(value).split("|") if name.strip())
+
+    def render(self, value, obj=None, **kwargs) -> str:
+        return neutralise("|".join(name for name in (value or "").splitlines() if name.strip()))
+
+
+class DecimalWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):
+        from decimal import Decimal, InvalidOperation
+
+        text = cell(value)
+        if not text:
+            return None
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(f"'{text}' is not a decimal number such as 52.2297") from None
+        if not number.is_finite() or abs(number) > 180:
+            raise ValueError(f"'{text}' is outside -180 to 180")
+        return number
+
+    def render(self, value, obj=None, **kwargs) -> str:
+        return "" if value is None else str(value)
+
+
+class PlaceResource(ArchiveResource):
+    name = text_field("name")
+    alternative_names = fields.Field(
+        "alternative_names", "alternative_names", widget=AlternativeNamesWidget()
+    )
+    country = text_field("country")
+    region = text_field("region")
+    latitude = fields.Field("latitude", "latitude", widget=DecimalWidget())
+    longitude = fields.Field("longitude", "longitude", widget=DecimalWidget())
+    coordinate_precision = fields.Field(
+        "coordinate_precision",
+        "coordinate_precision",
+        widget=ChoiceWidget(Place.Precision, ""),
+    )
+    required_columns = ("name",)
+
+    class Meta(ArchiveResource.Meta):
+        model = Place
+        import_id_fields = ["name"]
+        fields = [
+            "name",
+            "alternative_names",
+            "country",
+            "region",
+            "latitude",
+            "longitude",
+            "coordinate_precision",
+        ]
+
+    def before_import_row(self, row, **kwargs) -> None:
+        self.key_seen(cell(row.get("name")), "name", kwargs["row_number"])
+
+    def after_init_instance(self, instance, new, row, **kwargs) -> None:
+        if new:
+            instance.slug = _unique_slug(Place, cell(row.get("name")))
+
+
+class ActorResource(ArchiveResource):
+    name = text_field("name")
+    parent = fields.Field(
+        "parent", "parent", widget=NamedForeignKeyWidget(Actor, "name", what="actor")
+    )
+    required_columns = ("name",)
+
+    class Meta(ArchiveResource.Meta):
+        model = Actor
+        import_id_fields = ["name"]
+        fields = ["name", "parent"]
+
+    def before_import_row(self, row, **kwargs) -> None:
+        self.key_seen(cell(row.get("name")), "name", kwargs["row_number"])
+
+    def after_init_instance(self, instance, new, row, **kwargs) -> None:
+        if new:
+            instance.slug = _unique_slug(Actor, cell(row.get("name")))
+
+
+class IncidentResource(ArchiveResource):
+    """One row per incident; the content goes into the incident's draft."""
+
+    slug = fields.Field(attribute=None, column_name="slug", widget=TextWidget())
+    title = text_field("title")
+    summary = text_field("summary")
+    description = text_field("description")
+    date = text_field("date")
+    date_text = text_field("date_text")
+    places = fields.Field("places", "places", widget=NamesWidget(Place))
+    categories = fields.Field(
+        "categories", "categories", widget=NamesWidget(Category, create=False)
+    )
+    perpetrators = fields.Field("perpetrators", "perpetrators", widget=NamesWidget(Actor))
+    victim_groups = fields.Field("victim_groups", "victim_groups", widget=NamesWidget(VictimGroup))
+    context = fields.Field(
+        "context", "context", widget=NamedForeignKeyWidget(Context, "name", create=True)
+    )
+    related = fields.Field(attribute=None, column_name="related", widget=TextWidget())
+    required_columns = ("slug", "title", "summary", "date", "date_text", "categories")
+
+    class Meta(ArchiveResource.Meta):
+        model = IncidentVersion
+        import_id_fields = ["slug"]
+        fields = [
+            "slug",
+            "title",
+            "summary",
+            "description",
+            "date",
+            "date_text",
+            "places",
+            "categories",
+            "perpetrators",
+            "victim_groups",
+            "context",
+            "related",
+        ]
+
+    def before_import(self, dataset, **kwargs) -> None:
+        super().before_import(dataset, **kwargs)
+        self.related_rows: list[tuple[IncidentVersion, list[str], int]] = []
+
+    def get_queryset(self):
+        return IncidentVersion.objects.select_related("incident", "context")
+
+    def before_import_row(self, row, **kwargs) -> None:
+        slug = cell(row.get("slug"))
+        if not slug or slug != slugify(slug):
+            raise ValidationError(
+                {
+                    "slug": (
+                        f"'{slug}' is not a slug; use lowercase letters, digits and hyphens, "
+                        f"e.g. '{slugify(slug) or 'katyn-massacre'}'"
+                        if slug
+                        else "this column is required: the incident's permanent address, "
+                        "e.g. katyn-massacre"
+                    )
+                }
+            )
+        self.key_seen(slug, "slug", kwargs["row_number"])
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        # The identity and author are set when the row is saved, not read from the file.
+        errors = dict(import_validation_errors or {})
+        try:
+            instance.full_clean(exclude=[*errors, "incident", "created_by"], validate_unique=False)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def get_instance(self, instance_loader, row):
+        incident = Incident.objects.filter(slug=cell(row.get("slug"))).first()
+        return None if incident is None else self.current_version(incident)
+
+    def dehydrate_slug(self, version: IncidentVersion) -> str:
+        return version.incident.slug
+
+    def dehydrate_related(self, version: IncidentVersion) -> str:
+        return "|".join(sorted(incident.slug for incident in version.related.all()))
+
+    def skip_row(self, instance, original, row, import_validation_errors=None) -> bool:
+        unchanged = super().skip_row(instance, original, row, import_validation_errors)
+        if unchanged and original is not None and original.pk and "related" in row:
+            wanted = sorted(s for s in cell(row["related"]).split("|") if s.strip())
+            unchanged = (
+                wanted == self.dehydrate_related(original).split("|")
+                if wanted
+                else (not original.related.exists())
+            )
+        return unchanged
+
+    def save_instance(self, instance, is_create, row, **kwargs) -> None:
+        if is_create:
+            instance.incident = Incident.objects.create(slug=cell(row["slug"]))
+            instance.number, instance.state, instance.created_by = 1, State.DRAFT, self.user
+            instance.save()
+            self.touched[instance.pk] = instance
+        else:
+            draft = self.editable_draft(instance)
+            imported = {field.attribute for field in self.get_import_fields() if field.attribute}
+            become(instance, draft, imported)
+            instance.lock_version = draft.lock_version + 1  # an editor's open form is now stale
+            instance.save()
+        if "related" in row:
+            slugs = [s.strip() for s in cell(row["related"]).split("|") if s.strip()]
+            self.related_rows.append((instance, slugs, kwargs["row_number"]))
+
+    def after_import(self, dataset, result, **kwargs) -> None:
+        # Related incidents may come later in the same file, so they are linked at the end.
+        if not result.has_validation_errors():
+            for version, slugs, number in getattr(self, "related_rows", []):
+                found = dict(Incident.objects.filter(slug__in=slugs).values_list("slug", "pk"))
+                unknown = [slug for slug in slugs if slug not in found]
+                if unknown:
+                    raise ImportRefused(
+                        f"row {number + 1}, column `related`: '{unknown[0]}' is not a known "
+                        "incident slug"
+                    )
+                version.related.set(found.values())
+        super().after_import(dataset, result, **kwargs)
+
+
+class EstimateResource(ArchiveResource):
+    ref = text_field("ref")
+    incident = fields.Field(attribute=None, column_name="incident", widget=TextWidget())
+    measure = fields.Field("measure", "measure", widget=ChoiceWidget(Measure))
+    low = fields.Field("low", "low", widget=WholeNumberWidget("low"))
+    best = fields.Field("best", "best", widget=WholeNumberWidget("best"))
+    high = fields.Field("high", "high", widget=WholeNumberWidget("high"))
+    qualifier = fields.Field("qualifier", "qualifier", widget=ChoiceWidget(Qualifier, "exact"))
+    as_written = text_field("as_written")
+    claimant = text_field("claimant")
+    claimant_position = fields.Field(
+        "claimant_position",
+        "claimant_position",
+        widget=ChoiceWidget(ClaimantPosition, ClaimantPosition.UNKNOWN),
+    )
+    claim_year = fields.Field("claim_year", "claim_year", widget=YearWidget("claim_year"))
+    assessment = fields.Field(
+        "assessment", "assessment", widget=ChoiceWidget(Assessment, Assessment.ACCEPTED)
+    )
+    assessment_reason = text_field("assessment_reason")
+    source = fields.Field(
+        "source", "source", widget=NamedForeignKeyWidget(Source, "key", what="source key")
+    )
+    locator = text_field("locator")
+    quote = text_field("quote")
+    required_columns = ("incident", "measure", "as_written", "claimant", "source")
+
+    class Meta(ArchiveResource.Meta):
+        model = Estimate
+        import_id_fields = ["ref"]
+        fields = [
+            "ref",
+            "incident",
+            "measure",
+            "low",
+            "best",
+            "high",
+            "qualifier",
+            "as_written",
+            "claimant",
+            "claimant_position",
+            "claim_year",
+            "assessment",
+            "assessment_reason",
+            "source",
+            "locator",
+            "quote",
+        ]
+
+    def get_queryset(self):
+        return Estimate.objects.select_related("version__incident", "source")
+
+    def before_import_row(self, row, **kwargs) -> None:
+        incident = self.incident_for(row)
+        if not cell(row.get("ref")):
+            # A stable ref from what identifies the claim, so re-importing finds the same row.
+            digest = hashlib.blake2s(
+                "|".join(
+                    cell(row.get(c))
+                    for c in ("measure", "claimant", "as_written", "source", "locator")
+                ).encode()
+            ).hexdigest()[:8]
+            row["ref"] = f"{incident.slug}-{cell(row.get('measure')) or 'figure'}-{digest}"[:100]
+        if slugify(cell(row["ref"])) != cell(row["ref"]):
+            raise ValidationError(
+                {
+                    "ref": (
+                        f"'{cell(row['ref'])}' is not a valid ref; use lowercase letters, "
+                        f"digits and hyphens, e.g. '{slugify(cell(row['ref']))}'"
+                    )
+                }
+            )
+        self.key_seen(cell(row["ref"]), "ref", kwargs["row_number"])
+        row["_incident"] = incident
+
+    def get_instance(self, instance_loader, row):
+        version = self.current_version(row["_incident"])
+        return version.estimates.filter(ref=cell(row["ref"])).first()
+
+    def init_instance(self, row=None):
+        return Estimate(version=self.current_version(row["_incident"]))
+
+    def dehydrate_incident(self, estimate: Estimate) -> str:
+        return estimate.version.incident.slug
+
+    def save_instance(self, instance, is_create, row, **kwargs) -> None:
+        draft = self.editable_draft(instance.version)
+        if is_create:
+            instance.version = draft
+        else:
+            target = draft.estimates.get(ref=instance.ref)
+            imported = {field.attribute for field in self.get_import_fields() if field.attribute}
+            become(instance, target, imported)
+        # An imported figure is a new claim: it must be checked against its citation again.
+        instance.verification, instance.verified_by, instance.verified_at = "unverified", None, None
+        instance.query_note = ""
+        instance.save()
+
+
+class CitationResource(ArchiveResource):
+    incident = fields.Field(attribute=None, column_name="incident", widget=TextWidget())
+    source = fields.Field(
+        "source", "source", widget=NamedForeignKeyWidget(Source, "key", what="source key")
+    )
+    locator = text_field("locator")
+    quote = text_field("quote")
+    note = text_field("note")
+    estimate = fields.Field(attribute=None, column_name="estimate", widget=TextWidget())
+    required_columns = ("incident", "source")
+
+    class Meta(ArchiveResource.Meta):
+        model = Citation
+        import_id_fields = ["source"]
+        fields = ["incident", "source", "locator", "quote", "note", "estimate"]
+
+    def get_queryset(self):
+        return Citation.objects.select_related("version__incident", "source", "estimate")
+
+    def before_import_row(self, row, **kwargs) -> None:
+        row["_incident"] = self.incident_for(row)
+        key = "|".join(cell(row.get(c)) for c in ("incident", "source", "locator", "estimate"))
+        self.key_seen(key, "source", kwargs["row_number"])
+
+    def _match(self, version, row):
+        ref = cell(row.get("estimate"))
+        same_claim = {"estimate__ref": ref} if ref else {"estimate__isnull": True}
+        return version.citations.filter(
+            source__key=cell(row.get("source")), locator=cell(row.get("locator")), **same_claim
+        )
+
+    def get_instance(self, instance_loader, row):
+        return self._match(self.current_version(row["_incident"]), row).first()
+
+    def init_instance(self, row=None):
+        version = self.current_version(row["_incident"])
+        ref = cell(row.get("estimate"))
+        citation = Citation(version=version)
+        if ref:
+            citation.estimate = version.estimates.filter(ref=ref).first()
+            if citation.estimate is None:
+                raise ValidationError(
+                    {
+                        "estimate": (
+                            f"'{ref}' is not an estimate ref of incident "
+                            f"'{version.incident.slug}'; import the estimates first"
+                        )
+                    }
+                )
+        return citation
+
+    def dehydrate_incident(self, citation: Citation) -> str:
+        return citation.version.incident.slug
+
+    def dehydrate_estimate(self, citation: Citation) -> str:
+        return citation.estimate.ref if citation.estimate else ""
+
+    def save_instance(self, instance, is_create, row, **kwargs) -> None:
+        draft = self.editable_draft(instance.version)
+        if is_create:
+            instance.version = draft
+            if instance.estimate_id:
+                instance.estimate = draft.estimates.get(ref=instance.estimate.ref)
+        else:
+            target = self._match(draft, row).get()
+            become(instance, target, {"source", "locator", "quote", "note"})
+        instance.save()
+        if instance.estimate_id:  # a changed citation means the figure must be checked again
+            Estimate.objects.filter(pk=instance.estimate_id).update(
+                verification="unverified", verified_by=None, verified_at=None
+            )
+
+
+class InAbsentiaWidget(ChoiceWidget):
+    def __init__(self) -> None:
+        super().__init__(Proceeding.InAbsentia, "")
+
+
+class ProceedingResource(ArchiveResource):
+    slug = text_field("slug")
+    title = text_field("title")
+    court = text_field("court")
+    date = text_field("date")
+    date_text = text_field("date_text")
+    defendants = fields.Field("defendants", "defendants", widget=AlternativeNamesWidget())
+    outcome = text_field("outcome")
+    in_absentia = fields.Field("in_absentia", "in_absentia", widget=InAbsentiaWidget())
+    appeal = text_field("appeal")
+    incidents = fields.Field(
+        "incidents", "incidents", widget=NamesWidget(Incident, create=False, field="slug")
+    )
+    source = fields.Field(
+        "source", "source", widget=NamedForeignKeyWidget(Source, "key", what="source key")
+    )
+    locator = text_field("locator")
+    required_columns = ("slug", "title", "court", "date")
+
+    class Meta(ArchiveResource.Meta):
+        model = Proceeding
+        import_id_fields = ["slug"]
+        fields = [
+            "slug",
+            "title",
+            "court",
+            "date",
+            "date_text",
+            "defendants",
+            "outcome",
+            "in_absentia",
+            "appeal",
+            "incidents",
+            "source",
+            "locator",
+        ]
+
+    def before_import_row(self, row, **kwargs) -> None:
+        self.key_seen(cell(row.get("slug")), "slug", kwargs["row_number"])
