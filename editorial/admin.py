@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Count
 from django.http import HttpRequest
@@ -163,7 +164,6 @@ class IncidentVersionAdmin(WorkflowAdminMixin, NoHardDeleteMixin, admin.ModelAdm
     list_select_related = ["incident", "context"]
     search_fields = ["title", "incident__slug", "summary", "date_text"]
     autocomplete_fields = ["places", "perpetrators", "victim_groups", "context", "related"]
-    filter_horizontal = ["categories"]
     readonly_fields = ["incident", "number", "state", "lock_version", "created_by", "created_at"]
     date_hierarchy = None
 
@@ -207,6 +207,11 @@ class IncidentVersionAdmin(WorkflowAdminMixin, NoHardDeleteMixin, admin.ModelAdm
                 ),
             ]
         )
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "categories":  # a short controlled list: show every choice
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
