@@ -9,6 +9,7 @@ Workflow state is changed by ``editorial.services`` alone.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -306,6 +307,12 @@ class IncidentVersion(models.Model):
         blank=True,
         editable=False,
         help_text=_("Correction note or withdrawal reason shown to the public."),
+    )
+    # Derived when the version is published (published content never changes afterwards).
+    search_document = models.TextField(blank=True, editable=False)
+    search_vector = SearchVectorField(null=True, editable=False)
+    has_conflict = models.BooleanField(
+        default=False, editable=False, help_text=_("Its estimates of one measure disagree.")
     )
 
     objects = IncidentVersionQuerySet.as_manager()

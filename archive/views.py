@@ -5,16 +5,18 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from archive.estimates import summarise
+from archive.filters import IncidentFilter
 from archive.models import (
     Actor,
     Category,
     Citation,
+    Context,
     Correction,
     Estimate,
     IncidentVersion,
@@ -78,10 +80,67 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+def facets(versions) -> dict[str, list[dict]]:
+    """How many of the matching incidents fall in each category, country and context."""
+    matching = IncidentVersion.objects.filter(pk__in=versions.values("pk"))
+
+    def count(slug: str, name: str) -> list[dict]:
+        rows = (
+            matching.exclude(**{f"{slug}__isnull": True})
+            .values(key=F(slug), label=F(name))
+            .annotate(count=Count("pk", distinct=True))
+            .order_by("-count", "label")
+        )
+        return list(rows)
+
+    return {
+        "category": count("categories__slug", "categories__name"),
+        "country": [row for row in count("places__country", "places__country") if row["key"]],
+        "context": count("context__slug", "context__name"),
+    }
+
+
 @require_safe
 def incident_list(request: HttpRequest) -> HttpResponse:
-    page = page_of(request, listed(published_versions()))
-    return render(request, "archive/incident_list.html", {"page": page})
+    filterset = IncidentFilter(request.GET, queryset=listed(published_versions()))
+    if not filterset.is_valid():
+        context = {"filter": filterset, "page": None, "facets": {}, **filter_choices()}
+        return render(request, "archive/incident_list.html", context, status=400)
+    versions = filterset.qs
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "archive/incident_list.html",
+        {
+            "filter": filterset,
+            "page": page_of(request, versions),
+            "facets": facets(versions),
+            "query": query.urlencode(),
+            "filtered": any(v for k, v in request.GET.items() if k not in ("page", "ordering")),
+            **filter_choices(),
+        },
+    )
+
+
+def filter_choices() -> dict:
+    """The values readers can pick from: only those that published incidents use."""
+    public = IncidentVersion.objects.published()
+    return {
+        "all_categories": Category.objects.filter(versions__in=public).distinct(),
+        "all_countries": Place.objects.filter(versions__in=public)
+        .exclude(country="")
+        .values_list("country", flat=True)
+        .distinct()
+        .order_by("country"),
+        "all_contexts": Context.objects.filter(versions__in=public).distinct(),
+        "ordering_choices": [
+            ("date", "date, earliest first"),
+            ("-date", "date, latest first"),
+            ("title", "title"),
+            ("-published", "recently published"),
+        ],
+    }
 
 
 def with_page_content(versions):

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from archive.estimates import disagree
 from archive.models import (
     EDITABLE_STATES,
     Citation,
@@ -22,6 +23,7 @@ from archive.models import (
     State,
     Verification,
 )
+from archive.search import index_version
 from editorial.models import Action, Channel, HistoryEntry
 from editorial.workflow import COMMENT_REQUIRED, PUBLISH, REVIEW, permission_for
 
@@ -328,8 +330,12 @@ def version_publish(
         raise WorkflowError("An estimate of this version is not verified; it cannot be published.")
     if previous:
         _transition(previous, State.SUPERSEDED, user, note)
+    index_version(version)
+    version.has_conflict = disagree(list(version.estimates.all()))
     version.published_at, version.publish_at, version.public_note = now, None, note
-    version.save(update_fields=["published_at", "publish_at", "public_note", "updated_at"])
+    version.save(
+        update_fields=["published_at", "publish_at", "public_note", "has_conflict", "updated_at"]
+    )
     _transition(version, State.PUBLISHED, user, note)
     if previous:
         Correction.objects.create(

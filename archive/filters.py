@@ -1,0 +1,60 @@
+"""The public incident filters, shared by the list page and the JSON API."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Q
+
+from archive.models import IncidentVersion
+from archive.search import search
+
+
+class YearFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=1, max_value=9999, **kwargs)
+
+
+class IncidentFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label="Search", max_length=200)
+    country = django_filters.CharFilter(method="filter_country", label="Country", max_length=100)
+    category = django_filters.CharFilter(
+        field_name="categories__slug", label="Category", max_length=100
+    )
+    perpetrator = django_filters.CharFilter(
+        method="filter_perpetrator", label="Perpetrator", max_length=200
+    )
+    victim_group = django_filters.CharFilter(
+        field_name="victim_groups__slug", label="Victim group", max_length=200
+    )
+    context = django_filters.CharFilter(field_name="context__slug", label="Context", max_length=200)
+    year_from = YearFilter(field_name="date_latest__year", lookup_expr="gte", label="From year")
+    year_to = YearFilter(field_name="date_earliest__year", lookup_expr="lte", label="To year")
+    conflicting = django_filters.BooleanFilter(
+        field_name="has_conflict",
+        label="Estimates disagree",
+        widget=forms.Select(choices=[("", "any"), ("true", "yes"), ("false", "no")]),
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=[("date_earliest", "date"), ("title", "title"), ("published_at", "published")],
+        field_labels={"date_earliest": "Date", "title": "Title", "published_at": "Published"},
+        label="Order by",
+    )
+
+    class Meta:
+        model = IncidentVersion
+        fields: list[str] = []
+
+    def filter_q(self, queryset, name, value):
+        return search(queryset, value)
+
+    def filter_country(self, queryset, name, value):
+        return queryset.filter(places__country__iexact=value).distinct()
+
+    def filter_perpetrator(self, queryset, name, value):
+        # A parent organisation's page includes what its units did.
+        return queryset.filter(
+            Q(perpetrators__slug=value) | Q(perpetrators__parent__slug=value)
+        ).distinct()
