@@ -263,6 +263,11 @@ def corrections(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+def about(request: HttpRequest) -> HttpResponse:
+    return render(request, "archive/about.html")
+
+
+@require_safe
 def robots_txt(request: HttpRequest) -> HttpResponse:
     sitemap = request.build_absolute_uri("/sitemap.xml")
     lines = ["User-agent: *", "Disallow: /admin/", f"Sitemap: {sitemap}"]

@@ -37,22 +37,9 @@ from archive.models import (
     State,
     VictimGroup,
 )
+from archive.spreadsheet import neutralise, restore
 from editorial import services
 from editorial.models import Action, Channel
-
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-ESCAPE = "'"
-
-
-def neutralise(value: str) -> str:
-    """Make a cell safe to open in a spreadsheet; ``restore`` undoes it on import."""
-    if value and (value.startswith(FORMULA_TRIGGERS) or value.startswith(ESCAPE)):
-        return ESCAPE + value
-    return value
-
-
-def restore(value: str) -> str:
-    return value[1:] if value.startswith(ESCAPE) else value
 
 
 def cell(value: Any) -> str:

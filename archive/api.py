@@ -1,0 +1,272 @@
+"""Read-only JSON API and the open data files, all from published versions only."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Iterator
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, JsonResponse, StreamingHttpResponse
+from django.views.decorators.http import require_safe
+
+from archive.filters import IncidentFilter
+from archive.models import Estimate, IncidentVersion, Source, State
+from archive.serializers import incident_detail, incident_summary
+from archive.spreadsheet import safe_cell
+from archive.views import listed, published_versions, with_page_content
+
+API_PAGE_SIZE = 50
+CHUNK = 500
+
+INCIDENT_COLUMNS = [
+    "slug",
+    "title",
+    "summary",
+    "description",
+    "date",
+    "date_text",
+    "places",
+    "categories",
+    "perpetrators",
+    "victim_groups",
+    "context",
+    "related",
+    "url",
+    "version",
+    "published_at",
+]
+ESTIMATE_COLUMNS = [
+    "ref",
+    "incident",
+    "measure",
+    "low",
+    "best",
+    "high",
+    "qualifier",
+    "as_written",
+    "claimant",
+    "claimant_position",
+    "claim_year",
+    "assessment",
+    "assessment_reason",
+    "source",
+    "locator",
+    "quote",
+    "verified",
+]
+SOURCE_COLUMNS = [
+    "key",
+    "kind",
+    "authors",
+    "title",
+    "container",
+    "year",
+    "publisher",
+    "place",
+    "isbn",
+    "doi",
+    "url",
+    "archived_url",
+    "language",
+]
+
+
+def base_url(request: HttpRequest) -> str:
+    return f"{request.scheme}://{request.get_host()}"
+
+
+@require_safe
+def incident_list(request: HttpRequest) -> JsonResponse:
+    filterset = IncidentFilter(request.GET, queryset=listed(published_versions()))
+    if not filterset.is_valid():
+        return JsonResponse({"errors": filterset.errors.get_json_data()}, status=400)
+    page = Paginator(filterset.qs, API_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+
+    def link(number: int) -> str:
+        query["page"] = number
+        return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+    root = base_url(request)
+    return JsonResponse(
+        {
+            "count": page.paginator.count,
+            "next": link(page.next_page_number()) if page.has_next() else None,
+            "previous": link(page.previous_page_number()) if page.has_previous() else None,
+            "results": [incident_summary(version, root) for version in page.object_list],
+        }
+    )
+
+
+@require_safe
+def incident_item(request: HttpRequest, slug: str) -> JsonResponse:
+    version = (
+        with_page_content(published_versions().prefetch_related("related"))
+        .filter(incident__slug=slug)
+        .first()
+    )
+    if version is None:
+        raise Http404("No published incident at this address.")
+    return JsonResponse(incident_detail(version, base_url(request)))
+
+
+class Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def stream_csv(filename: str, header: list[str], rows: Iterable[list]) -> StreamingHttpResponse:
+    writer = csv.writer(Echo())
+
+    def lines() -> Iterator[str]:
+        yield writer.writerow(header)
+        for row in rows:
+            yield writer.writerow([safe_cell(value) for value in row])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _names(manager) -> str:
+    return "|".join(sorted(item.name for item in manager.all()))
+
+
+def published_in_chunks(queryset) -> Iterator[IncidentVersion]:
+    # iterator() with a chunk size keeps memory flat while still prefetching per chunk.
+    return queryset.order_by("pk").iterator(chunk_size=CHUNK)
+
+
+@require_safe
+def incidents_csv(request: HttpRequest) -> StreamingHttpResponse:
+    root = base_url(request)
+    versions = published_versions().prefetch_related(
+        "places", "categories", "perpetrators", "victim_groups", "related"
+    )
+    rows = (
+        [
+            v.incident.slug,
+            v.title,
+            v.summary,
+            v.description,
+            v.date,
+            v.date_text,
+            _names(v.places),
+            _names(v.categories),
+            _names(v.perpetrators),
+            _names(v.victim_groups),
+            v.context.name if v.context else "",
+            "|".join(sorted(i.slug for i in v.related.all())),
+            f"{root}{v.get_absolute_url()}",
+            v.number,
+            v.published_at.isoformat() if v.published_at else "",
+        ]
+        for v in published_in_chunks(versions)
+    )
+    return stream_csv("incidents.csv", INCIDENT_COLUMNS, rows)
+
+
+@require_safe
+def estimates_csv(request: HttpRequest) -> StreamingHttpResponse:
+    estimates = (
+        Estimate.objects.filter(version__state=State.PUBLISHED)
+        .select_related("version__incident", "source")
+        .order_by("pk")
+        .iterator(chunk_size=CHUNK * 4)
+    )
+    rows = (
+        [
+            e.ref,
+            e.version.incident.slug,
+            e.measure,
+            e.low,
+            e.best,
+            e.high,
+            e.qualifier,
+            e.as_written,
+            e.claimant,
+            e.claimant_position,
+            e.claim_year,
+            e.assessment,
+            e.assessment_reason,
+            e.source.key if e.source else "",
+            e.locator,
+            e.quote,
+            e.verification == "verified",
+        ]
+        for e in estimates
+    )
+    return stream_csv("estimates.csv", ESTIMATE_COLUMNS, rows)
+
+
+def cited_sources():
+    published = IncidentVersion.objects.published()
+    return Source.objects.filter(
+        pk__in=Estimate.objects.filter(version__in=published).values("source")
+    ) | Source.objects.filter(citations__version__in=published)
+
+
+@require_safe
+def sources_csv(request: HttpRequest) -> StreamingHttpResponse:
+    sources = cited_sources().distinct().order_by("key").iterator(chunk_size=CHUNK)
+    rows = ([getattr(source, column) for column in SOURCE_COLUMNS] for source in sources)
+    return stream_csv("sources.csv", SOURCE_COLUMNS, rows)
+
+
+def stream_json(filename: str, content_type: str, head: str, items: Iterable, tail: str):
+    def chunks() -> Iterator[str]:
+        yield head
+        for index, item in enumerate(items):
+            yield ("," if index else "") + "\n" + json.dumps(item, ensure_ascii=False)
+        yield "\n" + tail
+
+    response = StreamingHttpResponse(chunks(), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_safe
+def incidents_json(request: HttpRequest) -> StreamingHttpResponse:
+    root = base_url(request)
+    versions = with_page_content(published_versions().prefetch_related("related"))
+    items = (incident_detail(v, root) for v in published_in_chunks(versions))
+    return stream_json("incidents.json", "application/json", "[", items, "]")
+
+
+@require_safe
+def incidents_geojson(request: HttpRequest) -> StreamingHttpResponse:
+    root = base_url(request)
+    versions = published_versions().prefetch_related("places", "categories")
+
+    def features() -> Iterator[dict]:
+        for version in published_in_chunks(versions):
+            for place in version.places.all():
+                if place.latitude is None or place.longitude is None:
+                    continue
+                yield {
+                    "type": "Feature",
+                    "geometry": {
+                        "type": "Point",
+                        "coordinates": [float(place.longitude), float(place.latitude)],
+                    },
+                    "properties": {
+                        "incident": version.incident.slug,
+                        "title": version.title,
+                        "url": f"{root}{version.get_absolute_url()}",
+                        "place": place.name,
+                        "country": place.country,
+                        "precision": place.coordinate_precision,
+                        "date": version.date,
+                        "date_text": version.date_text,
+                        "categories": [c.name for c in version.categories.all()],
+                    },
+                }
+
+    return stream_json(
+        "incidents.geojson",
+        "application/geo+json",
+        '{"type": "FeatureCollection", "features": [',
+        features(),
+        "]}",
+    )

@@ -1,0 +1,138 @@
+"""Published content as plain data, for the JSON API and the open data files.
+
+Field names are a public contract (README, "JSON API"): add fields, never rename them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from archive.models import Citation, Estimate, IncidentVersion, Place, Source
+
+
+def source_data(source: Source | None) -> dict[str, Any] | None:
+    if source is None:
+        return None
+    return {
+        "key": source.key,
+        "kind": source.kind,
+        "authors": source.authors,
+        "title": source.title,
+        "container": source.container,
+        "year": source.year,
+        "publisher": source.publisher,
+        "place": source.place,
+        "isbn": source.isbn,
+        "doi": source.doi,
+        "url": source.url,
+        "archived_url": source.archived_url,
+        "language": source.language,
+    }
+
+
+def place_data(place: Place) -> dict[str, Any]:
+    return {
+        "name": place.name,
+        "slug": place.slug,
+        "alternative_names": place.alternative_name_list(),
+        "country": place.country,
+        "region": place.region,
+        "latitude": float(place.latitude) if place.latitude is not None else None,
+        "longitude": float(place.longitude) if place.longitude is not None else None,
+        "coordinate_precision": place.coordinate_precision,
+    }
+
+
+def citation_data(citation: Citation) -> dict[str, Any]:
+    return {
+        "source": citation.source.key,
+        "locator": citation.locator,
+        "quote": citation.quote,
+        "note": citation.note,
+    }
+
+
+def estimate_data(estimate: Estimate) -> dict[str, Any]:
+    return {
+        "ref": estimate.ref,
+        "measure": estimate.measure,
+        "low": estimate.low,
+        "best": estimate.best,
+        "high": estimate.high,
+        "qualifier": estimate.qualifier,
+        "as_written": estimate.as_written,
+        "claimant": estimate.claimant,
+        "claimant_position": estimate.claimant_position,
+        "claim_year": estimate.claim_year,
+        "assessment": estimate.assessment,
+        "assessment_reason": estimate.assessment_reason,
+        "verified": estimate.verification == "verified",
+        "source": estimate.source.key if estimate.source else None,
+        "locator": estimate.locator,
+        "quote": estimate.quote,
+        "citations": [citation_data(c) for c in estimate.citations.all()],
+    }
+
+
+def incident_summary(version: IncidentVersion, base_url: str) -> dict[str, Any]:
+    slug = version.incident.slug
+    return {
+        "slug": slug,
+        "url": f"{base_url}{version.get_absolute_url()}",
+        "api_url": f"{base_url}/api/incidents/{slug}/",
+        "title": version.title,
+        "summary": version.summary,
+        "date": version.date,
+        "date_text": version.date_text,
+        "date_earliest": version.date_earliest.isoformat(),
+        "date_latest": version.date_latest.isoformat(),
+        "places": [place.name for place in version.places.all()],
+        "countries": sorted({p.country for p in version.places.all() if p.country}),
+        "categories": [category.name for category in version.categories.all()],
+        "perpetrators": [actor.name for actor in version.perpetrators.all()],
+        "context": version.context.name if version.context else None,
+        "conflicting_estimates": version.has_conflict,
+        "version": version.number,
+        "published_at": version.published_at.isoformat() if version.published_at else None,
+    }
+
+
+def incident_detail(version: IncidentVersion, base_url: str) -> dict[str, Any]:
+    """Everything about a published incident; ``version`` comes from ``with_page_content``."""
+    estimates = list(version.estimates.all())
+    sources = {e.source.key: e.source for e in estimates if e.source}
+    for estimate in estimates:
+        sources |= {c.source.key: c.source for c in estimate.citations.all()}
+    sources |= {c.source.key: c.source for c in version.incident_citations}
+    return {
+        **incident_summary(version, base_url),
+        "description": version.description,
+        "places": [place_data(place) for place in version.places.all()],
+        "perpetrators": [
+            {"name": a.name, "slug": a.slug, "parent": a.parent.name if a.parent else None}
+            for a in version.perpetrators.all()
+        ],
+        "victim_groups": [group.name for group in version.victim_groups.all()],
+        "estimates": [estimate_data(estimate) for estimate in estimates],
+        "citations": [citation_data(citation) for citation in version.incident_citations],
+        "sources": [source_data(source) for _, source in sorted(sources.items())],
+        "proceedings": [
+            {
+                "slug": p.slug,
+                "title": p.title,
+                "court": p.court,
+                "date": p.date,
+                "date_text": p.date_text,
+                "defendants": [d for d in p.defendants.splitlines() if d.strip()],
+                "outcome": p.outcome,
+                "in_absentia": p.in_absentia,
+                "appeal": p.appeal,
+            }
+            for p in version.incident.proceedings.all()
+        ],
+        "related": sorted(incident.slug for incident in version.related.all()),
+        "corrections": [
+            {"kind": c.kind, "note": c.note, "date": c.created_at.isoformat()}
+            for c in version.incident.corrections.all()
+        ],
+    }

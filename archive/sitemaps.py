@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from django.contrib.sitemaps import Sitemap
+from django.urls import reverse
+
+from archive.models import IncidentVersion
+
+
+class IncidentSitemap(Sitemap):
+    changefreq = "monthly"
+    limit = 10_000
+
+    def items(self):
+        return (
+            IncidentVersion.objects.published()
+            .select_related("incident")
+            .only("incident__slug", "published_at")
+            .order_by("pk")
+        )
+
+    def location(self, version) -> str:
+        return version.get_absolute_url()
+
+    def lastmod(self, version):
+        return version.published_at
+
+
+class PageSitemap(Sitemap):
+    changefreq = "weekly"
+
+    def items(self) -> list[str]:
+        return [
+            "archive:home",
+            "archive:incident_list",
+            "archive:source_list",
+            "archive:corrections",
+            "archive:about",
+        ]
+
+    def location(self, name: str) -> str:
+        return reverse(name)
+
+
+SITEMAPS = {"incidents": IncidentSitemap, "pages": PageSitemap}
