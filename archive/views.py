@@ -56,7 +56,7 @@ def page_of(request: HttpRequest, queryset):
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     versions = published_versions()
-    recent = versions.order_by("-published_at")[:8]
+    recent = listed(versions).order_by("-published_at")[:8]
     categories = (
         Category.objects.filter(versions__state=State.PUBLISHED)
         .annotate(incident_count=Count("versions"))

@@ -48,7 +48,8 @@ def cell(value: Any) -> str:
 
 class TextWidget(widgets.CharWidget):
     def clean(self, value, row=None, **kwargs) -> str:
-        return cell(value)
+        # Text keeps its exact characters, so export → import changes nothing.
+        return restore("" if value is None else str(value))
 
     def render(self, value, obj=None, **kwargs) -> str:
         return neutralise("" if value is None else str(value))

@@ -1,0 +1,290 @@
+"""Bulk import through the documented format: exact errors, all or nothing, round trips."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from archive.models import Estimate, Incident, IncidentVersion, Source, State
+from editorial.models import HistoryEntry
+from editorial.resources import EstimateResource, IncidentResource, SourceResource
+from tests.factories import make_published, make_source
+
+INCIDENT_HEADER = (
+    "slug,title,summary,description,date,date_text,places,categories,"
+    "perpetrators,victim_groups,context\n"
+)
+ESTIMATE_HEADER = (
+    "ref,incident,measure,low,best,high,qualifier,as_written,claimant,"
+    "claim_year,assessment,assessment_reason,source,locator,quote\n"
+)
+INCIDENT_ROW = (
+    "katyn-massacre,Katyn massacre,Officers were shot.,,1940-04/1940-05,"
+    "April and May 1940,Katyn|Smolensk,massacre|Killing of prisoners of war,NKVD,"
+    "Polish prisoners of war,World War II\n"
+)
+
+
+def run_import(
+    tmp_path, resource: str, text: str | bytes, name: str = "file.csv", dry_run: bool = False
+) -> str:
+    path = tmp_path / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    out, err = io.StringIO(), io.StringIO()
+    args = [f"editorial.resources.{resource}", str(path), "--no-input"]
+    call_command("import", *args, *(["--dry-run"] if dry_run else []), stdout=out, stderr=err)
+    return out.getvalue() + err.getvalue()
+
+
+def refused(tmp_path, resource: str, text: str | bytes, name: str = "file.csv") -> str:
+    path = tmp_path / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    err = io.StringIO()
+    with pytest.raises(CommandError) as error:
+        call_command(
+            "import",
+            f"editorial.resources.{resource}",
+            str(path),
+            "--no-input",
+            stdout=io.StringIO(),
+            stderr=err,
+        )
+    return f"{error.value}\n{err.getvalue()}"
+
+
+def errors_of(tmp_path, resource: str, text: str, capsys=None) -> str:
+    path = tmp_path / "bad.csv"
+    path.write_text(text)
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command(
+            "import",
+            f"editorial.resources.{resource}",
+            str(path),
+            "--no-input",
+            stderr=err,
+            stdout=io.StringIO(),
+        )
+    return err.getvalue()
+
+
+@pytest.fixture
+def katyn_source(db):
+    return make_source("naimark-1995")
+
+
+@pytest.fixture
+def katyn(tmp_path, db):
+    run_import(tmp_path, "IncidentResource", INCIDENT_HEADER + INCIDENT_ROW)
+    return Incident.objects.get(slug="katyn-massacre")
+
+
+def estimates_file(*rows: str) -> str:
+    return ESTIMATE_HEADER + "".join(row + "\n" for row in rows)
+
+
+GOOD_ESTIMATE = (
+    'katyn-1,katyn-massacre,killed,,21857,,exact,"21,857",NKVD records,1940,,,naimark-1995,p. 5,'
+)
+
+
+@pytest.mark.django_db
+def test_incident_import_creates_a_draft_and_linked_records(katyn):
+    version = katyn.versions.get()
+    assert version.state == State.DRAFT and version.number == 1
+    assert sorted(version.places.values_list("name", flat=True)) == ["Katyn", "Smolensk"]
+    assert sorted(version.categories.values_list("slug", flat=True)) == [
+        "killing-of-prisoners-of-war",
+        "massacre",
+    ]
+    assert version.context.name == "World War II"
+
+
+@pytest.mark.django_db
+def test_importing_the_same_files_twice_changes_nothing(tmp_path, katyn, katyn_source):
+    run_import(tmp_path, "EstimateResource", estimates_file(GOOD_ESTIMATE))
+    history = HistoryEntry.objects.count()
+    first = run_import(tmp_path, "IncidentResource", INCIDENT_HEADER + INCIDENT_ROW)
+    second = run_import(tmp_path, "EstimateResource", estimates_file(GOOD_ESTIMATE))
+    assert "0 new, 0 updated, 1 unchanged" in first
+    assert "0 new, 0 updated, 1 unchanged" in second
+    assert HistoryEntry.objects.count() == history
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (
+            "katyn-1,katyn-massacre,killed,3000,,44,,x,c,,,,naimark-1995,,",
+            "row 3, column `low`: Low (3,000) is above high (44). Low ≤ best ≤ high: swap them, "
+            "or check for a mistyped digit.",
+        ),
+        (
+            "katyn-1,katyn-massacre,killed,,-5,,,x,c,,,,naimark-1995,,",
+            "row 3, column `best`: '-5' is negative; figures count people, so enter 0 or more",
+        ),
+        (
+            "katyn-1,katyn-massacre,killed,,,about 1000,,x,c,,,,naimark-1995,,",
+            "row 3, column `high`: 'about 1000' is not a whole number; put 1000 in `best` and "
+            "'about 1000' in `as_written`",
+        ),
+        (
+            "katyn-1,no-such-incident,killed,,5,,,x,c,,,,naimark-1995,,",
+            "row 3, column `incident`: 'no-such-incident' is not a known incident slug; import the "
+            "incident first or check the spelling",
+        ),
+        (
+            "katyn-1,katyn-massacre,killed,,5,,,x,c,,,,nobody-2000,,",
+            "row 3, column `source`: 'nobody-2000' is not a known source key; add it first or "
+            "check the spelling",
+        ),
+        (
+            "katyn-1,katyn-massacre,shot,,5,,,x,c,,,,naimark-1995,,",
+            "row 3, column `measure`: 'shot' is not one of killed, died_in_custody, deported, "
+            "raped, injured, missing, captured, affected",
+        ),
+        (
+            "katyn-1,katyn-massacre,killed,,5,,sometimes,x,c,,,,naimark-1995,,",
+            "row 3, column `qualifier`: 'sometimes' is not one of exact, about, at_least, over, "
+            "at_most, up_to",
+        ),
+        (
+            "katyn-1,katyn-massacre,killed,,5,,,x,c,,rejected,,naimark-1995,,",
+            "row 3, column `assessment_reason`: Say why this estimate is rejected",
+        ),
+        (
+            "katyn-1,katyn-massacre,killed,,5,,,,c,,,,naimark-1995,,",
+            "row 3, column `as_written`: This field cannot be blank.",
+        ),
+    ],
+)
+def test_bad_estimate_rows_get_their_exact_error_and_nothing_is_written(
+    tmp_path, katyn, katyn_source, row, message
+):
+    good_first = "katyn-0,katyn-massacre,killed,,5,,,5,c,,,,naimark-1995,,"
+    output = errors_of(tmp_path, "EstimateResource", estimates_file(good_first, row))
+    assert message in output
+    assert not Estimate.objects.exists()  # the good row was rolled back too
+
+
+@pytest.mark.django_db
+def test_duplicate_refs_in_one_file_are_refused(tmp_path, katyn, katyn_source):
+    row = "katyn-1,katyn-massacre,killed,,5,,,5,c,,,,naimark-1995,,"
+    output = errors_of(tmp_path, "EstimateResource", estimates_file(row, row))
+    assert "row 3, column `ref`: 'katyn-1' appears twice in this file (rows 2 and 3)" in output
+    assert not Estimate.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("replace", "message"),
+    [
+        (
+            ("massacre|Killing of prisoners of war", "massacre|Genocidal bombing"),
+            "column `categories`: 'Genocidal bombing' is not a known category; use one of:",
+        ),
+        (
+            ("1940-04/1940-05", "April 1940"),
+            "column `date`: “April 1940” is not a valid EDTF date.",
+        ),
+        (("Katyn massacre,", ","), "column `title`: This field cannot be blank."),
+        (("katyn-massacre,", "Katyn Massacre,"), "column `slug`: 'Katyn Massacre' is not a slug"),
+    ],
+)
+def test_bad_incident_rows(tmp_path, db, replace, message):
+    output = errors_of(
+        tmp_path, "IncidentResource", INCIDENT_HEADER + INCIDENT_ROW.replace(*replace)
+    )
+    assert message in output
+    assert not IncidentVersion.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("file.csv", "slug,titel\nx,y\n", "The header row does not match: unknown column `titel`"),
+        ("file.csv", "caf\xe9".encode("latin-1") + b",x\n", "is not UTF-8 text (byte 0xe9"),
+        ("file.yaml", "- slug: x\n", "is not a CSV or XLSX file"),
+        ("file.csv", "<html><script>alert(1)</script></html>", "looks like HTML, YAML or JSON"),
+        ("file.csv", "", "is empty"),
+        ("file.xlsx", "not a workbook", "is not an XLSX workbook"),
+    ],
+)
+def test_bad_files_are_refused_with_a_clear_message(tmp_path, db, name, content, message):
+    assert message in refused(tmp_path, "IncidentResource", content, name)
+    assert not IncidentVersion.objects.exists()
+
+
+@pytest.mark.django_db
+def test_oversize_file_is_refused(tmp_path, db, settings, monkeypatch):
+    monkeypatch.setattr("editorial.uploads.MAX_UPLOAD_BYTES", 100)
+    message = refused(tmp_path, "IncidentResource", INCIDENT_HEADER + INCIDENT_ROW * 3)
+    assert "the limit is 0 MB" in message or "Split it into smaller files" in message
+
+
+@pytest.mark.django_db
+def test_dry_run_writes_nothing(tmp_path, db):
+    output = run_import(tmp_path, "IncidentResource", INCIDENT_HEADER + INCIDENT_ROW, dry_run=True)
+    assert "Would import: 1 new" in output and "Dry run: nothing was written." in output
+    assert not Incident.objects.exists()
+
+
+@pytest.mark.django_db
+def test_estimates_for_a_published_incident_go_into_a_new_draft(tmp_path, client):
+    published = make_published("katyn-massacre", title="Katyn massacre")
+    make_source("naimark-1995")
+    before = client.get("/incidents/katyn-massacre/").content
+
+    run_import(tmp_path, "EstimateResource", estimates_file(GOOD_ESTIMATE))
+
+    draft = published.incident.versions.get(state=State.DRAFT)
+    assert draft.number == 2 and draft.estimates.filter(ref="katyn-1").exists()
+    assert published.estimates.filter(ref="katyn-1").count() == 0
+    assert client.get("/incidents/katyn-massacre/").content == before
+
+
+@pytest.mark.django_db
+def test_unchanged_rows_of_a_published_incident_open_no_draft(tmp_path):
+    published = make_published("katyn-massacre")
+    rows = EstimateResource().export(queryset=published.estimates.all()).csv
+    run_import(tmp_path, "EstimateResource", rows)
+    assert published.incident.versions.count() == 1
+
+
+@pytest.mark.django_db
+def test_export_then_import_round_trips_formula_looking_text(tmp_path, db):
+    tricky = ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "\tTab", "'quoted", "plain"]
+    for n, text in enumerate(tricky):
+        make_source(f"s-{n}", title=text, authors=text, publisher=text)
+    exported = SourceResource().export(queryset=Source.objects.order_by("key")).csv
+    for row in csv.DictReader(io.StringIO(exported)):
+        for value in row.values():
+            assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), value
+    before = list(Source.objects.order_by("key").values())
+
+    output = run_import(tmp_path, "SourceResource", exported)
+
+    assert "0 new, 0 updated, 7 unchanged" in output
+    assert list(Source.objects.order_by("key").values()) == before
+
+
+@pytest.mark.django_db
+def test_incident_export_round_trips(tmp_path, katyn):
+    exported = IncidentResource().export(queryset=IncidentVersion.objects.all()).csv
+    assert exported.splitlines()[0].startswith(INCIDENT_HEADER.strip())
+    output = run_import(tmp_path, "IncidentResource", exported)
+    assert "0 new, 0 updated, 1 unchanged" in output
+
+
+@pytest.mark.django_db
+def test_export_command_writes_the_documented_columns(db, capsys):
+    make_source("naimark-1995", title="The Russians in Germany")
+    call_command("export", "CSV", "editorial.resources.SourceResource")
+    out = capsys.readouterr().out
+    assert out.startswith("key,kind,authors,title,container,year,publisher,place,isbn,doi,url,")
+    assert "naimark-1995" in out
