@@ -63,6 +63,9 @@ class Context(models.Model):
         return (self.name,)
 
 
+DATA_PERMISSIONS = ("add", "change", "delete", "view", "import", "export")
+
+
 class Place(models.Model):
     class Precision(models.TextChoices):
         EXACT = "exact", _("exact")
@@ -84,6 +87,7 @@ class Place(models.Model):
     objects = NamedQuerySet.as_manager()
 
     class Meta:
+        default_permissions = DATA_PERMISSIONS
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
@@ -119,6 +123,7 @@ class Actor(models.Model):
     objects = NamedQuerySet.as_manager()
 
     class Meta:
+        default_permissions = DATA_PERMISSIONS
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=~Q(parent=F("pk")), name="actor_not_own_parent"),
@@ -191,6 +196,7 @@ class Source(models.Model):
     objects = SourceQuerySet.as_manager()
 
     class Meta:
+        default_permissions = DATA_PERMISSIONS
         ordering = ["authors", "year", "title"]
 
     def __str__(self) -> str:
@@ -318,6 +324,7 @@ class IncidentVersion(models.Model):
     objects = IncidentVersionQuerySet.as_manager()
 
     class Meta:
+        default_permissions = DATA_PERMISSIONS
         ordering = ["incident", "-number"]
         constraints = [
             models.UniqueConstraint(fields=["incident", "number"], name="version_number_unique"),
@@ -483,6 +490,7 @@ class Estimate(models.Model):
     objects = EstimateQuerySet.as_manager()
 
     class Meta:
+        default_permissions = DATA_PERMISSIONS
         ordering = ["version", "measure", "position", "pk"]
         constraints = [
             models.UniqueConstraint(
@@ -571,6 +579,7 @@ class Citation(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        default_permissions = DATA_PERMISSIONS
         ordering = ["version", "position", "pk"]
 
     def __str__(self) -> str:
@@ -608,6 +617,7 @@ class Proceeding(models.Model):
     locator = models.CharField(max_length=200, blank=True)
 
     class Meta:
+        default_permissions = DATA_PERMISSIONS
         ordering = ["date_earliest", "title"]
         constraints = [
             models.CheckConstraint(

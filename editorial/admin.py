@@ -7,6 +7,9 @@ from django.contrib import admin
 from django.db.models import Count
 from django.http import HttpRequest
 from django.utils.text import slugify
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import ImportForm
 
 from archive.models import (
     Actor,
@@ -26,6 +29,38 @@ from editorial import services
 from editorial.admin_views import WorkflowAdminMixin
 from editorial.forms import EstimateForm, IncidentVersionForm
 from editorial.models import Channel, HistoryEntry
+from editorial.resources import (
+    ActorResource,
+    CitationResource,
+    EstimateResource,
+    IncidentResource,
+    PlaceResource,
+    ProceedingResource,
+    SourceResource,
+)
+from editorial.uploads import MAX_UPLOAD_BYTES, UploadRefused, read_upload
+
+
+class ArchiveImportForm(ImportForm):
+    """CSV (UTF-8) or XLSX within the size limit, checked before anything is read."""
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        raw = upload.read(MAX_UPLOAD_BYTES + 1)
+        upload.seek(0)
+        try:
+            read_upload(upload.name, raw)
+        except UploadRefused as refusal:
+            raise forms.ValidationError(str(refusal)) from None
+        return upload
+
+
+class DataAdminMixin(ImportExportMixin):
+    """Import with a dry-run preview and export, for users with those permissions only."""
+
+    formats = [CSV, XLSX]
+    import_form_class = ArchiveImportForm
+    skip_admin_log = True  # the archive writes its own history entries
 
 
 class NoHardDeleteMixin:
@@ -57,7 +92,8 @@ class VictimGroupAdmin(NoHardDeleteMixin, admin.ModelAdmin):
 
 
 @admin.register(Place)
-class PlaceAdmin(NoHardDeleteMixin, admin.ModelAdmin):
+class PlaceAdmin(DataAdminMixin, NoHardDeleteMixin, admin.ModelAdmin):
+    resource_classes = [PlaceResource]
     list_display = ["name", "country", "region", "latitude", "longitude", "coordinate_precision"]
     list_filter = ["country", "coordinate_precision"]
     search_fields = ["name", "alternative_names", "country", "region"]
@@ -65,7 +101,8 @@ class PlaceAdmin(NoHardDeleteMixin, admin.ModelAdmin):
 
 
 @admin.register(Actor)
-class ActorAdmin(NoHardDeleteMixin, admin.ModelAdmin):
+class ActorAdmin(DataAdminMixin, NoHardDeleteMixin, admin.ModelAdmin):
+    resource_classes = [ActorResource]
     list_display = ["name", "parent"]
     list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["parent"]
@@ -75,7 +112,8 @@ class ActorAdmin(NoHardDeleteMixin, admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(NoHardDeleteMixin, admin.ModelAdmin):
+class SourceAdmin(DataAdminMixin, NoHardDeleteMixin, admin.ModelAdmin):
+    resource_classes = [SourceResource]
     list_display = ["key", "authors", "year", "title", "kind"]
     list_filter = ["kind", "language"]
     search_fields = ["key", "authors", "title", "container", "publisher", "isbn", "doi"]
@@ -87,7 +125,8 @@ class SourceAdmin(NoHardDeleteMixin, admin.ModelAdmin):
 
 
 @admin.register(Proceeding)
-class ProceedingAdmin(NoHardDeleteMixin, admin.ModelAdmin):
+class ProceedingAdmin(DataAdminMixin, NoHardDeleteMixin, admin.ModelAdmin):
+    resource_classes = [ProceedingResource]
     list_display = ["title", "court", "date_text", "in_absentia", "source"]
     list_filter = ["in_absentia", "court"]
     list_select_related = ["source"]
@@ -156,7 +195,8 @@ class CitationInline(admin.TabularInline):
 
 
 @admin.register(IncidentVersion)
-class IncidentVersionAdmin(WorkflowAdminMixin, NoHardDeleteMixin, admin.ModelAdmin):
+class IncidentVersionAdmin(WorkflowAdminMixin, DataAdminMixin, NoHardDeleteMixin, admin.ModelAdmin):
+    resource_classes = [IncidentResource]
     form = IncidentVersionForm
     inlines = [EstimateInline, CitationInline]
     list_display = ["title", "incident", "number", "state", "date_text", "context", "updated_at"]
@@ -294,6 +334,46 @@ def _new_ref(version: IncidentVersion, measure: str, taken: set[str]) -> str:
     while f"{stem}-{number}" in taken:
         number += 1
     return f"{stem}-{number}"
+
+
+@admin.register(Estimate)
+class EstimateAdmin(DataAdminMixin, NoHardDeleteMixin, admin.ModelAdmin):
+    """Every estimate across incidents, for data editors; they are edited with their incident."""
+
+    resource_classes = [EstimateResource]
+    list_display = [
+        "ref",
+        "version",
+        "measure",
+        "as_written",
+        "claimant",
+        "assessment",
+        "verification",
+        "source",
+    ]
+    list_filter = ["measure", "assessment", "verification", "claimant_position", "version__state"]
+    list_select_related = ["version__incident", "source"]
+    search_fields = ["ref", "as_written", "claimant", "version__incident__slug", "source__key"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Citation)
+class CitationAdmin(DataAdminMixin, NoHardDeleteMixin, admin.ModelAdmin):
+    resource_classes = [CitationResource]
+    list_display = ["version", "source", "locator", "estimate"]
+    list_select_related = ["version__incident", "source", "estimate"]
+    search_fields = ["version__incident__slug", "source__key", "locator", "quote"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
 
 @admin.register(HistoryEntry)

@@ -150,6 +150,16 @@ ENDPOINTS = [
         lambda response, w: w.published.incident.versions.count() == 2,
     ),
     Endpoint(
+        "GET import",
+        lambda client, w: client.get(reverse("admin:archive_incidentversion_import")),
+        lambda response, w: response.status_code == 200,
+    ),
+    Endpoint(
+        "GET export",
+        lambda client, w: client.get(reverse("admin:archive_incidentversion_export")),
+        lambda response, w: response.status_code == 200,
+    ),
+    Endpoint(
         "POST delete",
         lambda client, w: client.post(
             reverse("admin:archive_incidentversion_delete", args=[w.draft.pk]), {"post": "yes"}
@@ -177,6 +187,9 @@ ALLOWED = {
     "POST publish": {"publisher", "superuser_author"},
     "POST withdraw": {"publisher", "superuser_author"},
     "POST new draft": {"contributor", "superuser_author"},
+    # Bulk import and export belong to the Data editors group (tested in test_admin_import).
+    "GET import": {"superuser_author"},
+    "GET export": {"superuser_author"},
     # Only a superuser may hard-delete, and a version's history entries protect it even then.
     "POST delete": set(),
 }

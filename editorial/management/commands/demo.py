@@ -9,7 +9,7 @@ from editorial.seed import SeedError, load_seed
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - demo only, printed on purpose
 DEMO_USERS = [
-    ("contributor", "Contributors", "writes and submits incidents"),
+    ("contributor", "Contributors", "writes and submits incidents; imports and exports"),
     ("reviewer", "Reviewers", "verifies every figure and approves"),
     ("publisher", "Publishers", "publishes, schedules, withdraws"),
     ("admin", None, "superuser (not a workflow shortcut)"),
@@ -29,6 +29,8 @@ class Command(BaseCommand):
                 user.save()
             if group:
                 user.groups.add(Group.objects.get(name=group))
+            if username == "contributor":  # the demo's data editor too: import and export
+                user.groups.add(Group.objects.get(name="Data editors"))
         users = {
             name: User.objects.get(username=name)
             for name in ("contributor", "reviewer", "publisher")

@@ -1,0 +1,113 @@
+"""Import and export in the admin: their own permissions, a dry-run preview, then confirm."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from archive.models import Source
+from editorial.models import HistoryEntry
+from tests.factories import make_contributor, make_user
+
+SOURCES = (
+    "key,kind,authors,title,container,year,publisher,place,isbn,doi,url,archived_url,language\n"
+    'naimark-1995,book,"Naimark, Norman M.",The Russians in Germany,,1995,'
+    "Harvard University Press,,,,,,en\n"
+)
+
+
+def upload(name: str, content: str | bytes) -> SimpleUploadedFile:
+    data = content.encode() if isinstance(content, str) else content
+    return SimpleUploadedFile(name, data, content_type="text/csv")
+
+
+@pytest.mark.django_db
+def test_data_editor_previews_then_confirms_an_import(client):
+    editor = make_user("editor", "Data editors", "Contributors")
+    client.force_login(editor)
+    url = reverse("admin:archive_source_import")
+
+    preview = client.post(
+        url, {"resource": 0, "format": 0, "import_file": upload("sources.csv", SOURCES)}
+    )
+
+    assert preview.status_code == 200
+    assert "naimark-1995" in preview.text and "New" in preview.text
+    assert not Source.objects.exists()  # the preview is a dry run
+    confirm_form = preview.context["confirm_form"]
+    data = {name: field.initial for name, field in confirm_form.fields.items()}
+    data.update(confirm_form.initial)
+    done = client.post(reverse("admin:archive_source_process_import"), data)
+    assert done.status_code == 302
+    assert Source.objects.get().title == "The Russians in Germany"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("sources.yaml", "- key: x", "is not a CSV or XLSX file"),
+        ("sources.csv", b"caf\xe9,x\n", "is not UTF-8 text"),
+        ("sources.html", "<html></html>", "is not a CSV or XLSX file"),
+    ],
+)
+def test_admin_refuses_bad_uploads(client, name, content, message):
+    client.force_login(make_user("editor", "Data editors"))
+    response = client.post(
+        reverse("admin:archive_source_import"),
+        {"resource": 0, "format": 0, "import_file": upload(name, content)},
+    )
+    assert message in response.text
+    assert not Source.objects.exists()
+
+
+@pytest.mark.django_db
+def test_admin_preview_lists_row_errors_and_offers_no_confirm(client):
+    client.force_login(make_user("editor", "Data editors"))
+    bad = SOURCES + "second,book,,A title,,19x5,,,,,,,en\n"
+    response = client.post(
+        reverse("admin:archive_source_import"),
+        {"resource": 0, "format": 0, "import_file": upload("s.csv", bad)},
+    )
+    assert "row 3, column `year`: &#x27;19x5&#x27; is not a year" in response.text
+    assert "confirm_form" not in response.context or response.context["confirm_form"] is None
+    assert not Source.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "model", ["source", "place", "actor", "incidentversion", "estimate", "citation", "proceeding"]
+)
+def test_import_and_export_need_their_own_permission(client, model):
+    client.force_login(make_contributor("contributor"))
+    assert client.get(reverse(f"admin:archive_{model}_import")).status_code == 403
+    assert client.get(reverse(f"admin:archive_{model}_export")).status_code == 403
+    client.force_login(make_user("editor", "Data editors"))
+    assert client.get(reverse(f"admin:archive_{model}_import")).status_code == 200
+    assert client.get(reverse(f"admin:archive_{model}_export")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_admin_import_records_who_imported(client):
+    from tests.editorial.test_import import INCIDENT_HEADER, INCIDENT_ROW
+
+    editor = make_user("editor", "Data editors", "Contributors")
+    client.force_login(editor)
+    preview = client.post(
+        reverse("admin:archive_incidentversion_import"),
+        {
+            "resource": 0,
+            "format": 0,
+            "import_file": upload("i.csv", INCIDENT_HEADER + INCIDENT_ROW),
+        },
+    )
+    confirm_form = preview.context["confirm_form"]
+    data = {name: field.initial for name, field in confirm_form.fields.items()}
+    data.update(confirm_form.initial)
+    client.post(reverse("admin:archive_incidentversion_process_import"), data)
+    entry = HistoryEntry.objects.get(incident__slug="katyn-massacre")
+    assert (entry.user, entry.action, entry.channel) == (editor, "import", "import")
+    assert not re.search(r"Traceback", preview.text)
