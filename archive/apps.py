@@ -4,3 +4,28 @@ from django.apps import AppConfig
 class ArchiveConfig(AppConfig):
     name = "archive"
     verbose_name = "Archive"
+
+    def ready(self) -> None:
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from archive import models
+        from archive.caching import reference_changed
+
+        # Reference records are shared by published incidents and edited in place, so a
+        # change to one changes public pages: the cached pages must go.
+        for model in (
+            models.Source,
+            models.Place,
+            models.Actor,
+            models.Category,
+            models.Context,
+            models.VictimGroup,
+            models.Proceeding,
+        ):
+            post_save.connect(reference_changed, sender=model, dispatch_uid=f"cache-{model}")
+            post_delete.connect(reference_changed, sender=model, dispatch_uid=f"cache-d-{model}")
+        m2m_changed.connect(
+            reference_changed,
+            sender=models.Proceeding.incidents.through,
+            dispatch_uid="cache-proceeding-incidents",
+        )

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from archive.dates import parse_date_range
@@ -641,6 +642,19 @@ class Proceeding(models.Model):
 
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
+
+
+class Publication(models.Model):
+    """One row: how many times published content has changed, and when it last did."""
+
+    generation = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="publication_single_row")]
+
+    def __str__(self) -> str:
+        return f"generation {self.generation} at {self.changed_at:%Y-%m-%d %H:%M:%S}"
 
 
 class Correction(models.Model):

@@ -2,31 +2,32 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from archive import api, cite, views
+from archive.caching import cached_public
 from archive.feeds import ArchiveFeed
 from archive.sitemaps import SITEMAPS
 
 app_name = "archive"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("about/", views.about, name="about"),
-    path("incidents/", views.incident_list, name="incident_list"),
-    path("incidents/<slug:slug>/", views.incident_detail, name="incident"),
-    path("incidents/<slug:slug>/cite/<str:style>/", cite.cite, name="cite"),
-    path("sources/", views.source_list, name="source_list"),
-    path("sources/<slug:key>/", views.source_detail, name="source"),
-    path("perpetrators/<slug:slug>/", views.perpetrator_detail, name="perpetrator"),
-    path("places/<slug:slug>/", views.place_detail, name="place"),
-    path("categories/<slug:slug>/", views.category_detail, name="category"),
-    path("corrections/", views.corrections, name="corrections"),
-    path("api/incidents/", api.incident_list, name="api_incident_list"),
-    path("api/incidents/<slug:slug>/", api.incident_item, name="api_incident"),
+    path("", cached_public(views.home), name="home"),
+    path("about/", cached_public(views.about), name="about"),
+    path("incidents/", cached_public(views.incident_list), name="incident_list"),
+    path("incidents/<slug:slug>/", cached_public(views.incident_detail), name="incident"),
+    path("incidents/<slug:slug>/cite/<str:style>/", cached_public(cite.cite), name="cite"),
+    path("sources/", cached_public(views.source_list), name="source_list"),
+    path("sources/<slug:key>/", cached_public(views.source_detail), name="source"),
+    path("perpetrators/<slug:slug>/", cached_public(views.perpetrator_detail), name="perpetrator"),
+    path("places/<slug:slug>/", cached_public(views.place_detail), name="place"),
+    path("categories/<slug:slug>/", cached_public(views.category_detail), name="category"),
+    path("corrections/", cached_public(views.corrections), name="corrections"),
+    path("api/incidents/", cached_public(api.incident_list), name="api_incident_list"),
+    path("api/incidents/<slug:slug>/", cached_public(api.incident_item), name="api_incident"),
     path("data/incidents.csv", api.incidents_csv, name="data_incidents_csv"),
     path("data/estimates.csv", api.estimates_csv, name="data_estimates_csv"),
     path("data/sources.csv", api.sources_csv, name="data_sources_csv"),
     path("data/incidents.json", api.incidents_json, name="data_incidents_json"),
     path("data/incidents.geojson", api.incidents_geojson, name="data_incidents_geojson"),
-    path("feed/", ArchiveFeed(), name="feed"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("feed/", cached_public(ArchiveFeed()), name="feed"),
+    path("sitemap.xml", cached_public(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots"),
 ]

@@ -136,6 +136,31 @@ STORAGES = {
 
 LOGIN_URL = "admin:login"
 
+# Published pages are cached (archive.caching). A file cache is shared by every worker on
+# one machine; several machines share Redis or Memcached through CACHE_URL.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL.startswith("redis"):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+elif CACHE_URL.startswith(("memcached", "pymemcache")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
+            "LOCATION": CACHE_URL.split("://", 1)[1],
+        }
+    }
+elif CACHE_URL.startswith("locmem"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("CACHE_DIR", str(BASE_DIR / ".cache")),
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    }
+
 # Content Security Policy, in development too so that problems show early: no inline
 # scripts or styles anywhere, no plugins, no framing.
 SECURE_CSP = {

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from archive.caching import publication_changed
 from archive.estimates import disagree
 from archive.models import (
     EDITABLE_STATES,
@@ -337,6 +338,7 @@ def version_publish(
         update_fields=["published_at", "publish_at", "public_note", "has_conflict", "updated_at"]
     )
     _transition(version, State.PUBLISHED, user, note)
+    publication_changed()
     if previous:
         Correction.objects.create(
             incident_id=version.incident_id,
@@ -353,6 +355,7 @@ def version_withdraw(
     *, version: IncidentVersion, user: AbstractBaseUser, reason: str
 ) -> IncidentVersion:
     version = _transition(_locked(version), State.WITHDRAWN, user, reason)
+    publication_changed()
     version.public_note = reason.strip()
     version.save(update_fields=["public_note", "updated_at"])
     Correction.objects.create(

@@ -8,7 +8,10 @@ from archive.models import IncidentVersion, State
 from tests.browser.conftest import screenshot
 from tests.factories import make_contributor, make_publisher, make_reviewer, make_source
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def log_in(page, base: str, username: str) -> None:

@@ -7,7 +7,7 @@ from django.db import connection
 from tests.factories import make_published
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_sqlite_online_backup_holds_the_published_content(tmp_path):
     if connection.vendor != "sqlite":
         with pytest.raises(CommandError, match="use pg_dump"):
