@@ -199,6 +199,18 @@ class Source(models.Model):
     class Meta:
         default_permissions = DATA_PERMISSIONS
         ordering = ["authors", "year", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(url="") | Q(url__startswith="http://") | Q(url__startswith="https://"),
+                name="source_url_is_web_address",
+            ),
+            models.CheckConstraint(
+                condition=Q(archived_url="")
+                | Q(archived_url__startswith="http://")
+                | Q(archived_url__startswith="https://"),
+                name="source_archived_url_is_web_address",
+            ),
+        ]
 
     def __str__(self) -> str:
         lead = self.authors.split(" and ")[0].split(",")[0] if self.authors else self.title
@@ -235,6 +247,20 @@ class Incident(models.Model):
 
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
+
+
+class IncidentAlias(models.Model):
+    """A slug an incident had before; its address redirects (301) to the current one."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="aliases")
+    slug = models.SlugField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "incident aliases"
+
+    def __str__(self) -> str:
+        return f"{self.slug} → {self.incident.slug}"
 
 
 class State(models.TextChoices):
@@ -587,6 +613,11 @@ class Citation(models.Model):
         return f"{self.source.key}, {self.locator}" if self.locator else self.source.key
 
 
+class ProceedingQuerySet(models.QuerySet):
+    def get_by_natural_key(self, slug: str):
+        return self.get(slug=slug)
+
+
 class Proceeding(models.Model):
     """A trial or ruling about incidents."""
 
@@ -616,6 +647,8 @@ class Proceeding(models.Model):
         Source, null=True, blank=True, on_delete=models.PROTECT, related_name="proceedings"
     )
     locator = models.CharField(max_length=200, blank=True)
+
+    objects = ProceedingQuerySet.as_manager()
 
     class Meta:
         default_permissions = DATA_PERMISSIONS

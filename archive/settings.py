@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django.contrib.postgres",  # search vectors; harmless on SQLite
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -68,7 +69,33 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Login protection (django-axes): after 5 failures for one username from one address, that
+# pair is locked out for an hour. The address is the connection's own: a forged
+# X-Forwarded-For header changes nothing. Behind a trusted proxy, set
+# DJANGO_TRUSTED_PROXY_HEADER (e.g. HTTP_X_REAL_IP) to the header it sets.
+AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = 1  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = True  # the log names username and address of each failure
+AXES_SENSITIVE_PARAMETERS: list[str] = []  # passwords are never logged; these are needed
+AXES_IPWARE_META_PRECEDENCE_ORDER = [
+    *(
+        [os.environ["DJANGO_TRUSTED_PROXY_HEADER"]]
+        if os.environ.get("DJANGO_TRUSTED_PROXY_HEADER")
+        else []
+    ),
+    "REMOTE_ADDR",
+]
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 
 ROOT_URLCONF = "archive.urls"
 WSGI_APPLICATION = "archive.wsgi.application"
@@ -206,5 +233,8 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "INFO"},  # failed logins and lockouts
+    },
 }

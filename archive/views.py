@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.csp import CSP
+from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_safe
 
 from archive.estimates import summarise
@@ -19,12 +22,14 @@ from archive.models import (
     Context,
     Correction,
     Estimate,
+    IncidentAlias,
     IncidentVersion,
     Place,
     Source,
     State,
 )
 from archive.text import render_markdown
+from archive.timeline import TIMELINE_LIMIT, build_timeline
 
 
 class Footnote(NamedTuple):
@@ -202,6 +207,9 @@ def incident_context(version: IncidentVersion) -> dict:
 def incident_detail(request: HttpRequest, slug: str) -> HttpResponse:
     version = with_page_content(published_versions()).filter(incident__slug=slug).first()
     if version is None:
+        alias = IncidentAlias.objects.filter(slug=slug).select_related("incident").first()
+        if alias is not None:
+            return redirect(alias.incident.get_absolute_url(), permanent=True)
         withdrawn = (
             IncidentVersion.objects.filter(incident__slug=slug, state=State.WITHDRAWN)
             .order_by("-number")
@@ -260,6 +268,41 @@ def _browse(request, subject, versions, template="archive/browse.html") -> HttpR
 def corrections(request: HttpRequest) -> HttpResponse:
     entries = Correction.objects.select_related("incident", "version")
     return render(request, "archive/corrections.html", {"page": page_of(request, entries)})
+
+
+@require_safe
+def timeline(request: HttpRequest) -> HttpResponse:
+    filterset = IncidentFilter(request.GET, queryset=published_versions())
+    if not filterset.is_valid():
+        return render(request, "archive/timeline.html", {"filter": filterset}, status=400)
+    versions = filterset.qs.order_by("date_earliest", "date_latest", "title")
+    shown = list(versions[: TIMELINE_LIMIT + 1])
+    return render(
+        request,
+        "archive/timeline.html",
+        {
+            "filter": filterset,
+            "timeline": build_timeline(shown[:TIMELINE_LIMIT]),
+            "truncated": len(shown) > TIMELINE_LIMIT,
+            "limit": TIMELINE_LIMIT,
+            **filter_choices(),
+        },
+    )
+
+
+# Map tiles come from OpenStreetMap; everything else on the page stays same-origin.
+TILE_HOST = "https://tile.openstreetmap.org"
+
+
+@require_safe
+@csp_override({**settings.SECURE_CSP, "img-src": [CSP.SELF, "data:", TILE_HOST]})
+def place_map(request: HttpRequest) -> HttpResponse:
+    places = (
+        Place.objects.filter(versions__state=State.PUBLISHED)
+        .annotate(incident_count=Count("versions", distinct=True))
+        .order_by("country", "name")
+    )
+    return render(request, "archive/map.html", {"places": places, "tile_host": TILE_HOST})
 
 
 @require_safe

@@ -153,6 +153,12 @@ class IncidentAdmin(NoHardDeleteMixin, admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # a new incident starts as the first version of its content
 
+    def save_model(self, request: HttpRequest, obj: Incident, form, change: bool) -> None:
+        # Renaming keeps the old address as a permanent redirect.
+        new_slug = obj.slug
+        obj.slug = form.initial.get("slug", new_slug)
+        services.incident_rename(incident=obj, user=request.user, slug=new_slug)
+
 
 class EstimateInline(admin.StackedInline):
     model = Estimate

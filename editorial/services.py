@@ -20,6 +20,7 @@ from archive.models import (
     Correction,
     Estimate,
     Incident,
+    IncidentAlias,
     IncidentVersion,
     State,
     Verification,
@@ -200,6 +201,29 @@ def version_record_edit(
             verification=Verification.UNVERIFIED, verified_by=None, verified_at=None, query_note=""
         )
     history_record(version=version, user=user, action=Action.EDIT, channel=channel, changes=changes)
+
+
+@transaction.atomic
+def incident_rename(*, incident: Incident, user: AbstractBaseUser, slug: str) -> Incident:
+    """Give an incident a new address; the old one keeps working as a permanent redirect."""
+    require_permission(user, "archive.change_incident")
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    old = incident.slug
+    if slug == old:
+        return incident
+    if Incident.objects.filter(slug=slug).exists():
+        raise WorkflowError(f"An incident with the slug “{slug}” already exists.")
+    IncidentAlias.objects.filter(slug=slug).delete()  # taking back an old name of its own
+    IncidentAlias.objects.create(incident=incident, slug=old)
+    incident.slug = slug
+    incident.save(update_fields=["slug"])
+    version = incident.versions.first()
+    if version is not None:
+        history_record(
+            version=version, user=user, action=Action.EDIT, changes={"slug": [old, slug]}
+        )
+    publication_changed()
+    return incident
 
 
 @transaction.atomic
@@ -438,3 +462,173 @@ def version_start_draft(
         changes={"from_version": base.number},
     )
     return draft
+
+
+@transaction.atomic
+def versions_publish_bulk(
+    *,
+    versions: list[IncidentVersion],
+    reviewer: AbstractBaseUser,
+    publisher: AbstractBaseUser,
+    channel: Channel = Channel.SERVICE,
+) -> int:
+    """Take a batch of freshly created first drafts to published, in bulk, in one transaction.
+
+    For a trusted caller in the same process (``generate_synthetic``) that has just written the
+    drafts. The rules of the one-at-a-time functions above still hold (permissions, four eyes,
+    every estimate cited, first publications only), and the history reads as if each step had
+    been taken: created and submitted by the version's author, every estimate verified and the
+    version approved by ``reviewer``, published by ``publisher``. The search document (and on
+    PostgreSQL the weighted vector) and ``has_conflict`` are derived as ``index_version`` and
+    ``version_publish`` derive them. A constant number of queries per batch; returns how many
+    versions were published.
+    """
+    from django.contrib.auth import get_user_model
+    from django.contrib.postgres.search import SearchVector
+    from django.db import connection
+    from django.db.models import Value
+
+    from archive.search import fold
+    from editorial.workflow import SUBMIT
+
+    ids = [version.pk for version in versions]
+    if not ids:
+        return 0
+    require_permission(reviewer, REVIEW)
+    require_permission(publisher, PUBLISH)
+    locked = list(
+        IncidentVersion.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", "incident_id", "state", "created_by_id")
+    )
+    if len(locked) != len(set(ids)):
+        raise WorkflowError("Some of these versions do not exist.")
+    not_draft = [pk for pk, _, state, _ in locked if state != State.DRAFT]
+    if not_draft:
+        raise WorkflowError(f"Only drafts are published in bulk; not a draft: {not_draft[:10]}.")
+    author_pks = {author_pk for *_, author_pk in locked} - {None}
+    if reviewer.pk in author_pks or (
+        HistoryEntry.objects.authorship().filter(version_id__in=ids, user=reviewer).exists()
+    ):
+        raise WorkflowError(
+            "You cannot verify estimates of or approve a version you wrote or edited: ask "
+            "another reviewer."
+        )
+    authors = {user.pk: user for user in get_user_model().objects.filter(pk__in=author_pks)}
+    for author in authors.values():
+        require_permission(author, SUBMIT)
+    if IncidentVersion.objects.filter(
+        incident_id__in=[incident_id for _, incident_id, _, _ in locked], state=State.PUBLISHED
+    ).exists():
+        raise WorkflowError(
+            "An incident of this batch is published already: publish its new version with "
+            "version_publish, which asks for the public correction note."
+        )
+    uncited = (
+        Estimate.objects.filter(version_id__in=ids, source__isnull=True, citations__isnull=True)
+        .values_list("ref", flat=True)
+        .first()
+    )
+    if uncited:
+        raise WorkflowError(
+            f"Estimate “{uncited}” has no citation: it cannot be verified until the author adds "
+            "the source it comes from."
+        )
+
+    now = timezone.now()
+    Estimate.objects.filter(version_id__in=ids).update(
+        verification=Verification.VERIFIED, verified_by=reviewer, verified_at=now, query_note=""
+    )
+    estimates: dict[int, list[Estimate]] = {pk: [] for pk in ids}
+    for estimate in Estimate.objects.filter(version_id__in=ids).only(
+        "version_id", "ref", "measure", "low", "best", "high", "qualifier", "assessment"
+    ):
+        estimates[estimate.version_id].append(estimate)
+    places: dict[int, list[str]] = {pk: [] for pk in ids}
+    for version_id, name, alternatives in (
+        IncidentVersion.places.through.objects.filter(incidentversion_id__in=ids)
+        .order_by("place__name")
+        .values_list("incidentversion_id", "place__name", "place__alternative_names")
+    ):
+        others = [line.strip() for line in alternatives.splitlines() if line.strip()]
+        places[version_id].append(f"{name} {' '.join(others)}")
+
+    postgres = connection.vendor == "postgresql"
+    documents = list(
+        IncidentVersion.objects.filter(pk__in=ids).only(
+            "pk", "title", "summary", "description", "date_text"
+        )
+    )
+    for version in documents:
+        title, summary = fold(version.title), fold(version.summary)
+        body = fold(f"{version.description} {' '.join(places[version.pk])} {version.date_text}")
+        version.search_document = f"{title} {summary} {body}"
+        if postgres:
+            version.search_vector = (
+                SearchVector(Value(title), weight="A", config="simple")
+                + SearchVector(Value(summary), weight="B", config="simple")
+                + SearchVector(Value(body), weight="C", config="simple")
+            )
+    IncidentVersion.objects.bulk_update(
+        documents, ["search_document", "search_vector"] if postgres else ["search_document"]
+    )
+    conflicting = [pk for pk in ids if disagree(estimates[pk])]
+    IncidentVersion.objects.filter(pk__in=conflicting).update(has_conflict=True)
+    IncidentVersion.objects.filter(pk__in=ids).update(
+        state=State.PUBLISHED, published_at=now, publish_at=None, public_note="", updated_at=now
+    )
+
+    steps = []
+    for version_id, incident_id, _, author_pk in locked:
+        author = authors.get(author_pk)
+        steps += [
+            (version_id, incident_id, author, Action.CREATE, "", "", {}),
+            (version_id, incident_id, author, Action.TRANSITION, State.DRAFT, State.IN_REVIEW, {}),
+            *(
+                (version_id, incident_id, reviewer, Action.VERIFY, "", "", {"estimate": e.ref})
+                for e in estimates[version_id]
+            ),
+            (
+                version_id,
+                incident_id,
+                reviewer,
+                Action.TRANSITION,
+                State.IN_REVIEW,
+                State.APPROVED,
+                {},
+            ),
+            (
+                version_id,
+                incident_id,
+                publisher,
+                Action.TRANSITION,
+                State.APPROVED,
+                State.PUBLISHED,
+                {},
+            ),
+        ]
+    HistoryEntry.objects.bulk_create(
+        [
+            HistoryEntry(
+                version_id=version_id,
+                incident_id=incident_id,
+                user=user,
+                action=action,
+                channel=channel,
+                from_state=from_state,
+                to_state=to_state,
+                changes=changes,
+            )
+            for version_id, incident_id, user, action, from_state, to_state, changes in steps
+        ],
+        batch_size=2000,
+    )
+    publication_changed()
+    logger.info(
+        "bulk publication of %s version(s): reviewer=%s publisher=%s",
+        len(ids),
+        reviewer.get_username(),
+        publisher.get_username(),
+    )
+    return len(ids)

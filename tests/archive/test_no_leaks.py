@@ -87,6 +87,8 @@ def url_kinds(slugs: list[str]) -> dict[str, list[str]]:
     return {
         "home": [reverse("archive:home")],
         "about": [reverse("archive:about")],
+        "timeline": [reverse("archive:timeline")],
+        "map": [reverse("archive:map")],
         "incident_list": [
             reverse("archive:incident_list"),
             reverse("archive:incident_list") + "?q=secret+draft+marker",

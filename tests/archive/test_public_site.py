@@ -308,3 +308,32 @@ def test_public_pages_have_constant_queries(client):
     grow(50, 20)
     large = {url: count_queries(client, url) for url in urls}
     assert large == small
+
+
+@pytest.mark.django_db
+def test_renamed_incident_redirects_permanently_from_its_old_slug(client):
+    from django.urls import reverse
+
+    from tests.factories import make_user
+
+    version = make_published("katyn", title="Katyn massacre")
+    editor = make_user("editor", "Contributors")
+    client.force_login(editor)
+    url = reverse("admin:archive_incident_change", args=[version.incident.pk])
+    assert client.post(url, {"slug": "katyn-massacre"}).status_code == 302
+    client.logout()
+
+    old = client.get("/incidents/katyn/")
+    assert old.status_code == 301 and old["Location"] == "/incidents/katyn-massacre/"
+    assert client.get("/incidents/katyn-massacre/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_timeline_draws_spans_and_map_lists_places_without_javascript(client, archive):
+    timeline = client.get("/timeline/").content.decode()
+    assert timeline.count('class="span"') == 3
+    assert "Katyn massacre" in timeline
+    places = client.get("/map/").content.decode()
+    for name in ("Katyń", "Fântâna Albă", "Berlin"):
+        assert name in places
+    assert client.get("/timeline/", {"year_from": "x"}).status_code == 400
