@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
 
@@ -35,6 +37,8 @@ class Command(BaseCommand):
             name: User.objects.get(username=name)
             for name in ("contributor", "reviewer", "publisher")
         }
+        # The seed's hundreds of transitions are in the history table; the console needs none.
+        logging.getLogger("editorial.workflow").setLevel(logging.WARNING)
         try:
             report = load_seed(**users)
         except SeedError as error:
