@@ -546,7 +546,8 @@ class Estimate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.as_written} {self.get_measure_display()} ({self.claimant})"
+        # Plain values, not translated labels: imports print thousands of these.
+        return f"{self.as_written} {self.measure.replace('_', ' ')} ({self.claimant})"
 
     def clean(self) -> None:
         """Say what is wrong with the figures and how to write them instead."""
