@@ -22,6 +22,7 @@ from archive.models import (
     Context,
     Correction,
     Estimate,
+    Incident,
     IncidentAlias,
     IncidentVersion,
     Place,
@@ -157,6 +158,13 @@ def with_page_content(versions):
         "victim_groups",
         "incident__proceedings",
         "incident__corrections",
+        Prefetch(
+            "related",
+            queryset=Incident.objects.filter(versions__state=State.PUBLISHED)
+            .annotate(title=F("versions__title"))
+            .order_by("title"),
+            to_attr="published_related",
+        ),
         Prefetch(
             "estimates",
             queryset=Estimate.objects.select_related("source").prefetch_related(

@@ -10,6 +10,7 @@ is expected.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from typing import Any
 
@@ -191,6 +192,7 @@ def text_field(column: str, attribute: str | None = None) -> fields.Field:
 
 
 PRELOAD_CHUNK = 2000
+logger = logging.getLogger("editorial.imports")
 
 
 class ImportRefused(Exception):
@@ -294,6 +296,16 @@ class ArchiveResource(resources.ModelResource):
         super().after_import(dataset, result, **kwargs)
         if result.has_validation_errors():
             raise ImportRefused("\n".join(self.error_lines(result)))
+        totals = result.totals
+        logger.info(
+            "import resource=%s file=%s new=%d updated=%d unchanged=%d user=%s",
+            type(self).__name__,
+            kwargs.get("file_name", ""),
+            totals["new"],
+            totals["update"],
+            totals["skip"],
+            self.user.get_username() if self.user else "-",
+        )
         services.history_record_import(
             versions=list(self.touched.values()),
             user=self.user,

@@ -337,3 +337,25 @@ def test_timeline_draws_spans_and_map_lists_places_without_javascript(client, ar
     for name in ("Katyń", "Fântâna Albă", "Berlin"):
         assert name in places
     assert client.get("/timeline/", {"year_from": "x"}).status_code == 400
+
+
+@pytest.mark.django_db
+def test_detail_links_related_incidents_that_are_published(client):
+    from editorial import services
+    from tests.factories import make_contributor, make_draft
+
+    katyn = make_published("katyn", title="Katyn massacre")
+    make_published("kalinin", title="Kalinin executions")
+    hidden = make_draft(make_contributor(), "hidden", title="Unpublished related")
+    draft = services.version_start_draft(incident=katyn.incident, user=make_contributor())
+    draft.related.set([hidden.incident, katyn.incident.__class__.objects.get(slug="kalinin")])
+    from tests.factories import make_publisher, make_reviewer
+
+    services.version_submit(version=draft, user=draft.created_by)
+    reviewer = make_reviewer()
+    for estimate in draft.estimates.all():
+        services.estimate_verify(estimate=estimate, user=reviewer)
+    services.version_approve(version=draft, user=reviewer)
+    services.version_publish(version=draft, user=make_publisher(), note="Related added.")
+    page = client.get("/incidents/katyn/").content.decode()
+    assert "Kalinin executions" in page and "Unpublished related" not in page
