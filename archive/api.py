@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, JsonResponse, StreamingHttpResponse
 from django.views.decorators.http import require_safe
 
+from archive.columns import ESTIMATE_COLUMNS, INCIDENT_COLUMNS, SOURCE_COLUMNS
 from archive.filters import IncidentFilter
 from archive.models import Estimate, IncidentVersion, Source, State
 from archive.serializers import incident_detail, incident_summary
@@ -19,57 +20,8 @@ from archive.views import listed, published_versions, with_page_content
 API_PAGE_SIZE = 50
 CHUNK = 500
 
-INCIDENT_COLUMNS = [
-    "slug",
-    "title",
-    "summary",
-    "description",
-    "date",
-    "date_text",
-    "places",
-    "categories",
-    "perpetrators",
-    "victim_groups",
-    "context",
-    "related",
-    "url",
-    "version",
-    "published_at",
-]
-ESTIMATE_COLUMNS = [
-    "ref",
-    "incident",
-    "measure",
-    "low",
-    "best",
-    "high",
-    "qualifier",
-    "as_written",
-    "claimant",
-    "claimant_position",
-    "claim_year",
-    "assessment",
-    "assessment_reason",
-    "source",
-    "locator",
-    "quote",
-    "verified",
-]
-SOURCE_COLUMNS = [
-    "key",
-    "kind",
-    "authors",
-    "title",
-    "container",
-    "year",
-    "publisher",
-    "place",
-    "isbn",
-    "doi",
-    "url",
-    "archived_url",
-    "language",
-]
+INCIDENT_DATA_COLUMNS = [*INCIDENT_COLUMNS, "url", "version", "published_at"]
+ESTIMATE_DATA_COLUMNS = [*ESTIMATE_COLUMNS, "verified"]
 
 
 def base_url(request: HttpRequest) -> str:
@@ -164,7 +116,18 @@ def incidents_csv(request: HttpRequest) -> StreamingHttpResponse:
         ]
         for v in published_in_chunks(versions)
     )
-    return stream_csv("incidents.csv", INCIDENT_COLUMNS, rows)
+    return stream_csv("incidents.csv", INCIDENT_DATA_COLUMNS, rows)
+
+
+def estimate_cell(estimate: Estimate, column: str):
+    """One cell of the estimates file, by column name, so the order can never drift."""
+    if column == "incident":
+        return estimate.version.incident.slug
+    if column == "source":
+        return estimate.source.key if estimate.source else ""
+    if column == "verified":
+        return estimate.verification == "verified"
+    return getattr(estimate, column)
 
 
 @require_safe
@@ -175,29 +138,8 @@ def estimates_csv(request: HttpRequest) -> StreamingHttpResponse:
         .order_by("pk")
         .iterator(chunk_size=CHUNK * 4)
     )
-    rows = (
-        [
-            e.ref,
-            e.version.incident.slug,
-            e.measure,
-            e.low,
-            e.best,
-            e.high,
-            e.qualifier,
-            e.as_written,
-            e.claimant,
-            e.claimant_position,
-            e.claim_year,
-            e.assessment,
-            e.assessment_reason,
-            e.source.key if e.source else "",
-            e.locator,
-            e.quote,
-            e.verification == "verified",
-        ]
-        for e in estimates
-    )
-    return stream_csv("estimates.csv", ESTIMATE_COLUMNS, rows)
+    rows = ([estimate_cell(e, column) for column in ESTIMATE_DATA_COLUMNS] for e in estimates)
+    return stream_csv("estimates.csv", ESTIMATE_DATA_COLUMNS, rows)
 
 
 def cited_sources():

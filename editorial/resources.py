@@ -20,6 +20,12 @@ from django.db.models.functions import Lower
 from django.utils.text import slugify
 from import_export import fields, resources, widgets
 
+from archive.columns import (
+    CITATION_COLUMNS,
+    ESTIMATE_COLUMNS,
+    INCIDENT_COLUMNS,
+    SOURCE_COLUMNS,
+)
 from archive.models import (
     OPEN_STATES,
     Actor,
@@ -462,21 +468,7 @@ class SourceResource(ArchiveResource):
     class Meta(ArchiveResource.Meta):
         model = Source
         import_id_fields = ["key"]
-        fields = [
-            "key",
-            "kind",
-            "authors",
-            "title",
-            "container",
-            "year",
-            "publisher",
-            "place",
-            "isbn",
-            "doi",
-            "url",
-            "archived_url",
-            "language",
-        ]
+        fields = SOURCE_COLUMNS
 
     def before_import_row(self, row, **kwargs) -> None:
         self.key_seen(cell(row.get("key")), "key", kwargs["row_number"])
@@ -591,20 +583,7 @@ class IncidentResource(ArchiveResource):
     class Meta(ArchiveResource.Meta):
         model = IncidentVersion
         import_id_fields = ["slug"]
-        fields = [
-            "slug",
-            "title",
-            "summary",
-            "description",
-            "date",
-            "date_text",
-            "places",
-            "categories",
-            "perpetrators",
-            "victim_groups",
-            "context",
-            "related",
-        ]
+        fields = INCIDENT_COLUMNS
 
     def before_import(self, dataset, **kwargs) -> None:
         super().before_import(dataset, **kwargs)
@@ -717,24 +696,7 @@ class EstimateResource(ArchiveResource):
         use_bulk = True
         batch_size = 1000
         skip_diff = True  # unchanged rows are found by comparing values (see skip_row)
-        fields = [
-            "ref",
-            "incident",
-            "measure",
-            "low",
-            "best",
-            "high",
-            "qualifier",
-            "as_written",
-            "claimant",
-            "claimant_position",
-            "claim_year",
-            "assessment",
-            "assessment_reason",
-            "source",
-            "locator",
-            "quote",
-        ]
+        fields = ESTIMATE_COLUMNS
 
     def get_queryset(self):
         return Estimate.objects.select_related("version__incident", "source")
@@ -830,7 +792,7 @@ class CitationResource(ArchiveResource):
     class Meta(ArchiveResource.Meta):
         model = Citation
         import_id_fields = ["source"]
-        fields = ["incident", "source", "locator", "quote", "note", "estimate"]
+        fields = CITATION_COLUMNS
 
     def get_queryset(self):
         return Citation.objects.select_related("version__incident", "source", "estimate")
