@@ -3,8 +3,9 @@
 A publication generation counter says when that last happened. Public responses are cached
 under a key that includes it, and carry an ETag and Last-Modified from it, so a changed
 archive is never served stale and an unchanged one answers conditional requests with 304.
-The counter lives in the database; the cache holds a copy that every worker shares
-(file cache on one machine, Redis or Memcached through CACHE_URL on several).
+The counter lives in the database and is read on every request (one primary-key lookup),
+so each worker may keep pages in its own memory (the default) or share them through Redis
+or Memcached (CACHE_URL) without ever serving a page from before the last change.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import hashlib
 from functools import wraps
 
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import F
 from django.http import HttpResponseNotModified
 from django.utils import timezone
@@ -22,17 +22,28 @@ from django.utils.http import http_date, quote_etag
 
 from archive.models import Publication
 
-GENERATION_KEY = "archive:publication-generation"
 PAGE_TIMEOUT = 60 * 60 * 24
 
 
 def current_generation() -> tuple[int, float]:
-    """The counter and the time of the last change, from the cache or the database."""
-    value = cache.get(GENERATION_KEY)
-    if value is None:
+    """The counter and the time of the last change, read from the database on every request:
+    one primary-key lookup, and no worker can ever serve a page older than the last publish."""
+    row = Publication.objects.values_list("generation", "changed_at").filter(pk=1).first()
+    if row is None:
         state = Publication.objects.get_or_create(pk=1)[0]
-        value = (state.generation, state.changed_at.timestamp())
-        cache.set(GENERATION_KEY, value, None)
+        row = (state.generation, state.changed_at)
+    return row[0], row[1].timestamp()
+
+
+def memoised(name: str, compute, *parts: object):
+    """``compute()`` once per publication generation (and ``parts``), then from the cache."""
+    generation, _ = current_generation()
+    digest = hashlib.blake2s(repr(parts).encode(), digest_size=12).hexdigest()
+    key = f"archive:{name}:{generation}:{digest}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, PAGE_TIMEOUT)
     return value
 
 
@@ -42,10 +53,6 @@ def publication_changed() -> None:
     Publication.objects.filter(pk=1).update(
         generation=F("generation") + 1, changed_at=timezone.now()
     )
-    # Drop the shared copy once the change is visible, and again in case a reader filled
-    # it from the database between the update and the commit.
-    cache.delete(GENERATION_KEY)
-    transaction.on_commit(lambda: cache.delete(GENERATION_KEY))
 
 
 def cached_public(view):

@@ -163,8 +163,9 @@ STORAGES = {
 
 LOGIN_URL = "admin:login"
 
-# Published pages are cached (archive.caching). A file cache is shared by every worker on
-# one machine; several machines share Redis or Memcached through CACHE_URL.
+# Published pages are cached (archive.caching): in each worker's memory by default, or in
+# Redis or Memcached shared by several machines through CACHE_URL (install the redis or
+# pymemcache package for those).
 CACHE_URL = os.environ.get("CACHE_URL", "")
 if CACHE_URL.startswith("redis"):
     CACHES = {
@@ -177,14 +178,11 @@ elif CACHE_URL.startswith(("memcached", "pymemcache")):
             "LOCATION": CACHE_URL.split("://", 1)[1],
         }
     }
-elif CACHE_URL.startswith("locmem"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": os.environ.get("CACHE_DIR", str(BASE_DIR / ".cache")),
-            "OPTIONS": {"MAX_ENTRIES": 20_000},
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CACHE_MAX_ENTRIES", "5000"))},
         }
     }
 

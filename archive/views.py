@@ -13,6 +13,7 @@ from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_safe
 
+from archive.caching import memoised
 from archive.estimates import summarise
 from archive.filters import IncidentFilter
 from archive.models import (
@@ -115,13 +116,17 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     versions = filterset.qs
     query = request.GET.copy()
     query.pop("page", None)
+    facet_key = sorted(
+        (k, str(v)) for k, v in filterset.form.cleaned_data.items() if k != "ordering"
+    )
     return render(
         request,
         "archive/incident_list.html",
         {
             "filter": filterset,
             "page": page_of(request, versions),
-            "facets": facets(versions),
+            # The counts depend on the filters only: every page of one search shares them.
+            "facets": memoised("facets", lambda: facets(versions), facet_key),
             "query": query.urlencode(),
             "filtered": any(v for k, v in request.GET.items() if k not in ("page", "ordering")),
             **filter_choices(),
@@ -130,16 +135,22 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 
 
 def filter_choices() -> dict:
+    return memoised("filter-choices", _filter_choices)
+
+
+def _filter_choices() -> dict:
     """The values readers can pick from: only those that published incidents use."""
     public = IncidentVersion.objects.published()
     return {
-        "all_categories": Category.objects.filter(versions__in=public).distinct(),
-        "all_countries": Place.objects.filter(versions__in=public)
-        .exclude(country="")
-        .values_list("country", flat=True)
-        .distinct()
-        .order_by("country"),
-        "all_contexts": Context.objects.filter(versions__in=public).distinct(),
+        "all_categories": list(Category.objects.filter(versions__in=public).distinct()),
+        "all_countries": list(
+            Place.objects.filter(versions__in=public)
+            .exclude(country="")
+            .values_list("country", flat=True)
+            .distinct()
+            .order_by("country")
+        ),
+        "all_contexts": list(Context.objects.filter(versions__in=public).distinct()),
         "ordering_choices": [
             ("date", "date, earliest first"),
             ("-date", "date, latest first"),
