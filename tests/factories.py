@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import itertools
 from typing import Any
 
@@ -22,7 +23,23 @@ from editorial import services
 _counter = itertools.count(1)
 
 
+def ensure_reference_data() -> None:
+    """The groups and categories the data migrations create. A transactional test flushes
+    the database after it runs, so the next one may need them put back."""
+    if Group.objects.filter(name="Data editors").exists() and Category.objects.exists():
+        return
+    from django.apps import apps
+
+    for module, function in [
+        ("archive.migrations.0002_categories", "add_categories"),
+        ("editorial.migrations.0002_groups", "add_groups"),
+        ("editorial.migrations.0003_data_editors", "add_group"),
+    ]:
+        getattr(importlib.import_module(module), function)(apps, None)
+
+
 def make_user(username: str | None = None, *groups: str, **extra: Any) -> User:
+    ensure_reference_data()
     username = username or f"user{next(_counter)}"
     user = User.objects.create_user(username, password="pw", is_staff=True, **extra)
     for name in groups:

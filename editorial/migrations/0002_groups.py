@@ -32,9 +32,11 @@ ROLES = {
 
 def add_groups(apps, schema_editor):
     for app_config in apps.get_app_configs():
+        # create_permissions skips apps without a models module, as historical apps are.
+        previous = getattr(app_config, "models_module", None)
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = previous
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for name, grants in ROLES.items():

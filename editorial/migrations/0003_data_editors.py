@@ -8,9 +8,11 @@ MODELS = ["place", "actor", "source", "incidentversion", "estimate", "citation",
 
 def add_group(apps, schema_editor):
     for app_config in apps.get_app_configs():
+        # create_permissions skips apps without a models module, as historical apps are.
+        previous = getattr(app_config, "models_module", None)
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = previous
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     codenames = [f"{action}_{model}" for model in MODELS for action in ("import", "export", "view")]
