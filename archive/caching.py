@@ -3,9 +3,9 @@
 A publication generation counter says when that last happened. Public responses are cached
 under a key that includes it, and carry an ETag and Last-Modified from it, so a changed
 archive is never served stale and an unchanged one answers conditional requests with 304.
-The counter lives in the database and is read on every request (one primary-key lookup),
-so each worker may keep pages in its own memory (the default) or share them through Redis
-or Memcached (CACHE_URL) without ever serving a page from before the last change.
+The counter lives in the database; every worker reads a copy from the "shared" cache (a
+small file cache on one machine, Redis or Memcached through CACHE_URL on several), set only
+after the change has committed. Pages themselves may live in each worker's own memory.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from __future__ import annotations
 import hashlib
 from functools import wraps
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.db import transaction
 from django.db.models import F
 from django.http import HttpResponseNotModified
 from django.utils import timezone
@@ -25,14 +26,20 @@ from archive.models import Publication
 PAGE_TIMEOUT = 60 * 60 * 24
 
 
+GENERATION_KEY = "archive:publication-generation"
+
+
 def current_generation() -> tuple[int, float]:
-    """The counter and the time of the last change, read from the database on every request:
-    one primary-key lookup, and no worker can ever serve a page older than the last publish."""
-    row = Publication.objects.values_list("generation", "changed_at").filter(pk=1).first()
-    if row is None:
+    """The counter and the time of the last change. Every worker reads it from the shared
+    cache (a file on one machine, Redis or Memcached on several), else from the database."""
+    shared = caches["shared"]
+    value = shared.get(GENERATION_KEY)
+    if value is None:
         state = Publication.objects.get_or_create(pk=1)[0]
-        row = (state.generation, state.changed_at)
-    return row[0], row[1].timestamp()
+        value = (state.generation, state.changed_at.timestamp())
+        # add, not set: a publication that committed meanwhile has already set a newer value.
+        shared.add(GENERATION_KEY, value, None)
+    return value
 
 
 def memoised(name: str, compute, *parts: object):
@@ -53,6 +60,15 @@ def publication_changed() -> None:
     Publication.objects.filter(pk=1).update(
         generation=F("generation") + 1, changed_at=timezone.now()
     )
+    # Announce the new generation only once it is committed, so nobody renders the old
+    # content under the new generation's key.
+    transaction.on_commit(_announce_generation)
+    caches["shared"].delete(GENERATION_KEY)
+
+
+def _announce_generation() -> None:
+    state = Publication.objects.get(pk=1)
+    caches["shared"].set(GENERATION_KEY, (state.generation, state.changed_at.timestamp()), None)
 
 
 def cached_public(view):

@@ -167,23 +167,26 @@ LOGIN_URL = "admin:login"
 # Redis or Memcached shared by several machines through CACHE_URL (install the redis or
 # pymemcache package for those).
 CACHE_URL = os.environ.get("CACHE_URL", "")
+# "shared" holds only the publication generation, which every worker must see at once.
 if CACHE_URL.startswith("redis"):
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
-    }
+    _shared = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    CACHES = {"default": _shared, "shared": _shared}
 elif CACHE_URL.startswith(("memcached", "pymemcache")):
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
-            "LOCATION": CACHE_URL.split("://", 1)[1],
-        }
+    _shared = {
+        "BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
+        "LOCATION": CACHE_URL.split("://", 1)[1],
     }
+    CACHES = {"default": _shared, "shared": _shared}
 else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CACHE_MAX_ENTRIES", "5000"))},
-        }
+        },
+        "shared": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("CACHE_DIR", str(BASE_DIR / ".cache")),
+        },
     }
 
 # Content Security Policy, in development too so that problems show early: no inline

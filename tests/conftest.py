@@ -29,9 +29,17 @@ def fast_password_hashing(settings):
 @pytest.fixture(autouse=True)
 def fresh_cache(settings):
     """Each test starts with an empty cache of its own."""
-    from django.core.cache import cache
+    from django.core.cache import cache, caches
 
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "shared": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "shared",
+        },
+    }
     cache.clear()
+    caches["shared"].clear()
     yield
     cache.clear()
+    caches["shared"].clear()
