@@ -46,3 +46,19 @@ backup: install
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
+
+# Performance at scale: a fresh database with N synthetic incidents (default 10000), gunicorn as
+# in production, requests/s, search, import/export and streaming memory. Honours DATABASE_URL
+# (PostgreSQL: a database archive_bench on that server). Writes bench/results.json.
+# More options (rounds, import rows, --no-memory-10x): BENCH_ARGS='...', see bench/run.py --help.
+N ?= 10000
+BENCH_ARGS ?=
+.PHONY: bench
+bench: install
+	@command -v wrk >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get install -y -qq wrk >/dev/null 2>&1 \
+			|| { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq wrk >/dev/null 2>&1; } \
+			|| echo "wrk could not be installed: using the Python load generator"; \
+		else echo "wrk not found: using the Python load generator"; fi; }
+	$(BIN)/python bench/run.py --incidents $(N) $(BENCH_ARGS)

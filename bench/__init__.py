@@ -1,0 +1,1 @@
+"""Performance benchmark of the archive at scale: ``make bench`` (see bench/run.py)."""
