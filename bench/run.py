@@ -818,7 +818,7 @@ def main() -> int:
     output = Path(args.output)
     output.write_text(json.dumps(results, indent=2, ensure_ascii=False))
     vendor = "postgresql" if database.vendor == "postgresql" else "sqlite"
-    (BENCH / f"results-{vendor}-{n}.json").write_text(
+    (output.parent / f"results-{vendor}-{n}.json").write_text(
         json.dumps(results, indent=2, ensure_ascii=False)
     )
     print()
@@ -828,4 +828,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("\nbench: interrupted; the server is stopped and the databases dropped")
+        sys.exit(130)
