@@ -116,8 +116,8 @@ TEMPLATES = [
 ]
 
 # SQLite by default so a new user needs nothing; PostgreSQL when DATABASE_URL says so.
-# Persistent connections with health checks: closing them after every request made an
-# incident detail page about four times slower on PostgreSQL.
+# Persistent connections with health checks: closing them after every request was reported
+# (foundation issue) to make an incident detail page about four times slower on PostgreSQL.
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
