@@ -115,23 +115,34 @@ TEMPLATES = [
     },
 ]
 
+
 # SQLite by default so a new user needs nothing; PostgreSQL when DATABASE_URL says so.
 # Persistent connections with health checks: closing them after every request was reported
 # (foundation issue) to make an incident detail page about four times slower on PostgreSQL.
+def database(url: str) -> dict:
+    config = dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True)
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # SQLite gains nothing from persistent connections; WAL lets readers run beside a writer.
+        config["CONN_MAX_AGE"] = 0
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    return config
+
+
 DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=600,
-        conn_health_checks=True,
-    )
+    "default": database(os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # SQLite gains nothing from persistent connections and WAL lets readers run beside a writer.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["OPTIONS"] = {
-        "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    }
+
+# Optionally a read replica (e.g. a PostgreSQL streaming standby) for the public site's reads:
+# archive.routers sends a public GET's reads there and everything else to the primary. Tests
+# use the primary's test database for it.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {**database(DATABASE_REPLICA_URL), "TEST": {"MIRROR": "default"}}
+    DATABASE_ROUTERS = ["archive.routers.PrimaryReplicaRouter"]
+    MIDDLEWARE.append("archive.routers.PublicReadsMiddleware")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -226,13 +237,29 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 
+# Logs go to the console as one JSON object per line: timestamp, level, logger, message, and
+# the fields a call passes in `extra` as keys of their own (event, incident, user, ...), so a
+# log collector can index them and typed text cannot forge a line. DJANGO_LOG_FORMAT=plain
+# gives one readable line per record for a terminal; its messages carry the same facts.
+LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "json").strip().lower() or "json"
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured(
+        f"DJANGO_LOG_FORMAT is {LOG_FORMAT!r}; use json (the default) or plain."
+    )
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": True,  # ISO 8601 in UTC
+        },
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

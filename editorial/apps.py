@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class EditorialConfig(AppConfig):
     name = "editorial"
     verbose_name = "Editorial"
+
+    def ready(self) -> None:
+        from axes.signals import user_locked_out
+        from django.contrib.auth.signals import user_login_failed
+
+        from editorial.logins import log_locked_out, log_login_failed
+
+        user_login_failed.connect(log_login_failed, dispatch_uid="editorial-login-failed")
+        user_locked_out.connect(log_locked_out, dispatch_uid="editorial-locked-out")

@@ -304,13 +304,24 @@ class ArchiveResource(resources.ModelResource):
             raise ImportRefused("\n".join(self.error_lines(result)))
         totals = result.totals
         logger.info(
-            "import resource=%s file=%s new=%d updated=%d unchanged=%d user=%s",
+            "import resource=%s file=%r new=%d updated=%d unchanged=%d user=%s",
             type(self).__name__,
             kwargs.get("file_name", ""),
             totals["new"],
             totals["update"],
             totals["skip"],
             self.user.get_username() if self.user else "-",
+            extra={
+                "event": "import",
+                "resource": type(self).__name__,
+                "file": kwargs.get("file_name", ""),
+                "rows": result.total_rows,
+                "new": totals["new"],
+                "updated": totals["update"],
+                "unchanged": totals["skip"],
+                "user": self.user.get_username() if self.user else None,
+                "dry_run": bool(kwargs.get("dry_run", False)),
+            },
         )
         services.history_record_import(
             versions=list(self.touched.values()),

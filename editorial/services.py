@@ -143,6 +143,7 @@ def _transition(
         to_state=target,
         comment=comment,
     )
+    # The comment itself stays in the history table: logs travel further than the database.
     logger.info(
         "transition incident=%s version=%s from=%s to=%s user=%s",
         version.incident.slug,
@@ -150,6 +151,16 @@ def _transition(
         source,
         target,
         user.get_username(),
+        extra={
+            "event": "transition",
+            "incident": version.incident.slug,
+            "version": version.number,
+            "from": str(source),
+            "to": str(target),
+            "user": user.get_username(),
+            "channel": str(channel),
+            "comment_length": len(comment),
+        },
     )
     return version
 

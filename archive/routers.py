@@ -1,0 +1,107 @@
+"""Public reads from a read replica; everything else from the primary.
+
+Used only when DATABASE_REPLICA_URL is set (see settings). ``PublicReadsMiddleware`` marks a
+GET or HEAD of a public page (a view of the ``archive`` URL namespace) as a public read, and
+only such a request's reads go to the replica. Writes, the admin, management commands,
+scripts, and reads while the primary is inside a transaction (which must see that
+transaction's own writes) use the primary.
+
+A replica may lag. Public pages are cached under the publication generation (archive.caching),
+so a page rendered from a replica that has not yet caught up with the latest publication would
+be kept under the new generation: before its first read a request compares the replica's
+generation with the announced one, and reads from the primary if the replica is behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from django.db import connections
+from django.http import HttpRequest, HttpResponse
+
+PRIMARY = "default"
+REPLICA = "replica"
+PUBLIC_NAMESPACE = "archive"
+
+
+@dataclass
+class _Reads:
+    """Where this request's reads go. Starts at the primary; a public view moves it."""
+
+    alias: str = PRIMARY
+    checked: bool = False
+
+
+_reads: ContextVar[_Reads | None] = ContextVar("archive_reads", default=None)
+
+
+class PublicReadsMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        reads = _Reads()
+        token = _reads.set(reads)
+        try:
+            response = self.get_response(request)
+        finally:
+            _reads.reset(token)
+        if response.streaming and not response.is_async:
+            # The open-data downloads read while the server sends them, after this returns.
+            response.streaming_content = _reading_from(reads, response.streaming_content)
+        return response
+
+    def process_view(self, request: HttpRequest, view, args, kwargs) -> None:
+        match = request.resolver_match
+        if request.method in ("GET", "HEAD") and match and match.namespace == PUBLIC_NAMESPACE:
+            reads = _reads.get()
+            if reads is not None:
+                reads.alias = REPLICA
+
+
+def _reading_from(reads: _Reads, content: Iterable[bytes]) -> Iterator[bytes]:
+    # Set around each chunk only, so nothing else the server thread does meanwhile is routed.
+    chunks = iter(content)
+    while True:
+        token = _reads.set(reads)
+        try:
+            chunk = next(chunks, None)
+        finally:
+            _reads.reset(token)
+        if chunk is None:
+            return
+        yield chunk
+
+
+def _replica_is_current() -> bool:
+    from archive.caching import current_generation
+    from archive.models import Publication
+
+    announced, _ = current_generation()
+    replica = Publication.objects.using(REPLICA).filter(pk=1).values_list("generation", flat=True)
+    generation = replica.first()
+    return generation is not None and generation >= announced
+
+
+class PrimaryReplicaRouter:
+    def db_for_read(self, model, **hints) -> str:
+        reads = _reads.get()
+        if reads is None or reads.alias != REPLICA or connections[PRIMARY].in_atomic_block:
+            return PRIMARY
+        if not reads.checked:
+            reads.checked = True
+            if not _replica_is_current():
+                reads.alias = PRIMARY
+                return PRIMARY
+        return REPLICA
+
+    def db_for_write(self, model, **hints) -> str:
+        return PRIMARY
+
+    def allow_relation(self, obj1, obj2, **hints) -> bool:
+        return True  # one database, two ways in
+
+    def allow_migrate(self, db: str, app_label: str, model_name=None, **hints) -> bool:
+        return db == PRIMARY
