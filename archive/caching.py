@@ -79,7 +79,7 @@ def cached_public(view):
         if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
         generation, changed_at = current_generation()
-        address = f"{request.get_host()}{request.get_full_path()}"
+        address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
         digest = hashlib.blake2s(address.encode(), digest_size=12).hexdigest()
         etag = quote_etag(f"{generation}-{digest}")
         if etag in request.headers.get("If-None-Match", ""):
@@ -107,5 +107,10 @@ def not_modified(etag: str, changed_at: float) -> HttpResponseNotModified:
     return response
 
 
-def reference_changed(sender, **kwargs) -> None:
+def reference_changed(sender, signal=None, **kwargs) -> None:
+    from django.db.models.signals import post_save
+
+    from archive.pages import forget_pages_with
+
     publication_changed()
+    forget_pages_with(kwargs.get("instance") if signal is post_save else None)

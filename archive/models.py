@@ -691,6 +691,26 @@ class Publication(models.Model):
         return f"generation {self.generation} at {self.changed_at:%Y-%m-%d %H:%M:%S}"
 
 
+class IncidentPage(models.Model):
+    """A published version's page, rendered when it is published and served as it is.
+
+    A published version never changes, so its page changes only when something it shows
+    does: a reference record (source, place, actor…), a related incident's title, or the code
+    and templates that render it (``build``). Those changes delete the rows they affect, and
+    a missing or outdated row is rendered again by the next reader (``archive.pages``).
+    """
+
+    version = models.OneToOneField(
+        IncidentVersion, primary_key=True, on_delete=models.CASCADE, related_name="page"
+    )
+    html = models.TextField()
+    build = models.CharField(max_length=32)
+    rendered_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"page of version {self.version_id} ({self.build})"
+
+
 class Correction(models.Model):
     """A public entry: a published incident changed or withdrawn, in the publisher's words."""
 

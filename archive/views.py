@@ -13,6 +13,7 @@ from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_safe
 
+from archive import pages
 from archive.caching import memoised
 from archive.estimates import summarise
 from archive.filters import IncidentFilter
@@ -224,6 +225,11 @@ def incident_context(version: IncidentVersion) -> dict:
 
 @require_safe
 def incident_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """The page stored when the version was published (one read), else rendered and kept."""
+    html = pages.stored_page(slug)
+    if html is not None:
+        return HttpResponse(html.replace(pages.ORIGIN, pages.origin(request)))
+    seen_generation = pages.generation()
     version = with_page_content(published_versions()).filter(incident__slug=slug).first()
     if version is None:
         alias = IncidentAlias.objects.filter(slug=slug).select_related("incident").first()
@@ -237,7 +243,9 @@ def incident_detail(request: HttpRequest, slug: str) -> HttpResponse:
         if withdrawn is None:
             raise Http404("No published incident at this address.")
         return render(request, "410.html", {"withdrawn": withdrawn}, status=410)
-    return render(request, "archive/incident_detail.html", incident_context(version))
+    html = pages.render_page(version)
+    pages.store_rendered(version, html, seen_generation)
+    return HttpResponse(html.replace(pages.ORIGIN, pages.origin(request)))
 
 
 @require_safe

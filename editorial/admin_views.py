@@ -16,6 +16,7 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST, require_safe
 
 from archive.models import Estimate, IncidentVersion, State
+from archive.pages import origin
 from archive.views import incident_context, with_page_content
 from editorial import services
 from editorial.diff import version_diff
@@ -207,7 +208,7 @@ class WorkflowAdminMixin:
             with_page_content(IncidentVersion.objects.select_related("incident", "context")),
             pk=object_id,
         )
-        context = {**incident_context(version), "preview": True}
+        context = {**incident_context(version), "preview": True, "origin": origin(request)}
         return TemplateResponse(request, "archive/incident_detail.html", context)
 
     def diff_view(self, request: HttpRequest, object_id: int) -> HttpResponse:

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from archive import pages
 from archive.caching import publication_changed
 from archive.estimates import disagree
 from archive.models import (
@@ -252,6 +253,7 @@ def incident_rename(*, incident: Incident, user: AbstractBaseUser, slug: str) ->
             version=version, user=user, action=Action.EDIT, changes={"slug": [old, slug]}
         )
     publication_changed()
+    pages.forget_pages_showing([incident.pk])
     return incident
 
 
@@ -400,6 +402,8 @@ def version_publish(
             note=note,
             created_at=now,
         )
+    pages.forget_pages_showing([version.incident_id])
+    pages.render_published([version.pk])
     return version
 
 
@@ -409,6 +413,7 @@ def version_withdraw(
 ) -> IncidentVersion:
     version = _transition(_locked(version), State.WITHDRAWN, user, reason)
     publication_changed()
+    pages.forget_pages_showing([version.incident_id])
     version.public_note = reason.strip()
     version.save(update_fields=["public_note", "updated_at"])
     Correction.objects.create(
@@ -500,6 +505,7 @@ def versions_publish_bulk(
     reviewer: AbstractBaseUser,
     publisher: AbstractBaseUser,
     channel: Channel = Channel.SERVICE,
+    render_pages: bool = True,
 ) -> int:
     """Take a batch of freshly created first drafts to published, in bulk, in one transaction.
 
@@ -509,8 +515,9 @@ def versions_publish_bulk(
     been taken: created and submitted by the version's author, every estimate verified and the
     version approved by ``reviewer``, published by ``publisher``. The search document (and on
     PostgreSQL the weighted vector) and ``has_conflict`` are derived as ``index_version`` and
-    ``version_publish`` derive them. A constant number of queries per batch; returns how many
-    versions were published.
+    ``version_publish`` derive them, and the pages are rendered unless ``render_pages`` is
+    False (readers then render each on first read). A constant number of queries per batch
+    (per 200 pages); returns how many versions were published.
     """
     from django.contrib.auth import get_user_model
     from django.db import connection
@@ -660,10 +667,19 @@ def versions_publish_bulk(
         batch_size=2000,
     )
     publication_changed()
+    pages.forget_pages_showing([incident_id for _, incident_id, _, _ in locked])
+    if render_pages:
+        pages.render_published(ids)
     logger.info(
         "bulk publication of %s version(s): reviewer=%s publisher=%s",
         len(ids),
         reviewer.get_username(),
         publisher.get_username(),
+        extra={
+            "event": "bulk_publication",
+            "versions": len(ids),
+            "reviewer": reviewer.get_username(),
+            "publisher": publisher.get_username(),
+        },
     )
     return len(ids)

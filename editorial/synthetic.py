@@ -516,8 +516,11 @@ class Reference:
 class SyntheticArchive:
     """Makes the reference records once, then incidents in batches."""
 
-    def __init__(self, *, incidents: int, seed: int = 1, batch_size: int = 1000) -> None:
+    def __init__(
+        self, *, incidents: int, seed: int = 1, batch_size: int = 1000, pages: bool = True
+    ) -> None:
         self.incidents = incidents
+        self.pages = pages
         self.random = random.Random(seed)  # noqa: S311 - test data, not security
         self.batch_size = batch_size
         self.users = synthetic_users()
@@ -1005,6 +1008,7 @@ class SyntheticArchive:
                     reviewer=self.users["reviewer"],
                     publisher=self.users["publisher"],
                     channel=Channel.COMMAND,
+                    render_pages=self.pages,
                 )
             else:
                 HistoryEntry.objects.bulk_create(
@@ -1080,12 +1084,14 @@ def generate(
     seed: int = 1,
     batch_size: int = 1000,
     progress: Callable[[str], None] | None = None,
+    pages: bool = True,
 ) -> dict[str, int]:
-    """The whole synthetic archive; refuses to run twice into one database."""
+    """The whole synthetic archive; refuses to run twice into one database. ``pages=False``
+    leaves each incident page to be rendered when it is first read."""
     existing = synthetic_incidents().count()
     if existing:
         raise SyntheticExists(existing)
-    archive = SyntheticArchive(incidents=incidents, seed=seed, batch_size=batch_size)
+    archive = SyntheticArchive(incidents=incidents, seed=seed, batch_size=batch_size, pages=pages)
     with transaction.atomic():
         archive.make_reference()
     done = 0

@@ -27,6 +27,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--batch-size", type=int, default=1000, help="incidents per transaction"
         )
+        parser.add_argument(
+            "--no-pages",
+            action="store_true",
+            help="do not render the incident pages now (readers render each on first read)",
+        )
 
     def handle(self, *args, **options) -> None:
         count, batch_size = options["incidents"], options["batch_size"]
@@ -41,7 +46,11 @@ class Command(BaseCommand):
 
         try:
             counts = generate(
-                incidents=count, seed=options["seed"], batch_size=batch_size, progress=progress
+                incidents=count,
+                seed=options["seed"],
+                batch_size=batch_size,
+                progress=progress,
+                pages=not options["no_pages"],
             )
         except SyntheticExists as error:
             raise CommandError(str(error)) from None

@@ -1,0 +1,144 @@
+"""Incident pages rendered once, when their version is published, and served as stored.
+
+A published version never changes, so rendering its page on every request repeats the same
+work. ``version_publish`` renders the page in the publishing transaction and stores it in
+``IncidentPage``; the detail view then answers with one indexed read. A stored page is deleted
+when something it shows changes: a reference record (``reference_changed``), an incident it
+lists as related being published, withdrawn or renamed (``forget_pages_showing``), or the code
+and templates that render it (the ``build`` stamp). The next reader renders a missing page
+again and stores it, unless content was published meanwhile (``store_rendered``).
+
+The reader's own address goes into the citation line, so the stored page carries a marker
+where it goes (``ORIGIN``), filled in per request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.utils.html import escape
+
+from archive.models import IncidentPage, IncidentVersion, Publication, State
+
+ORIGIN = "{{origin:7f3c}}"
+TEMPLATE = "archive/incident_detail.html"
+
+
+@cache
+def build() -> str:
+    """A stamp of everything besides the data that shapes a page: templates, the archive's
+    code and the stylesheet's address. A deployment that changes any of them makes every
+    stored page outdated, and each is rendered again when it is next read."""
+    digest = hashlib.blake2s(digest_size=8)
+    root = Path(settings.BASE_DIR)
+    for path in sorted([*root.glob("templates/**/*.html"), *root.glob("archive/**/*.py")]):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    digest.update(static("css/site.css").encode())
+    return digest.hexdigest()
+
+
+def origin(request) -> str:
+    return escape(f"{request.scheme}://{request.get_host()}")
+
+
+def stored_page(slug: str) -> str | None:
+    """The stored page of the incident's published version, if it is there and current."""
+    return (
+        IncidentPage.objects.filter(
+            version__incident__slug=slug, version__state=State.PUBLISHED, build=build()
+        )
+        .values_list("html", flat=True)
+        .first()
+    )
+
+
+def render_page(version: IncidentVersion) -> str:
+    """``version`` comes from ``with_page_content``."""
+    from archive.views import incident_context
+
+    return render_to_string(TEMPLATE, {**incident_context(version), "origin": ORIGIN})
+
+
+def generation() -> int:
+    return Publication.objects.values_list("generation", flat=True).filter(pk=1).first() or 0
+
+
+def store_rendered(version: IncidentVersion, html: str, seen_generation: int) -> None:
+    """Keep a page a reader rendered, unless anything was published or changed since the
+    reader began (``seen_generation``): the page might show what was true before. The lock on
+    the publication row orders this after any publication that is committing."""
+    try:
+        with transaction.atomic():
+            current = (
+                Publication.objects.select_for_update()
+                .filter(pk=1)
+                .values_list("generation", flat=True)
+                .first()
+            )
+            if (current or 0) == seen_generation:
+                _save([(version.pk, html)])
+    except DatabaseError:  # a writer got there first (SQLite): the next reader tries again
+        pass
+
+
+def render_published(version_ids: list[int]) -> int:
+    """Render and store the pages of these (just published) versions, in the caller's
+    transaction so that they appear together with the publication."""
+    from archive.views import published_versions, with_page_content
+
+    rendered = 0
+    for start in range(0, len(version_ids), 200):
+        chunk = version_ids[start : start + 200]
+        batch = with_page_content(published_versions().filter(pk__in=chunk))
+        _save([(version.pk, render_page(version)) for version in batch])
+        rendered += len(batch)
+    return rendered
+
+
+def _save(pages: list[tuple[int, str]]) -> None:
+    IncidentPage.objects.bulk_create(
+        [IncidentPage(version_id=pk, html=html, build=build()) for pk, html in pages],
+        update_conflicts=True,
+        unique_fields=["version"],
+        update_fields=["html", "build", "rendered_at"],
+    )
+
+
+def forget_pages_showing(incident_ids: list[int]) -> None:
+    """Delete the stored pages that show these incidents: their own and those that list one
+    of them as related (a related incident's title and address appear on the page)."""
+    IncidentPage.objects.filter(version__incident_id__in=incident_ids).delete()
+    IncidentPage.objects.filter(version__related__in=incident_ids).delete()
+
+
+# How a published version shows each kind of reference record.
+SHOWN_THROUGH = {
+    "source": ("estimates__source", "citations__source"),
+    "place": ("places",),
+    "actor": ("perpetrators",),
+    "victimgroup": ("victim_groups",),
+    "context": ("context",),
+    "category": ("categories",),
+    "proceeding": ("incident__proceedings",),
+}
+
+
+def forget_pages_with(record) -> None:
+    """Delete the stored pages that show this reference record (all, for other records)."""
+    lookups = SHOWN_THROUGH.get(record._meta.model_name) if record is not None else None
+    if not lookups or record.pk is None:
+        IncidentPage.objects.all().delete()
+        return
+    showing = Q()
+    for lookup in lookups:
+        showing |= Q(**{lookup: record.pk})
+    versions = IncidentVersion.objects.filter(showing).values("pk")
+    IncidentPage.objects.filter(version_id__in=versions).delete()

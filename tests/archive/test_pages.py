@@ -1,0 +1,165 @@
+"""Incident pages are rendered at publication and served as stored, never stale."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from archive import pages
+from archive.models import IncidentPage, State
+from editorial import services
+from tests.archive.test_caching import republish
+from tests.factories import make_contributor, make_draft, make_published, make_publisher
+
+
+def fetch(client, url: str) -> str:
+    """A page cache miss every time: only the stored page may answer."""
+    cache.clear()
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
+def published_with_related(slug: str, related) -> object:
+    version = make_draft(slug=slug, title=f"Incident {slug}")
+    version.related.add(related.incident)
+    return make_published_from(version)
+
+
+def make_published_from(version):
+    from tests.factories import make_reviewer
+
+    services.version_submit(version=version, user=version.created_by)
+    reviewer = make_reviewer()
+    for estimate in version.estimates.all():
+        services.estimate_verify(estimate=estimate, user=reviewer)
+    services.version_approve(version=version, user=reviewer)
+    services.version_publish(version=version, user=make_publisher())
+    version.refresh_from_db()
+    return version
+
+
+@pytest.mark.django_db
+def test_publishing_stores_the_page_and_a_reader_gets_it_in_one_query(client):
+    version = make_published("katyn", title="Katyn massacre")
+    stored = IncidentPage.objects.get(version=version)
+    assert stored.build == pages.build()
+    client.get("/about/")  # the publication generation is now in the shared cache
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/incidents/katyn/")
+    assert response.status_code == 200
+    assert len(queries) == 1, [q["sql"] for q in queries]
+    assert "Katyn massacre" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_stored_page_is_the_page_rendered_fresh(client):
+    make_published("katyn", title="Katyn massacre", description="A *longer* account.")
+    stored = fetch(client, "/incidents/katyn/")
+    IncidentPage.objects.all().delete()
+    fresh = fetch(client, "/incidents/katyn/")
+    assert stored == fresh
+    assert "<em>longer</em>" in stored
+
+
+@pytest.mark.django_db
+def test_the_citation_line_carries_the_readers_own_address(client):
+    make_published("katyn")
+    page = fetch(client, "/incidents/katyn/")
+    assert "http://testserver/incidents/katyn/" in page
+    assert pages.ORIGIN not in page
+    secure = client.get("/incidents/katyn/", secure=True).content.decode()
+    assert "https://testserver/incidents/katyn/" in secure
+
+
+@pytest.mark.django_db
+def test_a_missing_page_is_rendered_by_the_next_reader_and_kept(client):
+    version = make_published("katyn")
+    IncidentPage.objects.all().delete()
+    assert "Incident katyn" in fetch(client, "/incidents/katyn/")
+    assert IncidentPage.objects.filter(version=version).exists()
+
+
+@pytest.mark.django_db
+def test_a_page_rendered_before_a_publication_is_not_kept(client):
+    """A reader that began before something was published may have rendered what was true
+    before: its page is served once but not stored."""
+    version = make_published("katyn")
+    IncidentPage.objects.all().delete()
+    before = pages.generation()
+    make_published("other")
+    pages.store_rendered(version, "<p>rendered before</p>", before)
+    assert not IncidentPage.objects.filter(version=version).exists()
+    pages.store_rendered(version, "<p>rendered now</p>", pages.generation())
+    assert IncidentPage.objects.get(version=version).html == "<p>rendered now</p>"
+
+
+@pytest.mark.django_db
+def test_a_new_build_renders_every_page_again(client, monkeypatch):
+    version = make_published("katyn")
+    IncidentPage.objects.filter(version=version).update(html="<p>from an older build</p>")
+    monkeypatch.setattr(pages, "build", lambda: "a-newer-build")
+    assert "from an older build" not in fetch(client, "/incidents/katyn/")
+    assert IncidentPage.objects.get(version=version).build == "a-newer-build"
+
+
+@pytest.mark.django_db
+def test_retitling_a_related_incident_refreshes_the_pages_that_list_it(client):
+    related = make_published("bykivnia", title="Bykivnia graves")
+    make_published("unrelated", title="Unrelated")
+    published_with_related("katyn", related)
+    assert "Bykivnia graves" in fetch(client, "/incidents/katyn/")
+    unrelated_page = IncidentPage.objects.get(version__incident__slug="unrelated")
+    republish(related, title="Bykivnia mass graves")
+    assert "Bykivnia mass graves" in fetch(client, "/incidents/katyn/")
+    assert IncidentPage.objects.get(version__incident__slug="unrelated") == unrelated_page
+
+
+@pytest.mark.django_db
+def test_withdrawing_or_renaming_a_related_incident_refreshes_the_pages_that_list_it(client):
+    related = make_published("bykivnia", title="Bykivnia graves")
+    second = make_published("kurapaty", title="Kurapaty")
+    published_with_related("katyn", related)
+    version = IncidentPage.objects.get(version__incident__slug="katyn").version
+    version.related.add(second.incident)  # both listed; the page is stored again below
+    IncidentPage.objects.all().delete()
+    assert "/incidents/kurapaty/" in fetch(client, "/incidents/katyn/")
+    services.incident_rename(incident=second.incident, user=make_superuser(), slug="kurapaty-1")
+    page = fetch(client, "/incidents/katyn/")
+    assert "/incidents/kurapaty-1/" in page and "/incidents/kurapaty/" not in page
+    services.version_withdraw(version=related, user=make_publisher(), reason="Duplicate entry.")
+    assert "Bykivnia graves" not in fetch(client, "/incidents/katyn/")
+
+
+@pytest.mark.django_db
+def test_editing_a_reference_record_forgets_only_the_pages_that_show_it(client):
+    katyn = make_published("katyn")
+    other = make_published("other")
+    place = katyn.places.model.objects.create(name="Kozelsk", slug="kozelsk", country="Russia")
+    katyn.places.add(place)
+    IncidentPage.objects.all().delete()
+    fetch(client, "/incidents/katyn/"), fetch(client, "/incidents/other/")
+    place.name = "Kozelsk camp"
+    place.save()
+    assert not IncidentPage.objects.filter(version=katyn).exists()
+    assert IncidentPage.objects.filter(version=other).exists()
+    assert "Kozelsk camp" in fetch(client, "/incidents/katyn/")
+
+
+@pytest.mark.django_db
+def test_a_new_draft_leaves_the_stored_page_as_it_is(client):
+    version = make_published("katyn", title="Katyn massacre")
+    draft = services.version_start_draft(incident=version.incident, user=make_contributor())
+    type(draft).objects.filter(pk=draft.pk).update(title="DRAFT-MARKER")
+    assert draft.state == State.DRAFT
+    page = fetch(client, "/incidents/katyn/")
+    assert "Katyn massacre" in page and "DRAFT-MARKER" not in page
+
+
+def make_superuser():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_superuser("editor-in-chief", password="x")
