@@ -14,8 +14,10 @@ import logging
 import re
 from typing import Any
 
+import tablib
 from django.core.exceptions import ValidationError
-from django.db.models import Q, TextChoices
+from django.db import models
+from django.db.models import NOT_PROVIDED, Q, TextChoices
 from django.db.models.functions import Lower
 from django.utils.text import slugify
 from import_export import fields, resources, widgets
@@ -193,6 +195,10 @@ class NamedForeignKeyWidget(widgets.ForeignKeyWidget):
         return neutralise(getattr(value, self.field)) if value else ""
 
 
+def key_cell(value: str | None) -> str:
+    return neutralise(value or "")
+
+
 def text_field(column: str, attribute: str | None = None) -> fields.Field:
     return fields.Field(attribute=attribute or column, column_name=column, widget=TextWidget())
 
@@ -217,6 +223,10 @@ class ArchiveResource(resources.ModelResource):
         clean_model_instances = True
         use_transactions = True
 
+    # Columns whose value is a related record's key: column → lookup. A resource that sets
+    # this exports plain values instead of model instances (``export``).
+    export_lookups: dict[str, str] | None = None
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.user = None
@@ -226,6 +236,8 @@ class ArchiveResource(resources.ModelResource):
         self.versions: dict[int, IncidentVersion] = {}
         self.estimates: dict[tuple[int, str], Estimate] = {}
         self.preloaded_versions: set[int] = set()
+        self._import_fields: list[fields.Field] | None = None
+        self._checked_by_widgets: list[str] | None = None
 
     def import_data(
         self,
@@ -267,12 +279,38 @@ class ArchiveResource(resources.ModelResource):
             )
         self.seen_keys: dict[str, int] = {}
 
+    def get_import_fields(self) -> list[fields.Field]:
+        # Asked for several times per row; the fields do not change during an import.
+        if self._import_fields is None:
+            self._import_fields = super().get_import_fields()
+        return self._import_fields
+
     def import_instance(self, instance, row, **kwargs) -> None:
+        """What the library's ``import_instance`` does (each column's widget cleans its cell;
+        a ValueError is that column's error), in one plain loop: per cell, the library's
+        three layers of calls cost more than the widget itself."""
         errors = {}
-        try:
-            super().import_instance(instance, row, **kwargs)
-        except ValidationError as error:
-            errors = error.update_error_dict(errors)
+        for field in self.get_import_fields():
+            column = field.column_name
+            if (
+                not field.attribute
+                or field.readonly
+                or column not in row
+                or isinstance(field.widget, widgets.ManyToManyWidget)
+            ):
+                continue
+            try:
+                value = field.widget.clean(row[column], row=row, **kwargs)
+            except ValueError as error:
+                errors[field.attribute] = ValidationError(str(error), code="invalid")
+                continue
+            if value in field.empty_values and field.default is not NOT_PROVIDED:
+                value = field.default() if callable(field.default) else field.default
+            if value is not None or field.saves_null_values:
+                target, *path = [instance, *field.attribute.split("__")]
+                for attribute in path[:-1]:
+                    target = getattr(target, attribute, None)
+                setattr(target, path[-1], value)
         # Check list columns now, so a bad name is a row error rather than a crash later.
         for field in self.get_import_fields():
             if isinstance(field.widget, widgets.ManyToManyWidget) and field.column_name in row:
@@ -283,13 +321,30 @@ class ArchiveResource(resources.ModelResource):
         if errors:
             raise ValidationError(errors)
 
+    def checked_by_widgets(self) -> list[str]:
+        """Fields whose widget has already checked everything the model field would: a
+        vocabulary value, a year, a whole number of at most 15 digits in a 64-bit column.
+        Checking them again per row is most of the cost of ``full_clean``."""
+        if self._checked_by_widgets is None:
+            model_fields = {f.name: f for f in self._meta.model._meta.get_fields()}
+            self._checked_by_widgets = [
+                field.attribute
+                for field in self.get_import_fields()
+                if isinstance(field.widget, (ChoiceWidget, YearWidget))
+                or (
+                    isinstance(field.widget, WholeNumberWidget)
+                    and isinstance(model_fields.get(field.attribute), models.BigIntegerField)
+                )
+            ]
+        return self._checked_by_widgets
+
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         # Field checks and clean() say what is wrong in words; the database's constraints
         # still refuse anything that slips past, so no per-row constraint queries are run.
         errors = dict(import_validation_errors or {})
         try:
             instance.full_clean(
-                exclude=[*errors, *self.not_validated],
+                exclude=[*errors, *self.not_validated, *self.checked_by_widgets()],
                 validate_unique=False,
                 validate_constraints=False,
             )
@@ -328,6 +383,31 @@ class ArchiveResource(resources.ModelResource):
             user=self.user,
             changes={"resource": type(self).__name__, "file": kwargs.get("file_name", "")},
         )
+
+    def export(self, queryset=None, **kwargs) -> tablib.Dataset:
+        """The same file as the library's export, from ``values_list`` rows rather than model
+        instances (several times faster on big tables): each cell is the column's widget's
+        rendering of the same value, and key columns are neutralised like text."""
+        if self.export_lookups is None:
+            return super().export(queryset, **kwargs)
+        self.before_export(queryset, **kwargs)
+        if queryset is None:
+            queryset = self.get_queryset()
+        queryset = self.filter_export(queryset, **kwargs)
+        if not queryset.query.order_by:
+            queryset = queryset.order_by("pk")
+        columns = self.get_export_fields(selected_fields=kwargs.get("export_fields"))
+        lookups = [self.export_lookups.get(f.column_name, f.attribute) for f in columns]
+        renders = [
+            key_cell if f.column_name in self.export_lookups else f.widget.render for f in columns
+        ]
+        rows = queryset.values_list(*lookups).iterator(chunk_size=self.get_chunk_size())
+        dataset = tablib.Dataset(
+            *([render(value) for render, value in zip(renders, row, strict=True)] for row in rows),
+            headers=[f.column_name for f in columns],
+        )
+        self.after_export(queryset, dataset, **kwargs)
+        return dataset
 
     def error_lines(self, result) -> list[str]:
         columns = {field.attribute: field.column_name for field in self.get_import_fields()}
@@ -376,6 +456,7 @@ class ArchiveResource(resources.ModelResource):
                 current = self.versions.get(version.incident_id)
                 if current is None or version.state in OPEN_STATES:
                     self.versions[version.incident_id] = version
+        self.preload_keys(dataset)
         version_ids = [version.pk for version in self.versions.values()]
         self.preloaded_versions = set(version_ids)
         for start in range(0, len(version_ids), PRELOAD_CHUNK):
@@ -383,6 +464,21 @@ class ArchiveResource(resources.ModelResource):
                 version_id__in=version_ids[start : start + PRELOAD_CHUNK]
             ).select_related("source"):
                 self.estimates[(estimate.version_id, estimate.ref)] = estimate
+
+    def preload_keys(self, dataset) -> None:
+        """The records that key columns (``source``…) name, in one query per column and
+        chunk, so that each widget looks nothing up row by row."""
+        for field in self.get_import_fields():
+            widget = field.widget
+            if not isinstance(widget, NamedForeignKeyWidget) or field.column_name not in (
+                dataset.headers or []
+            ):
+                continue
+            keys = sorted({cell(value) for value in dataset[field.column_name] if cell(value)})
+            for start in range(0, len(keys), PRELOAD_CHUNK):
+                lookup = {f"{widget.field}__in": keys[start : start + PRELOAD_CHUNK]}
+                for record in widget.model.objects.filter(**lookup):
+                    widget.known[getattr(record, widget.field)] = record
 
     def current_version(self, incident: Incident) -> IncidentVersion:
         """The version an import edits: the open draft, else the published one (copied into
@@ -699,6 +795,7 @@ class EstimateResource(ArchiveResource):
     required_columns = ("incident", "measure", "as_written", "claimant", "source")
     # The version is chosen when the row is saved; the source widget has found the source.
     not_validated = ("version", "source")
+    export_lookups = {"incident": "version__incident__slug", "source": "source__key"}
 
     class Meta(ArchiveResource.Meta):
         model = Estimate
@@ -799,6 +896,11 @@ class CitationResource(ArchiveResource):
     estimate = fields.Field(attribute=None, column_name="estimate", widget=TextWidget())
     required_columns = ("incident", "source")
     not_validated = ("version",)
+    export_lookups = {
+        "incident": "version__incident__slug",
+        "source": "source__key",
+        "estimate": "estimate__ref",
+    }
 
     class Meta(ArchiveResource.Meta):
         model = Citation

@@ -7,11 +7,17 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from import_export.resources import ModelResource
 
-from archive.models import Estimate, Incident, IncidentVersion, Source, State
+from archive.models import Citation, Estimate, Incident, IncidentVersion, Source, State
 from editorial.models import HistoryEntry
-from editorial.resources import EstimateResource, IncidentResource, SourceResource
-from tests.factories import make_published, make_source
+from editorial.resources import (
+    CitationResource,
+    EstimateResource,
+    IncidentResource,
+    SourceResource,
+)
+from tests.factories import make_draft, make_published, make_source
 
 INCIDENT_HEADER = (
     "slug,title,summary,description,date,date_text,places,categories,"
@@ -271,6 +277,32 @@ def test_export_then_import_round_trips_formula_looking_text(tmp_path, db):
 
     assert "0 new, 0 updated, 7 unchanged" in output
     assert list(Source.objects.order_by("key").values()) == before
+
+
+@pytest.mark.django_db
+def test_estimate_and_citation_exports_match_the_librarys_and_round_trip(tmp_path, db):
+    """Exports read plain values, not model instances: the file must be the one the
+    library's own export writes, formula-looking text included, and import back unchanged."""
+    tricky = ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "\tTab", "'quoted"]
+    version = make_draft(slug="katyn", estimates=len(tricky))
+    for text, estimate in zip(tricky, version.estimates.order_by("pk"), strict=True):
+        Estimate.objects.filter(pk=estimate.pk).update(
+            as_written=text, claimant=text, locator=text, quote=text, high=700
+        )
+        Citation.objects.create(
+            version=version,
+            estimate=estimate,
+            source=estimate.source,
+            locator=text,
+            quote=text,
+            note=text,
+        )
+    for resource in (EstimateResource, CitationResource):
+        library = ModelResource.export(resource(), resource().get_queryset().order_by("pk"))
+        assert resource().export().csv == library.csv
+    exported = EstimateResource().export().csv
+    output = run_import(tmp_path, "EstimateResource", exported)
+    assert f"0 new, 0 updated, {len(tricky)} unchanged" in output
 
 
 @pytest.mark.django_db
