@@ -230,13 +230,18 @@ class ArchiveResource(resources.ModelResource):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.user = None
-        self.touched: dict[int, IncidentVersion] = {}
+        self.touched: dict[int, int] = {}  # version → incident, of every version written to
         self.drafts: dict[int, IncidentVersion] = {}
         self.incidents: dict[str, Incident] = {}
         self.versions: dict[int, IncidentVersion] = {}
         self.estimates: dict[tuple[int, str], Estimate] = {}
         self.preloaded_versions: set[int] = set()
         self._import_fields: list[fields.Field] | None = None
+        # A long file is imported in chunks (the ``import`` command): the rows before this
+        # chunk, so that errors name the file's rows and a key is unique in the whole file.
+        self.row_offset = 0
+        self.in_chunks = False
+        self.seen_keys: dict[str, int] = {}
         self._checked_by_widgets: list[str] | None = None
 
     def import_data(
@@ -277,7 +282,10 @@ class ArchiveResource(resources.ModelResource):
                 f"The header row does not match: {'; '.join(parts)}. "
                 f"Expected the columns: {', '.join(expected)}."
             )
-        self.seen_keys: dict[str, int] = {}
+        if not self.row_offset:
+            self.seen_keys: dict[str, int] = {}
+        else:  # a later chunk: let the earlier chunks' records go (the database has them)
+            self.incidents, self.versions, self.drafts = {}, {}, {}
 
     def get_import_fields(self) -> list[fields.Field]:
         # Asked for several times per row; the fields do not change during an import.
@@ -357,11 +365,20 @@ class ArchiveResource(resources.ModelResource):
         super().after_import(dataset, result, **kwargs)
         if result.has_validation_errors():
             raise ImportRefused("\n".join(self.error_lines(result)))
-        totals = result.totals
+        if not self.in_chunks:  # a file read in chunks is recorded once, by the command
+            self.record_import(
+                kwargs.get("file_name", ""),
+                result.totals,
+                result.total_rows,
+                dry_run=bool(kwargs.get("dry_run", False)),
+            )
+
+    def record_import(self, file_name: str, totals, rows: int, *, dry_run: bool) -> None:
+        """The import's log line, and a history row for every version it changed."""
         logger.info(
             "import resource=%s file=%r new=%d updated=%d unchanged=%d user=%s",
             type(self).__name__,
-            kwargs.get("file_name", ""),
+            file_name,
             totals["new"],
             totals["update"],
             totals["skip"],
@@ -369,19 +386,19 @@ class ArchiveResource(resources.ModelResource):
             extra={
                 "event": "import",
                 "resource": type(self).__name__,
-                "file": kwargs.get("file_name", ""),
-                "rows": result.total_rows,
+                "file": file_name,
+                "rows": rows,
                 "new": totals["new"],
                 "updated": totals["update"],
                 "unchanged": totals["skip"],
                 "user": self.user.get_username() if self.user else None,
-                "dry_run": bool(kwargs.get("dry_run", False)),
+                "dry_run": dry_run,
             },
         )
         services.history_record_import(
-            versions=list(self.touched.values()),
+            versions=self.touched.items(),
             user=self.user,
-            changes={"resource": type(self).__name__, "file": kwargs.get("file_name", "")},
+            changes={"resource": type(self).__name__, "file": file_name},
         )
 
     def export(self, queryset=None, **kwargs) -> tablib.Dataset:
@@ -413,7 +430,7 @@ class ArchiveResource(resources.ModelResource):
         columns = {field.attribute: field.column_name for field in self.get_import_fields()}
         lines = []
         for invalid in result.invalid_rows:
-            line = invalid.number + 1  # the header is row 1, as a spreadsheet numbers it
+            line = self.row_offset + invalid.number + 1  # the header is row 1
             for attribute, messages in invalid.error_dict.items():
                 column = columns.get(attribute, attribute)
                 for message in messages:
@@ -430,11 +447,11 @@ class ArchiveResource(resources.ModelResource):
                 {
                     column: (
                         f"'{key}' appears twice in this file (rows {self.seen_keys[key] + 1} and "
-                        f"{row_number + 1}); each row needs its own {column}"
+                        f"{self.row_offset + row_number + 1}); each row needs its own {column}"
                     )
                 }
             )
-        self.seen_keys[key] = row_number
+        self.seen_keys[key] = self.row_offset + row_number
 
     # Versioned content --------------------------------------------------------------------
 
@@ -444,10 +461,12 @@ class ArchiveResource(resources.ModelResource):
         if column not in (dataset.headers or []):
             return
         slugs = sorted({cell(value) for value in dataset[column] if cell(value)})
+        named: dict[str, Incident] = {}
         for start in range(0, len(slugs), PRELOAD_CHUNK):
             chunk = slugs[start : start + PRELOAD_CHUNK]
-            self.incidents |= {i.slug: i for i in Incident.objects.filter(slug__in=chunk)}
-        ids = [incident.pk for incident in self.incidents.values()]
+            named |= {i.slug: i for i in Incident.objects.filter(slug__in=chunk)}
+        self.incidents |= named
+        ids = [incident.pk for incident in named.values() if incident.pk not in self.versions]
         for start in range(0, len(ids), PRELOAD_CHUNK):
             versions = IncidentVersion.objects.filter(
                 incident_id__in=ids[start : start + PRELOAD_CHUNK]
@@ -457,8 +476,10 @@ class ArchiveResource(resources.ModelResource):
                 if current is None or version.state in OPEN_STATES:
                     self.versions[version.incident_id] = version
         self.preload_keys(dataset)
-        version_ids = [version.pk for version in self.versions.values()]
+        # Only this file's (or chunk's) versions: earlier chunks' estimates are let go.
+        version_ids = [self.versions[i.pk].pk for i in named.values() if i.pk in self.versions]
         self.preloaded_versions = set(version_ids)
+        self.estimates = {}
         for start in range(0, len(version_ids), PRELOAD_CHUNK):
             for estimate in Estimate.objects.filter(
                 version_id__in=version_ids[start : start + PRELOAD_CHUNK]
@@ -524,7 +545,7 @@ class ArchiveResource(resources.ModelResource):
                 incident=version.incident, user=self.user, from_version=version, trusted=True
             )
             self.drafts[version.incident_id] = draft
-        self.touched[draft.pk] = draft
+        self.touched[draft.pk] = draft.incident_id
         return draft
 
     def incident_for(self, row, column: str = "incident") -> Incident:
@@ -741,7 +762,7 @@ class IncidentResource(ArchiveResource):
             instance.incident = Incident.objects.create(slug=cell(row["slug"]))
             instance.number, instance.state, instance.created_by = 1, State.DRAFT, self.user
             instance.save()
-            self.touched[instance.pk] = instance
+            self.touched[instance.pk] = instance.incident_id
         else:
             draft = self.editable_draft(instance)
             imported = {field.attribute for field in self.get_import_fields() if field.attribute}

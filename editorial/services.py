@@ -4,7 +4,9 @@ writes a history entry; admin views, imports and commands all call these."""
 from __future__ import annotations
 
 import datetime
+import itertools
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -70,21 +72,25 @@ def history_record(
 
 
 def history_record_import(
-    *, versions: list[IncidentVersion], user: AbstractBaseUser | None, changes: dict[str, Any]
+    *,
+    versions: Iterable[tuple[int, int]],
+    user: AbstractBaseUser | None,
+    changes: dict[str, Any],
 ) -> None:
-    """One import entry per version an import wrote to, in one INSERT."""
+    """One import entry per (version, incident) an import wrote to, an INSERT per thousand."""
     who = user if user and user.is_authenticated else None
-    HistoryEntry.objects.bulk_create(
-        HistoryEntry(
-            incident_id=version.incident_id,
-            version=version,
-            user=who,
-            action=Action.IMPORT,
-            channel=Channel.IMPORT if who else Channel.COMMAND,
-            changes=changes,
+    for batch in itertools.batched(versions, 1000, strict=False):
+        HistoryEntry.objects.bulk_create(
+            HistoryEntry(
+                incident_id=incident_id,
+                version_id=version_id,
+                user=who,
+                action=Action.IMPORT,
+                channel=Channel.IMPORT if who else Channel.COMMAND,
+                changes=changes,
+            )
+            for version_id, incident_id in batch
         )
-        for version in versions
-    )
 
 
 def author_ids(version: IncidentVersion) -> set[int]:

@@ -227,10 +227,122 @@ def test_bad_files_are_refused_with_a_clear_message(tmp_path, db, name, content,
 
 
 @pytest.mark.django_db
-def test_oversize_file_is_refused(tmp_path, db, settings, monkeypatch):
+def test_oversize_file_is_refused_where_it_is_read_whole(tmp_path, db, monkeypatch):
+    """Uploads and XLSX files are read whole, so they have a size limit; a CSV file on the
+    command line is streamed in chunks and has none."""
     monkeypatch.setattr("editorial.uploads.MAX_UPLOAD_BYTES", 100)
-    message = refused(tmp_path, "IncidentResource", INCIDENT_HEADER + INCIDENT_ROW * 3)
-    assert "the limit is 0 MB" in message or "Split it into smaller files" in message
+    path = tmp_path / "big.xlsx"
+    path.write_bytes(b"PK" + b"x" * 200)
+    with pytest.raises(CommandError) as error:
+        call_command("import", "editorial.resources.IncidentResource", str(path), "--no-input")
+    assert "big.xlsx” is 0.0 MB; the limit is 0 MB. Split it into smaller files." in str(
+        error.value
+    )
+    assert not IncidentVersion.objects.exists()
+
+
+def numbered_estimates(count: int, bad: dict[int, str] | None = None) -> str:
+    """``count`` estimate rows for katyn-massacre; ``bad`` replaces row n (1 = first row)."""
+    rows = [
+        f"katyn-{n},katyn-massacre,killed,,{n},,exact,{n},NKVD records,1940,,,naimark-1995,p. {n},"
+        for n in range(1, count + 1)
+    ]
+    for n, row in (bad or {}).items():
+        rows[n - 1] = row
+    return estimates_file(*rows)
+
+
+def run_chunked(tmp_path, text: str | bytes, *extra: str, stderr=None) -> str:
+    path = tmp_path / "estimates.csv"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    out = io.StringIO()
+    call_command(
+        "import",
+        "editorial.resources.EstimateResource",
+        str(path),
+        "--no-input",
+        "--chunk-rows",
+        "10",
+        *extra,
+        stdout=out,
+        stderr=stderr or io.StringIO(),
+    )
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_a_long_file_is_imported_in_chunks_all_or_nothing(tmp_path, katyn, katyn_source):
+    history = HistoryEntry.objects.count()
+    assert "Imported: 25 new, 0 updated, 0 unchanged estimates (25 rows)." in run_chunked(
+        tmp_path, numbered_estimates(25)
+    )
+    version = katyn.versions.get()
+    assert version.estimates.count() == 25
+    assert HistoryEntry.objects.count() == history + 1  # one import, one history row
+    again = run_chunked(tmp_path, numbered_estimates(25))
+    assert "0 new, 0 updated, 25 unchanged" in again
+    assert HistoryEntry.objects.count() == history + 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (
+            {23: "katyn-23,katyn-massacre,killed,,9,2,exact,9,NKVD,1940,,,naimark-1995,p. 1,"},
+            "row 24, column `best`: Best (9) is above high (2)",
+        ),
+        (
+            {23: "katyn-3,katyn-massacre,killed,,9,,exact,9,NKVD,1940,,,naimark-1995,p. 1,"},
+            "row 24, column `ref`: 'katyn-3' appears twice in this file (rows 4 and 24)",
+        ),
+        (
+            {17: "katyn-17,katyn-massacre,killed,,9,,exact,9,NKVD,1940,,,no-such-source,p. 1,"},
+            "row 18, column `source`: 'no-such-source' is not a known source key",
+        ),
+    ],
+)
+def test_an_error_in_a_later_chunk_writes_nothing_and_names_the_files_row(
+    tmp_path, katyn, katyn_source, bad, message
+):
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        run_chunked(tmp_path, numbered_estimates(25, bad), stderr=err)
+    assert message in err.getvalue()
+    assert not Estimate.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_bad_byte_or_a_ragged_row_far_into_a_file_writes_nothing(tmp_path, katyn, katyn_source):
+    text = numbered_estimates(25).encode()
+    with pytest.raises(CommandError) as error:
+        run_chunked(tmp_path, text.replace(b"p. 20,", b"p. 2\xe9,"))
+    assert "is not UTF-8 text (byte 0xe9 near row" in str(error.value)
+    with pytest.raises(CommandError) as error:
+        run_chunked(tmp_path, text.replace(b"p. 20,", b"p. 20,,extra,cells"))
+    assert "row 21: 17 cells, but the header has 15 columns" in str(error.value)
+    assert not Estimate.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_chunked_dry_run_writes_nothing(tmp_path, katyn, katyn_source):
+    output = run_chunked(tmp_path, numbered_estimates(25), "--dry-run")
+    assert "Would import: 25 new" in output and "Dry run: nothing was written." in output
+    assert not Estimate.objects.exists()
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.django_db
+def test_a_terminal_sees_a_progress_bar(tmp_path, katyn, katyn_source):
+    terminal = Terminal()
+    run_chunked(tmp_path, numbered_estimates(25), stderr=terminal)
+    bars = terminal.getvalue().split("\r")
+    assert bars[-1] == "[##############################] 100% 25 rows\n"
+    assert "10 rows" in bars[1] and "20 rows" in bars[2]
 
 
 @pytest.mark.django_db

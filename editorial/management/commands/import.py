@@ -1,27 +1,42 @@
 """django-import-export's ``import`` command, made strict for the archive.
 
-The file must be CSV or XLSX, UTF-8 when it is CSV, and within the size limit; any bad row
-means nothing is written and every error is printed with its row and column.
+The file must be CSV or XLSX, UTF-8 when it is CSV; any bad row means nothing is written and
+every error is printed with its row and column. A CSV file is read and imported a chunk of
+rows at a time inside one transaction, so a file of any length is imported in flat memory,
+all or nothing, with a progress bar on a terminal.
 """
 
 from __future__ import annotations
 
 import importlib
 import sys
+from collections import Counter
 from pathlib import Path
 
 from django.core.management.base import CommandError
+from django.db import transaction
 from import_export.command_utils import get_resource_class
 from import_export.results import RowResult
 
-from editorial.uploads import UploadRefused, read_upload
+from editorial.uploads import CsvChunks, UploadRefused, read_upload
 
 # "import" is a keyword, so the base command is loaded by name.
 ImportCommand = importlib.import_module("import_export.management.commands.import").Command
 
+CHUNK_ROWS = 2000
+
 
 class Command(ImportCommand):
     help = "Import a CSV or XLSX file with a resource, all or nothing (see README, Import)."
+
+    def add_arguments(self, parser) -> None:
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--chunk-rows",
+            type=int,
+            default=CHUNK_ROWS,
+            help=f"rows read and imported at a time from a CSV file (default {CHUNK_ROWS})",
+        )
 
     def handle(self, *args, **options) -> None:
         file_name = options["import_file_name"]
@@ -29,48 +44,68 @@ class Command(ImportCommand):
         if options["interactive"] and input("Import the file? [yes/no]: ") != "yes":
             raise CommandError("Import cancelled.")
         try:
-            raw = sys.stdin.buffer.read() if file_name == "-" else Path(file_name).read_bytes()
-            dataset = read_upload(Path(file_name).name, raw, options.get("format"))
+            chunks = self.chunks(file_name, options.get("format"), options["chunk_rows"])
+            totals, rows = self.import_chunks(resource, chunks, file_name, options["dry_run"])
         except (OSError, UploadRefused) as refusal:
             raise CommandError(str(refusal)) from None
-        self.stderr.write(f"Read {len(dataset)} rows; importing…")
-        result = resource.import_data(
-            dataset,
-            dry_run=options["dry_run"],
-            raise_errors=False,
-            file_name=file_name,
-            progress=self.progress(len(dataset)),
-        )
-        if result.has_errors():
-            self.stderr.write(self.style.ERROR("Nothing was imported:"))
-            for error in result.base_errors:
-                self.stderr.write(self.style.ERROR(str(error.error)))
-            for number, errors in result.row_errors():
-                for error in errors:
-                    self.stderr.write(self.style.ERROR(f"row {number + 1}: {error.error}"))
-            raise CommandError("Import refused: fix the rows above and run it again.")
-        totals = result.totals
         verb = "Would import" if options["dry_run"] else "Imported"
         self.stdout.write(
             f"{verb}: {totals[RowResult.IMPORT_TYPE_NEW]} new, "
             f"{totals[RowResult.IMPORT_TYPE_UPDATE]} updated, "
             f"{totals[RowResult.IMPORT_TYPE_SKIP]} unchanged "
-            f"{resource._meta.model._meta.verbose_name_plural}."
+            f"{resource._meta.model._meta.verbose_name_plural} ({rows} rows)."
         )
         if options["dry_run"]:
             self.stdout.write("Dry run: nothing was written.")
 
-    def progress(self, total: int):
+    def chunks(self, file_name: str, format_name: str | None, rows: int):
+        """A CSV file in chunks of ``rows``; standard input or XLSX as one dataset."""
+        name = Path(file_name).name
+        if file_name != "-" and (format_name or Path(file_name).suffix[1:]).lower() == "csv":
+            return CsvChunks(name, Path(file_name), rows=rows)
+        raw = sys.stdin.buffer.read() if file_name == "-" else Path(file_name).read_bytes()
+        return [read_upload(name, raw, format_name)]
+
+    @transaction.atomic
+    def import_chunks(self, resource, chunks, file_name: str, dry_run: bool):
+        """Every chunk in one transaction: any error rolls back the chunks before it too."""
+        resource.in_chunks = True
+        totals, rows = Counter(), 0
+        progress = self.progress()
+        for dataset in chunks:
+            resource.row_offset = rows
+            result = resource.import_data(dataset, raise_errors=False, file_name=file_name)
+            if result.has_errors() or result.has_validation_errors():
+                self.refuse(result, rows)
+            totals.update(result.totals)
+            rows += len(dataset)
+            progress(rows, getattr(chunks, "fraction", 1.0))
+        resource.record_import(file_name, totals, rows, dry_run=dry_run)
+        if dry_run:
+            transaction.set_rollback(True)
+        return totals, rows
+
+    def refuse(self, result, offset: int) -> None:
+        self.stderr.write("")
+        self.stderr.write(self.style.ERROR("Nothing was imported:"))
+        for error in result.base_errors:
+            self.stderr.write(self.style.ERROR(str(error.error)))
+        for number, errors in result.row_errors():
+            for error in errors:
+                self.stderr.write(self.style.ERROR(f"row {offset + number + 1}: {error.error}"))
+        raise CommandError("Import refused: fix the rows above and run it again.")
+
+    def progress(self):
         """A one-line progress bar on a terminal; silent otherwise."""
         stream = self.stderr._out
-        if not stream.isatty() or total < 200:
-            return None
 
-        def report(done: int) -> None:
+        def report(rows: int, fraction: float) -> None:
+            if not stream.isatty():
+                return
             width = 30
-            filled = width * done // total
-            stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-            if done == total:
+            filled = round(width * fraction)
+            stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {fraction:4.0%} {rows} rows")
+            if fraction >= 1:
                 stream.write("\n")
             stream.flush()
 
