@@ -27,6 +27,7 @@ PAGE_TIMEOUT = 60 * 60 * 24
 
 
 GENERATION_KEY = "archive:publication-generation"
+READER_TIMEOUT = 5
 
 
 def current_generation() -> tuple[int, float]:
@@ -38,7 +39,10 @@ def current_generation() -> tuple[int, float]:
         state = Publication.objects.get_or_create(pk=1)[0]
         value = (state.generation, state.changed_at.timestamp())
         # add, not set: a publication that committed meanwhile has already set a newer value.
-        shared.add(GENERATION_KEY, value, None)
+        # The file cache's add is not atomic, so a reader that read the database just before
+        # a publication committed could still overwrite the newer value: what a reader adds
+        # lasts seconds only; what a publication announces lasts until the next one.
+        shared.add(GENERATION_KEY, value, READER_TIMEOUT)
     return value
 
 

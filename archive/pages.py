@@ -15,6 +15,7 @@ where it goes (``ORIGIN``), filled in per request.
 from __future__ import annotations
 
 import hashlib
+import logging
 from functools import cache
 from pathlib import Path
 
@@ -26,6 +27,8 @@ from django.templatetags.static import static
 from django.utils.html import escape
 
 from archive.models import IncidentPage, IncidentVersion, Publication, State
+
+logger = logging.getLogger("archive.pages")
 
 ORIGIN = "{{origin:7f3c}}"
 TEMPLATE = "archive/incident_detail.html"
@@ -97,9 +100,18 @@ def render_published(version_ids: list[int]) -> int:
     rendered = 0
     for start in range(0, len(version_ids), 200):
         chunk = version_ids[start : start + 200]
-        batch = with_page_content(published_versions().filter(pk__in=chunk))
-        _save([(version.pk, render_page(version)) for version in batch])
-        rendered += len(batch)
+        pages = []
+        for version in with_page_content(published_versions().filter(pk__in=chunk)):
+            try:
+                pages.append((version.pk, render_page(version)))
+            except Exception:  # the publication stands; the first reader renders the page
+                logger.exception(
+                    "page of version %s not rendered at publication",
+                    version.pk,
+                    extra={"event": "page_not_rendered", "version": version.pk},
+                )
+        _save(pages)
+        rendered += len(pages)
     return rendered
 
 

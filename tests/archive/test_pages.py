@@ -163,3 +163,20 @@ def make_superuser():
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.create_superuser("editor-in-chief", password="x")
+
+
+@pytest.mark.django_db
+def test_a_page_that_fails_to_render_does_not_stop_the_publication(client, monkeypatch, caplog):
+    real = pages.render_page
+
+    def broken(version):
+        raise ValueError("Missing staticfiles manifest entry for 'css/site.css'")
+
+    monkeypatch.setattr(pages, "render_page", broken)
+    version = make_published("katyn", title="Katyn massacre")
+    assert version.state == State.PUBLISHED
+    assert not IncidentPage.objects.exists()
+    assert "page of version" in caplog.text
+    monkeypatch.setattr(pages, "render_page", real)
+    assert "Katyn massacre" in fetch(client, "/incidents/katyn/")
+    assert IncidentPage.objects.filter(version=version).exists()
