@@ -62,3 +62,16 @@ bench: install
 			|| echo "wrk could not be installed: using the Python load generator"; \
 		else echo "wrk not found: using the Python load generator"; fi; }
 	$(BIN)/python bench/run.py --incidents $(N) $(BENCH_ARGS)
+
+# A load test: READERS concurrent readers (default 16) for SECONDS (default 30) against gunicorn
+# as in production while an editor process publishes new versions of one incident; fails on any
+# error, on a stale page after publishing or on a publication not visible within 2 s. Honours
+# DATABASE_URL (PostgreSQL: a database archive_bench_load on that server). Writes
+# bench/load-results.json. More options (--incidents, --publishes): LOAD_ARGS='...', see
+# bench/load.py --help.
+READERS ?= 16
+SECONDS ?= 30
+LOAD_ARGS ?=
+.PHONY: loadtest
+loadtest: install
+	$(BIN)/python bench/load.py --readers $(READERS) --seconds $(SECONDS) $(LOAD_ARGS)

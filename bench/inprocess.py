@@ -1,6 +1,6 @@
 """The benchmark's measurements that run inside Django, each in a fresh process.
 
-    python -m bench.inprocess terms|import_export|memory [--rows R] --out FILE.json
+    python -m bench.inprocess terms|import_export|import_memory|memory [--rows R] --out FILE.json
 
 ``bench/run.py`` starts these with DATABASE_URL pointing at the benchmark database and reads
 the JSON each one writes. Nothing here asserts a timing; it only measures.
@@ -15,6 +15,7 @@ import json
 import os
 import random
 import resource
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -184,11 +185,13 @@ def query_kinds(queries) -> dict[str, int]:
     return dict(sorted(kinds.items(), key=lambda item: -item[1]))
 
 
-def import_export(rows: int) -> dict:
-    from django.db import connection, transaction
+def import_export(rows: int, rounds: int = 3) -> dict:
+    """Import, raw ``bulk_create``, the admin's preview + confirm, export and raw export, each
+    ``rounds`` times in turn (fresh drafts every round); ratios are medians of the rounds."""
+    from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from archive.models import Estimate, IncidentVersion, Source
+    from archive.models import Source
     from editorial.resources import EstimateResource
     from editorial.synthetic import create_drafts
     from editorial.uploads import read_upload
@@ -198,20 +201,14 @@ def import_export(rows: int) -> dict:
     source_keys = list(
         Source.objects.filter(key__startswith="synthetic-").values_list("key", flat=True)[:500]
     )
-    started = time.perf_counter()
-    set_a = create_drafts(count=drafts, prefix="bench-import-a", seed=11)
-    set_b = create_drafts(count=drafts, prefix="bench-import-b", seed=12)
-    sample = create_drafts(count=20, prefix="bench-import-sample", seed=13)
-    drafts_seconds = time.perf_counter() - started
 
-    def rows_for(slugs: list[str], seed: int) -> list[list]:
-        return list(estimate_rows(slugs, per, source_keys, seed))[:rows]
-
-    data_a = csv_bytes(rows_for(set_a, 21))
-    data_b = csv_bytes(rows_for(set_b, 21))  # the same rows, for the other drafts
-    data_sample = csv_bytes(rows_for(sample, 22)[:100])
+    def rows_for(prefix: str, seed: int) -> list[list]:
+        slugs = create_drafts(count=drafts, prefix=prefix, seed=seed)
+        return list(estimate_rows(slugs, per, source_keys, 21))[:rows]
 
     # What each row costs in queries, on a small sample (CaptureQueriesContext keeps 9,000).
+    sample = create_drafts(count=20, prefix="bench-import-sample", seed=13)
+    data_sample = csv_bytes(list(estimate_rows(sample, per, source_keys, 22))[:100])
     with CaptureQueriesContext(connection) as captured:
         sample_result = EstimateResource().import_data(
             read_upload("sample.csv", data_sample), file_name="sample.csv"
@@ -219,26 +216,104 @@ def import_export(rows: int) -> dict:
     assert not sample_result.has_errors() and not sample_result.has_validation_errors()
     sample_rows = sample_result.totals["new"]
 
-    # The import the Data editors run, every row through the resource.
+    measured = []
+    for number in range(rounds):
+        data = csv_bytes(rows_for(f"bench-import-{number}-a", 100 + number))
+        raw_rows = rows_for(f"bench-import-{number}-b", 200 + number)  # same rows, other drafts
+        admin_rows = rows_for(f"bench-import-{number}-c", 300 + number)
+        imported = timed_import(data)
+        raw = timed_bulk_create(raw_rows)
+        admin = admin_import(admin_rows)
+        export = timed_export()
+        measured.append(
+            {
+                **imported,
+                **raw,
+                **admin,
+                **export,
+                "import_ratio": raw["raw_seconds"] / imported["import_seconds"],
+                "admin_ratio": admin["admin_seconds"] / imported["import_seconds"],
+                "export_ratio": export["raw_export_seconds"] / export["export_seconds"],
+            }
+        )
+
+    def median(key: str) -> float:
+        return statistics.median(m[key] for m in measured)
+
+    last = measured[-1]
+    imported_rows = last["rows"]
+    return {
+        "rounds": rounds,
+        "rows": imported_rows,
+        "import_seconds": round(median("import_seconds"), 3),
+        "import_rows_per_s": round(imported_rows / median("import_seconds"), 1),
+        "import_queries": last["import_queries"],
+        "import_queries_per_row": round(last["import_queries"] / max(imported_rows, 1), 4),
+        "sample_rows": sample_rows,
+        "sample_queries_captured": len(captured),
+        "sample_queries_per_row": round(len(captured) / max(sample_rows, 1), 1),
+        "sample_query_kinds": query_kinds(captured.captured_queries),
+        "raw_rows": last["raw_rows"],
+        "raw_seconds": round(median("raw_seconds"), 3),
+        "raw_rows_per_s": round(last["raw_rows"] / median("raw_seconds"), 1),
+        "raw_queries": last["raw_queries"],
+        "import_ratio": round(median("import_ratio"), 4),
+        "import_ratios": [round(m["import_ratio"], 3) for m in measured],
+        "admin_rows": last["admin_rows"],
+        "admin_preview_seconds": round(median("admin_preview_seconds"), 3),
+        "admin_confirm_seconds": round(median("admin_confirm_seconds"), 3),
+        "admin_seconds": round(median("admin_seconds"), 3),
+        "admin_preview_bytes": last["admin_preview_bytes"],
+        "admin_ratio": round(median("admin_ratio"), 3),
+        "admin_ratios": [round(m["admin_ratio"], 3) for m in measured],
+        "export_rows": last["export_rows"],
+        "export_bytes": last["export_bytes"],
+        "export_seconds": round(median("export_seconds"), 3),
+        "export_rows_per_s": round(last["export_rows"] / median("export_seconds"), 1),
+        "raw_export_rows": last["raw_export_rows"],
+        "raw_export_seconds": round(median("raw_export_seconds"), 3),
+        "raw_export_rows_per_s": round(last["raw_export_rows"] / median("raw_export_seconds"), 1),
+        "export_ratio": round(median("export_ratio"), 4),
+        "export_ratios": [round(m["export_ratio"], 3) for m in measured],
+    }
+
+
+def timed_import(data: bytes) -> dict:
+    """The import the Data editors run, every row through the resource."""
+    from django.db import connection
+
+    from editorial.resources import EstimateResource
+    from editorial.uploads import read_upload
+
     counter = QueryCounter()
     started = time.perf_counter()
     with connection.execute_wrapper(counter):
         result = EstimateResource().import_data(
-            read_upload("estimates.csv", data_a), file_name="estimates.csv"
+            read_upload("estimates.csv", data), file_name="estimates.csv"
         )
-    import_seconds = time.perf_counter() - started
+    seconds = time.perf_counter() - started
     if result.has_errors() or result.has_validation_errors():
         errors = [str(e.error) for e in result.base_errors][:3]
         raise SystemExit(f"the benchmark import failed: {errors}")
-    imported = result.totals["new"]
+    return {
+        "rows": result.totals["new"],
+        "import_seconds": seconds,
+        "import_queries": counter.count,
+    }
 
-    # The same rows written with one bulk_create, after the same CSV parsing and lookups.
+
+def timed_bulk_create(rows: list[list]) -> dict:
+    """The same rows written with ``bulk_create``, after the same CSV parsing and lookups."""
+    from django.db import connection, transaction
+
+    from archive.models import Estimate, IncidentVersion, Source
+
+    data = csv_bytes(rows)
+    slugs = {row[1] for row in rows}
     started = time.perf_counter()
-    reader = csv.DictReader(io.StringIO(data_b.decode()))
+    reader = csv.DictReader(io.StringIO(data.decode()))
     version_ids = dict(
-        IncidentVersion.objects.filter(incident__slug__startswith="bench-import-b-").values_list(
-            "incident__slug", "pk"
-        )
+        IncidentVersion.objects.filter(incident__slug__in=slugs).values_list("incident__slug", "pk")
     )
     source_ids = dict(Source.objects.values_list("key", "pk"))
 
@@ -266,12 +341,21 @@ def import_export(rows: int) -> dict:
         )
         for row in reader
     ]
-    raw_counter = QueryCounter()
-    with connection.execute_wrapper(raw_counter), transaction.atomic():
+    counter = QueryCounter()
+    with connection.execute_wrapper(counter), transaction.atomic():
         Estimate.objects.bulk_create(objects, batch_size=1000)
-    raw_seconds = time.perf_counter() - started
+    return {
+        "raw_rows": len(objects),
+        "raw_seconds": time.perf_counter() - started,
+        "raw_queries": counter.count,
+    }
 
-    # Export: the resource (with its widgets and formula neutralising) against plain rows.
+
+def timed_export() -> dict:
+    """Every estimate through the resource (widgets, formula neutralising) and as plain rows."""
+    from archive.models import Estimate
+    from editorial.resources import EstimateResource
+
     total = Estimate.objects.count()
     started = time.perf_counter()
     dataset = EstimateResource().export()
@@ -303,34 +387,103 @@ def import_export(rows: int) -> dict:
         )
         .iterator(chunk_size=2000)
     )
-    raw_export_seconds = time.perf_counter() - started
-    exported_rows = len(dataset)
-
     return {
-        "rows": imported,
-        "drafts_prepared_seconds": round(drafts_seconds, 2),
-        "import_seconds": round(import_seconds, 3),
-        "import_rows_per_s": round(imported / import_seconds, 1),
-        "import_queries": counter.count,
-        "import_queries_per_row": round(counter.count / max(imported, 1), 1),
-        "sample_rows": sample_rows,
-        "sample_queries_captured": len(captured),
-        "sample_queries_per_row": round(len(captured) / max(sample_rows, 1), 1),
-        "sample_query_kinds": query_kinds(captured.captured_queries),
-        "raw_rows": len(objects),
-        "raw_seconds": round(raw_seconds, 3),
-        "raw_rows_per_s": round(len(objects) / raw_seconds, 1),
-        "raw_queries": raw_counter.count,
-        "import_ratio": round((imported / import_seconds) / (len(objects) / raw_seconds), 4),
-        "export_rows": exported_rows,
+        "export_rows": len(dataset),
         "export_bytes": len(exported_text.encode()),
-        "export_seconds": round(export_seconds, 3),
-        "export_rows_per_s": round(exported_rows / export_seconds, 1),
+        "export_seconds": export_seconds,
         "raw_export_rows": total,
-        "raw_export_seconds": round(raw_export_seconds, 3),
-        "raw_export_rows_per_s": round(total / raw_export_seconds, 1),
-        "export_ratio": round((exported_rows / export_seconds) / (total / raw_export_seconds), 4),
+        "raw_export_seconds": time.perf_counter() - started,
     }
+
+
+def admin_import(rows: list[list]) -> dict:
+    """Preview and confirm an estimates file in the admin, through the whole request stack."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+    from django.urls import reverse
+
+    if "testserver" not in settings.ALLOWED_HOSTS:
+        setup_test_environment()  # the test client's host name is allowed
+    editor, _ = get_user_model().objects.get_or_create(
+        username="bench-data-editor", defaults={"is_staff": True}
+    )
+    editor.groups.add(*Group.objects.filter(name__in=["Data editors", "Contributors"]))
+    client = Client()
+    client.force_login(editor)
+    data = csv_bytes(rows)
+    started = time.perf_counter()
+    preview = client.post(
+        reverse("admin:archive_estimate_import"),
+        {"resource": 0, "format": 0, "import_file": SimpleUploadedFile("e.csv", data)},
+    )
+    preview_seconds = time.perf_counter() - started
+    form = preview.context["confirm_form"] if preview.context else None
+    if preview.status_code != 200 or form is None:
+        raise SystemExit(f"the benchmark's admin preview failed ({preview.status_code})")
+    fields = {name: field.initial for name, field in form.fields.items()} | form.initial
+    started = time.perf_counter()
+    done = client.post(reverse("admin:archive_estimate_process_import"), fields)
+    confirm_seconds = time.perf_counter() - started
+    if done.status_code != 302:
+        raise SystemExit(f"the benchmark's admin confirm failed ({done.status_code})")
+    return {
+        "admin_rows": len(rows),
+        "admin_preview_seconds": round(preview_seconds, 3),
+        "admin_confirm_seconds": round(confirm_seconds, 3),
+        "admin_seconds": round(preview_seconds + confirm_seconds, 3),
+        "admin_preview_bytes": len(preview.content),
+    }
+
+
+def import_memory(rows: int) -> dict:
+    """Peak resident memory of ``manage.py import`` with a CSV file of ``rows`` and of 10×
+    ``rows`` estimates, each in a process of its own: flat means the command streams."""
+    import subprocess
+    import tempfile
+
+    from archive.models import Source
+    from editorial.synthetic import create_drafts
+
+    keys = list(
+        Source.objects.filter(key__startswith="synthetic-").values_list("key", flat=True)[:500]
+    )
+    measured = {}
+    with tempfile.TemporaryDirectory(prefix="archive-import-") as folder:
+        for label, count in (("n", rows), ("ten_n", rows * 10)):
+            slugs = create_drafts(count=-(-count // 5), prefix=f"bench-memory-{label}", seed=15)
+            path = Path(folder) / f"{label}.csv"
+            path.write_bytes(csv_bytes(list(estimate_rows(slugs, 5, keys, 31))[:count]))
+            started = time.perf_counter()
+            process = subprocess.Popen(  # noqa: S603 - our own command
+                [
+                    sys.executable,
+                    "manage.py",
+                    "import",
+                    "editorial.resources.EstimateResource",
+                    str(path),
+                    "--no-input",
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+            output = process.stdout.read().decode()
+            _, status, usage = os.wait4(process.pid, 0)
+            if status != 0 or f"{count} new" not in output:
+                raise SystemExit(f"the benchmark's command-line import failed: {output[-500:]}")
+            measured[label] = {
+                "rows": count,
+                "bytes": path.stat().st_size,
+                "seconds": round(time.perf_counter() - started, 2),
+                "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
+            }
+    measured["ratio_peak"] = round(
+        measured["ten_n"]["peak_rss_mib"] / measured["n"]["peak_rss_mib"], 3
+    )
+    return measured
 
 
 # Streaming memory -----------------------------------------------------------------------
@@ -380,15 +533,18 @@ def memory() -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("phase", choices=["terms", "import_export", "memory"])
+    parser.add_argument("phase", choices=["terms", "import_export", "import_memory", "memory"])
     parser.add_argument("--rows", type=int, default=20000)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     setup_django()
     if args.phase == "terms":
         result = terms()
     elif args.phase == "import_export":
-        result = import_export(args.rows)
+        result = import_export(args.rows, args.rounds)
+    elif args.phase == "import_memory":
+        result = import_memory(args.rows)
     else:
         result = memory()
     Path(args.out).write_text(json.dumps(result, indent=2))

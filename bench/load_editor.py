@@ -1,0 +1,132 @@
+"""The editor of the load test: a separate process that publishes new versions on request.
+
+    python -m bench.load_editor --slug synthetic-1
+
+``bench/load.py`` starts it with the server's environment (the same settings, DATABASE_URL,
+shared cache and collected static files), so the publication generation it bumps is the one
+the gunicorn workers read and the pages it renders on publishing are the ones they serve. It
+answers on stdout, one JSON object a line prefixed with ``LOAD``: first ``ready``, then one
+``published`` (or ``error``) for every ``{"publish": k, "marker": "..."}`` line read on stdin.
+Every change goes through editorial.services, as an editor's would: an author starts a draft,
+edits its title and summary and submits it; a reviewer verifies every estimate and approves;
+a publisher publishes with a public note.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+PREFIX = "LOAD "
+
+
+def say(**message: object) -> None:
+    sys.stdout.write(PREFIX + json.dumps(message) + "\n")
+    sys.stdout.flush()
+
+
+def make_user(username: str, group: str):
+    from django.contrib.auth.models import Group, User
+
+    user, created = User.objects.get_or_create(username=username)
+    if created:
+        user.set_unusable_password()
+        user.save()
+        user.groups.add(Group.objects.get(name=group))
+    return User.objects.get(pk=user.pk)  # a fresh permission cache
+
+
+class Editor:
+    def __init__(self, slug: str) -> None:
+        from archive.models import Incident
+
+        self.incident = Incident.objects.get(slug=slug)
+        self.author = make_user("load-author", "Contributors")
+        self.reviewer = make_user("load-reviewer", "Reviewers")
+        self.publisher = make_user("load-publisher", "Publishers")
+        published = self.incident.versions.published().first()
+        if published is None:
+            raise SystemExit(f"load editor: {slug} has no published version")
+        self.original_title = published.title
+        self.original_summary = published.summary
+
+    def publish(self, number: int, marker: str) -> dict:
+        """One new version from draft to published; returns the time each step took."""
+        from django.db import connection, transaction
+
+        from editorial import services
+        from editorial.models import Channel
+
+        steps: dict[str, float] = {}
+        started = time.perf_counter()
+
+        def step(name: str) -> None:
+            nonlocal started
+            now = time.perf_counter()
+            steps[name] = round((now - started) * 1000, 1)
+            started = now
+
+        draft = services.version_start_draft(incident=self.incident, user=self.author)
+        step("start_draft_ms")
+        with transaction.atomic():  # as the admin saves a change form
+            services.version_claim_edit(
+                version=draft, user=self.author, seen_lock_version=draft.lock_version
+            )
+            draft.title = f"{self.original_title[:200]} (revised, {marker})"
+            draft.summary = f"{self.original_summary} Revised by the load test: {marker}."
+            draft.save()
+            services.version_record_edit(
+                version=draft,
+                user=self.author,
+                changes={"fields": ["summary", "title"]},
+                channel=Channel.SERVICE,
+            )
+        step("edit_ms")
+        services.version_submit(version=draft, user=self.author)
+        step("submit_ms")
+        for estimate in draft.estimates.all():
+            services.estimate_verify(estimate=estimate, user=self.reviewer)
+        services.version_approve(version=draft, user=self.reviewer)
+        step("verify_approve_ms")
+        if connection.in_atomic_block:  # the publication must have committed on return
+            raise RuntimeError("the editor must not publish inside an outer transaction")
+        services.version_publish(
+            version=draft, user=self.publisher, note=f"Load test revision {number}."
+        )
+        # CLOCK_MONOTONIC is one clock for every process of the machine: load.py compares it
+        # with the times its readers sent their requests.
+        committed_at = time.monotonic()
+        step("publish_ms")
+        return {"committed_at": committed_at, "version": draft.number, "steps": steps}
+
+
+def main() -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--slug", required=True, help="the published incident to revise")
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "archive.settings")
+    import django
+
+    django.setup()
+    editor = Editor(args.slug)
+    say(event="ready", slug=args.slug, title=editor.original_title, pid=os.getpid())
+    for line in sys.stdin:
+        command = json.loads(line)
+        if command.get("quit"):
+            break
+        number, marker = command["publish"], command["marker"]
+        try:
+            done = editor.publish(number, marker)
+        except Exception as error:  # reported to load.py, which fails the run
+            say(event="error", number=number, error=f"{type(error).__name__}: {error}")
+            continue
+        say(event="published", number=number, marker=marker, **done)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
