@@ -241,7 +241,7 @@ class ArchiveResource(resources.ModelResource):
         # chunk, so that errors name the file's rows and a key is unique in the whole file.
         self.row_offset = 0
         self.in_chunks = False
-        self.seen_keys: dict[str, int] = {}
+        self.seen_keys: dict[int, int] = {}
         self._checked_by_widgets: list[str] | None = None
 
     def import_data(
@@ -283,7 +283,7 @@ class ArchiveResource(resources.ModelResource):
                 f"Expected the columns: {', '.join(expected)}."
             )
         if not self.row_offset:
-            self.seen_keys: dict[str, int] = {}
+            self.seen_keys: dict[int, int] = {}
         else:  # a later chunk: let the earlier chunks' records go (the database has them)
             self.incidents, self.versions, self.drafts = {}, {}, {}
 
@@ -395,6 +395,8 @@ class ArchiveResource(resources.ModelResource):
                 "dry_run": dry_run,
             },
         )
+        if dry_run:  # the preview's writes are rolled back: so would its history be
+            return
         services.history_record_import(
             versions=self.touched.items(),
             user=self.user,
@@ -441,17 +443,19 @@ class ArchiveResource(resources.ModelResource):
         return lines
 
     def key_seen(self, key: str, column: str, row_number: int) -> None:
-        """Refuse a natural key given twice in one file."""
-        if key in self.seen_keys:
+        """Refuse a natural key given twice in one file. The keys are kept as 64-bit digests,
+        the one thing that grows with the length of a file read in chunks."""
+        digest = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest())
+        if digest in self.seen_keys:
             raise ValidationError(
                 {
                     column: (
-                        f"'{key}' appears twice in this file (rows {self.seen_keys[key] + 1} and "
-                        f"{self.row_offset + row_number + 1}); each row needs its own {column}"
+                        f"'{key}' appears twice in this file (rows {self.seen_keys[digest] + 1} "
+                        f"and {self.row_offset + row_number + 1}); each row needs its own {column}"
                     )
                 }
             )
-        self.seen_keys[key] = self.row_offset + row_number
+        self.seen_keys[digest] = self.row_offset + row_number
 
     # Versioned content --------------------------------------------------------------------
 
