@@ -9,7 +9,11 @@ class ArchiveConfig(AppConfig):
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from archive import models
-        from archive.caching import reference_changed
+        from archive.caching import (
+            proceeding_links_changed,
+            published_content_deleted,
+            reference_changed,
+        )
 
         # Reference records are shared by published incidents and edited in place, so a
         # change to one changes public pages: the cached pages must go.
@@ -25,7 +29,14 @@ class ArchiveConfig(AppConfig):
             post_save.connect(reference_changed, sender=model, dispatch_uid=f"cache-{model}")
             post_delete.connect(reference_changed, sender=model, dispatch_uid=f"cache-d-{model}")
         m2m_changed.connect(
-            reference_changed,
+            proceeding_links_changed,
             sender=models.Proceeding.incidents.through,
             dispatch_uid="cache-proceeding-incidents",
         )
+        # Deleting a figure or a citation is a superuser's act outside the workflow (incidents
+        # and versions are protected by their history); it must still not leave a page
+        # showing what is gone.
+        for model in (models.Estimate, models.Citation):
+            post_delete.connect(
+                published_content_deleted, sender=model, dispatch_uid=f"cache-d-{model}"
+            )

@@ -118,3 +118,29 @@ def reference_changed(sender, signal=None, **kwargs) -> None:
 
     publication_changed()
     forget_pages_with(kwargs.get("instance") if signal is post_save else None)
+
+
+def proceeding_links_changed(sender, instance, action: str, pk_set, reverse: bool, **kwargs):
+    """Proceedings linked to or unlinked from incidents: only those incidents' pages go."""
+    from archive.pages import forget_pages_showing
+
+    if not action.startswith("post_"):
+        return
+    publication_changed()
+    if reverse:  # incident.proceedings changed
+        forget_pages_showing([instance.pk])
+    elif pk_set is not None:
+        forget_pages_showing(list(pk_set))
+    else:  # cleared: the incidents it was linked to are gone from the through table already
+        from archive.pages import forget_pages_with
+
+        forget_pages_with(None)
+
+
+def published_content_deleted(sender, instance, **kwargs) -> None:
+    """Only a superuser deletes an estimate or citation, and never through the workflow;
+    should it be part of a published version, no page may keep showing it."""
+    from archive.pages import forget_pages_of_versions
+
+    publication_changed()
+    forget_pages_of_versions([instance.version_id])

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from functools import cache
+from importlib import metadata
 from pathlib import Path
 
 from django.conf import settings
@@ -45,6 +46,8 @@ def build() -> str:
         digest.update(str(path.relative_to(root)).encode())
         digest.update(path.read_bytes())
     digest.update(static("css/site.css").encode())
+    for package in ("django", "markdown", "nh3"):  # the HTML they produce is part of a page
+        digest.update(f"{package} {metadata.version(package)}".encode())
     return digest.hexdigest()
 
 
@@ -81,7 +84,8 @@ def store_rendered(version: IncidentVersion, html: str, seen_generation: int) ->
     try:
         with transaction.atomic():
             current = (
-                Publication.objects.select_for_update()
+                # nowait: a reader never queues behind a long import or publication.
+                Publication.objects.select_for_update(nowait=True)
                 .filter(pk=1)
                 .values_list("generation", flat=True)
                 .first()
@@ -103,7 +107,8 @@ def render_published(version_ids: list[int]) -> int:
         pages = []
         for version in with_page_content(published_versions().filter(pk__in=chunk)):
             try:
-                pages.append((version.pk, render_page(version)))
+                with transaction.atomic():  # a database error inside must not end the caller's
+                    pages.append((version.pk, render_page(version)))
             except Exception:  # the publication stands; the first reader renders the page
                 logger.exception(
                     "page of version %s not rendered at publication",
@@ -141,6 +146,10 @@ SHOWN_THROUGH = {
     "category": ("categories",),
     "proceeding": ("incident__proceedings",),
 }
+
+
+def forget_pages_of_versions(version_ids) -> None:
+    IncidentPage.objects.filter(version_id__in=version_ids).delete()
 
 
 def forget_pages_with(record) -> None:

@@ -20,6 +20,8 @@ from django.contrib.auth.models import Group, User
 from django.db import connection, transaction
 from django.utils.text import slugify
 
+from archive import pages
+from archive.caching import publication_changed
 from archive.dates import DateRange, parse_date_range
 from archive.models import (
     Actor,
@@ -1075,6 +1077,18 @@ class SyntheticArchive:
                 for incident_id in incident_ids
             ]
         )
+        # bulk_create sends no signals: the linked incidents' pages now show a trial.
+        linked = sorted({incident_id for incident_ids in links for incident_id in incident_ids})
+        publication_changed()
+        pages.forget_pages_showing(linked)
+        if self.pages:
+            pages.render_published(
+                list(
+                    IncidentVersion.objects.published()
+                    .filter(incident_id__in=linked)
+                    .values_list("pk", flat=True)
+                )
+            )
         return len(rows)
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import ProtectedError
 from django.test.utils import CaptureQueriesContext
 
 from archive import pages
-from archive.models import IncidentPage, State
+from archive.models import Estimate, IncidentPage, State
 from editorial import services
 from tests.archive.test_caching import republish
 from tests.factories import make_contributor, make_draft, make_published, make_publisher
@@ -180,3 +181,37 @@ def test_a_page_that_fails_to_render_does_not_stop_the_publication(client, monke
     monkeypatch.setattr(pages, "render_page", real)
     assert "Katyn massacre" in fetch(client, "/incidents/katyn/")
     assert IncidentPage.objects.filter(version=version).exists()
+
+
+@pytest.mark.django_db
+def test_linking_a_proceeding_forgets_only_the_linked_incidents_pages(client):
+    from archive.models import Proceeding
+
+    katyn = make_published("katyn")
+    other = make_published("other")
+    proceeding = Proceeding.objects.create(
+        slug="trial", title="The Katyn investigation", court="A court", date="1990"
+    )
+    assert IncidentPage.objects.filter(version=other).exists()
+    proceeding.incidents.add(katyn.incident)
+    assert not IncidentPage.objects.filter(version=katyn).exists()
+    assert IncidentPage.objects.filter(version=other).exists()
+    assert "The Katyn investigation" in fetch(client, "/incidents/katyn/")
+    katyn.incident.proceedings.remove(proceeding)  # from the incident's side
+    assert "The Katyn investigation" not in fetch(client, "/incidents/katyn/")
+
+
+@pytest.mark.django_db
+def test_a_superusers_delete_of_a_published_figure_leaves_no_page_showing_it(client):
+    katyn = make_published("katyn", estimates=2)
+    listing = published_with_related("bykivnia", katyn)
+    estimate = katyn.estimates.order_by("pk").last()
+    Estimate.objects.filter(pk=estimate.pk).update(as_written="GONE-MARKER")
+    IncidentPage.objects.all().delete()
+    assert "GONE-MARKER" in fetch(client, "/incidents/katyn/")
+    estimate.delete()
+    assert "GONE-MARKER" not in fetch(client, "/incidents/katyn/")
+    assert "/incidents/katyn/" in fetch(client, "/incidents/bykivnia/")
+    with pytest.raises(ProtectedError):  # an incident with versions and history stays
+        katyn.incident.delete()
+    assert listing.state == State.PUBLISHED
