@@ -802,6 +802,12 @@ def main() -> int:
         help="rows of the smaller file for the command-line import memory check (the larger "
         "has 10×; default 10,000)",
     )
+    parser.add_argument(
+        "--no-pages",
+        action="store_true",
+        help="build without rendering the incident pages (faster at large N; the uncached "
+        "incident page is then rendered by its first reader)",
+    )
     memory = parser.add_mutually_exclusive_group()
     memory.add_argument("--memory-10x", dest="memory_10x", action="store_true", default=None)
     memory.add_argument("--no-memory-10x", dest="memory_10x", action="store_false")
@@ -833,7 +839,7 @@ def main() -> int:
     started = time.perf_counter()
     try:
         log(f"building {database.url.split('@')[-1]} with {n:,} synthetic incidents")
-        results["build"] = bench.build(database, n)
+        results["build"] = bench.build(database, n, pages=not args.no_pages)
         log(
             f"migrated in {results['build']['migrate_seconds']} s, generated in "
             f"{results['build']['generate_seconds']} s"
