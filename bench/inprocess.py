@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+from archive.columns import ESTIMATE_COLUMNS
+
 
 def setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "archive.settings")
@@ -94,25 +96,6 @@ def terms() -> dict:
 
 # Import and export ----------------------------------------------------------------------
 
-IMPORT_COLUMNS = [
-    "ref",
-    "incident",
-    "measure",
-    "low",
-    "best",
-    "high",
-    "qualifier",
-    "as_written",
-    "claimant",
-    "claimant_position",
-    "claim_year",
-    "assessment",
-    "assessment_reason",
-    "source",
-    "locator",
-    "quote",
-]
-
 
 def estimate_rows(slugs: list[str], per_incident: int, source_keys: list[str], seed: int):
     """Rows in the documented import format: varied measures, ranges, qualifiers, doubts."""
@@ -136,30 +119,35 @@ def estimate_rows(slugs: list[str], per_incident: int, source_keys: list[str], s
             else:
                 best, qualifier, text = truth * 10, "about", f"about {truth * 10:,}"
                 assessment, reason = "contested", "The perpetrator state's own count."
-            yield [
-                f"{slug}-{j + 1}",
-                slug,
-                measures[0] if j < 4 else rnd.choice(measures),
-                low,
-                best,
-                high,
-                qualifier,
-                text,
-                rnd.choice(["Soviet archives (NKVD reports)", "Memorial Society", "Naimark"]),
-                rnd.choice(["perpetrator_state", "independent_scholarship", "witness"]),
-                rnd.randint(1950, 2020),
-                assessment,
-                reason,
-                rnd.choice(source_keys),
-                f"p. {rnd.randint(1, 400)}",
-                "",
-            ]
+            yield {
+                "ref": f"{slug}-{j + 1}",
+                "incident": slug,
+                "measure": measures[0] if j < 4 else rnd.choice(measures),
+                "low": low,
+                "best": best,
+                "high": high,
+                "qualifier": qualifier,
+                "as_written": text,
+                "claimant": rnd.choice(
+                    ["Soviet archives (NKVD reports)", "Memorial Society", "Naimark"]
+                ),
+                "claimant_position": rnd.choice(
+                    ["perpetrator_state", "independent_scholarship", "witness"]
+                ),
+                "claim_year": rnd.randint(1950, 2020),
+                "assessment": assessment,
+                "assessment_reason": reason,
+                "source": rnd.choice(source_keys),
+                "locator": f"p. {rnd.randint(1, 400)}",
+                "quote": "",
+            }
 
 
 def csv_bytes(rows) -> bytes:
+
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(IMPORT_COLUMNS)
+    writer = csv.DictWriter(out, fieldnames=ESTIMATE_COLUMNS)
+    writer.writeheader()
     writer.writerows(rows)
     return out.getvalue().encode()
 
@@ -310,7 +298,7 @@ def timed_bulk_create(rows: list[list]) -> dict:
     from archive.models import Estimate, IncidentVersion, Source
 
     data = csv_bytes(rows)
-    slugs = {row[1] for row in rows}
+    slugs = {row["incident"] for row in rows}
     started = time.perf_counter()
     reader = csv.DictReader(io.StringIO(data.decode()))
     version_ids = dict(
@@ -365,28 +353,10 @@ def timed_export() -> dict:
     started = time.perf_counter()
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(IMPORT_COLUMNS)
+    writer.writerow(ESTIMATE_COLUMNS)
+    lookups = [EstimateResource.export_lookups.get(c, c) for c in ESTIMATE_COLUMNS]
     writer.writerows(
-        Estimate.objects.order_by("pk")
-        .values_list(
-            "ref",
-            "version__incident__slug",
-            "measure",
-            "low",
-            "best",
-            "high",
-            "qualifier",
-            "as_written",
-            "claimant",
-            "claimant_position",
-            "claim_year",
-            "assessment",
-            "assessment_reason",
-            "source__key",
-            "locator",
-            "quote",
-        )
-        .iterator(chunk_size=2000)
+        Estimate.objects.order_by("pk").values_list(*lookups).iterator(chunk_size=2000)
     )
     return {
         "export_rows": len(dataset),

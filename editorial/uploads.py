@@ -69,16 +69,22 @@ class CsvChunks:
         self.name, self.rows = name, rows
         self.size = path.stat().st_size
         self.raw = path.open("rb")
-        if not self.raw.read(4096).strip():
+        try:
+            self.open()
+        except UploadRefused:
             self.raw.close()
-            raise UploadRefused(f"“{name}” is empty.")
+            raise
+
+    def open(self) -> None:
+        if not self.raw.read(4096).strip():
+            raise UploadRefused(f"“{self.name}” is empty.")
         self.raw.seek(0)
         self.text = io.TextIOWrapper(self.raw, encoding="utf-8-sig", newline="")
         try:
             head = self.text.read(4096)
         except UnicodeDecodeError as error:
             raise self.not_utf8(error, 1) from None
-        refuse_markup(name, head)
+        refuse_markup(self.name, head)
         self.text.seek(0)
         self.reader = csv.reader(self.text)
         self.read_rows = 0

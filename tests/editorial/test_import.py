@@ -325,6 +325,14 @@ def test_a_bad_byte_or_a_ragged_row_far_into_a_file_writes_nothing(tmp_path, kat
 
 
 @pytest.mark.django_db
+def test_a_file_with_only_a_header_is_refused(tmp_path, katyn, katyn_source):
+    with pytest.raises(CommandError) as error:
+        run_chunked(tmp_path, ESTIMATE_HEADER)
+    assert str(error.value) == "“estimates.csv” has no rows below its header."
+    assert not Estimate.objects.exists()
+
+
+@pytest.mark.django_db
 def test_a_chunked_dry_run_writes_nothing(tmp_path, katyn, katyn_source):
     output = run_chunked(tmp_path, numbered_estimates(25), "--dry-run")
     assert "Would import: 25 new" in output and "Dry run: nothing was written." in output

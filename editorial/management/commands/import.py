@@ -80,6 +80,8 @@ class Command(ImportCommand):
             totals.update(result.totals)
             rows += len(dataset)
             progress(rows, getattr(chunks, "fraction", 1.0))
+        if not rows:
+            raise UploadRefused(f"“{Path(file_name).name}” has no rows below its header.")
         resource.record_import(file_name, totals, rows, dry_run=dry_run)
         if dry_run:
             transaction.set_rollback(True)
