@@ -16,6 +16,11 @@ from typing import Any
 
 import tablib
 from django.core.exceptions import ValidationError
+from django.core.validators import (
+    MaxLengthValidator,
+    ProhibitNullCharactersValidator,
+    validate_slug,
+)
 from django.db import models
 from django.db.models import NOT_PROVIDED, Q, TextChoices
 from django.db.models.functions import Lower
@@ -45,20 +50,60 @@ from archive.models import (
     Qualifier,
     Source,
     State,
+    Verification,
     VictimGroup,
 )
 from archive.spreadsheet import neutralise, restore
 from editorial import services
 
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")  # what Django's ``validate_slug`` accepts
+# What ``slugify`` leaves as it is: lowercase ASCII words joined by single hyphens.
+SLUGIFIED = re.compile(r"(?![_])[a-z0-9_]+(?:-[a-z0-9_]+)*(?<![_])")
+
 
 def cell(value: Any) -> str:
-    return restore("" if value is None else str(value)).strip()
+    if type(value) is not str:
+        value = "" if value is None else str(value)
+    return restore(value).strip()
 
 
 class TextWidget(widgets.CharWidget):
+    """Text kept to its exact characters, so export → import changes nothing. Bound to its
+    model field (``bind``), it also checks what that field would: not blank when required,
+    no NUL character, at most ``max_length`` characters."""
+
+    required = False
+    max_length: int | None = None
+    slug = False
+
+    def bind(self, model_field: models.Field) -> bool:
+        """Take ``model_field``'s limits; True when they are all that field checks."""
+        self.required, self.max_length = not model_field.blank, model_field.max_length
+        self.slug = isinstance(model_field, models.SlugField) and not model_field.allow_unicode
+        return not model_field.choices and all(
+            isinstance(check, (MaxLengthValidator, ProhibitNullCharactersValidator))
+            or (self.slug and check is validate_slug)
+            for check in model_field.validators
+        )
+
     def clean(self, value, row=None, **kwargs) -> str:
-        # Text keeps its exact characters, so export → import changes nothing.
-        return restore("" if value is None else str(value))
+        text = restore("" if value is None else str(value))
+        if not text:
+            if self.required:
+                raise ValueError("This field cannot be blank.")
+        elif self.max_length is not None and len(text) > self.max_length:
+            raise ValueError(
+                f"this text has {len(text):,} characters and the column holds at most "
+                f"{self.max_length:,}; shorten it"
+            )
+        elif self.slug and not SLUG.fullmatch(text):
+            raise ValueError(
+                f"'{text}' is not a valid key; use letters, digits, hyphens and underscores, "
+                f"e.g. '{slugify(text) or 'key-1'}'"
+            )
+        elif "\x00" in text:
+            raise ValueError("this text holds a NUL character (\\x00), which cannot be stored")
+        return text
 
     def render(self, value, obj=None, **kwargs) -> str:
         return neutralise("" if value is None else str(value))
@@ -75,7 +120,7 @@ class WholeNumberWidget(widgets.Widget):
         text = cell(value)
         if not text:
             return None
-        if re.fullmatch(r"\d{1,15}", text):
+        if len(text) <= 15 and text.isascii() and text.isdigit():
             return int(text)
         if re.fullmatch(r"-\d+", text):
             raise ValueError(f"'{text}' is negative; figures count people, so enter 0 or more")
@@ -101,10 +146,13 @@ class ChoiceWidget(widgets.Widget):
     def __init__(self, choices: type[TextChoices], default: str | None = None) -> None:
         super().__init__()
         self.choices, self.default = choices, default
+        self.values = frozenset(choices.values)
         self.lookup = {value: value for value in choices.values}
         self.lookup |= {str(label).lower(): value for value, label in choices.choices}
 
     def clean(self, value, row=None, **kwargs) -> str:
+        if value in self.values:  # as exported: the stored value itself
+            return value
         text = cell(value).lower().replace(" ", "_")
         if not text and self.default is not None:
             return self.default
@@ -242,7 +290,10 @@ class ArchiveResource(resources.ModelResource):
         self.row_offset = 0
         self.in_chunks = False
         self.seen_keys: dict[int, int] = {}
-        self._checked_by_widgets: list[str] | None = None
+        self._checked_by_widgets: dict[str, str | None] = {}
+        self._not_checked_here: list[str] = []
+        self._cells: list[tuple] = []  # per column: name, clean, attribute path, default…
+        self._lists: list[fields.Field] = []  # the list columns (``|``-separated names)
 
     def import_data(
         self,
@@ -282,6 +333,7 @@ class ArchiveResource(resources.ModelResource):
                 f"The header row does not match: {'; '.join(parts)}. "
                 f"Expected the columns: {', '.join(expected)}."
             )
+        self.leave_checks_to_widgets(headers)
         if not self.row_offset:
             self.seen_keys: dict[int, int] = {}
         else:  # a later chunk: let the earlier chunks' records go (the database has them)
@@ -291,37 +343,84 @@ class ArchiveResource(resources.ModelResource):
         # Asked for several times per row; the fields do not change during an import.
         if self._import_fields is None:
             self._import_fields = super().get_import_fields()
+            self._checked_by_widgets = self.bind_widgets(self._import_fields)
+            self._cells = [
+                (
+                    f.column_name,
+                    f.widget.clean,
+                    f.attribute.split("__"),
+                    f.default,
+                    f.saves_null_values,
+                )
+                for f in self._import_fields
+                if f.attribute
+                and not f.readonly
+                and not isinstance(f.widget, widgets.ManyToManyWidget)
+            ]
+            self._lists = [
+                f for f in self._import_fields if isinstance(f.widget, widgets.ManyToManyWidget)
+            ]
         return self._import_fields
+
+    def get_instance(self, instance_loader, row):
+        # A key the widget refuses is that column's error, like any other cell's.
+        for name in self.get_import_id_fields():
+            field = self.fields[name]
+            if field.column_name in row:
+                try:
+                    field.clean(row)
+                except ValueError as error:
+                    raise ValidationError({field.attribute: str(error)}) from None
+        return super().get_instance(instance_loader, row)
+
+    def bind_widgets(self, import_fields: list[fields.Field]) -> dict[str, str | None]:
+        """Give text widgets their model fields' limits, and name the fields whose widget
+        checks everything the model field would: a vocabulary value, a year, a whole number
+        of at most 15 digits in a 64-bit column, text within its field's limits. Checking
+        them again in ``full_clean`` was most of its cost per row. Field → the column the
+        file must have for that to hold (a required text column left out of the file keeps
+        the model's blank default, which only ``full_clean`` would see), or None."""
+        model_fields = {f.name: f for f in self._meta.model._meta.get_fields()}
+        checked: dict[str, str | None] = {}
+        for field in import_fields:
+            widget, model_field = field.widget, model_fields.get(field.attribute)
+            if type(widget) is TextWidget and isinstance(
+                model_field, (models.CharField, models.TextField)
+            ):
+                if widget.bind(model_field):
+                    checked[field.attribute] = None if model_field.blank else field.column_name
+            elif isinstance(widget, (ChoiceWidget, YearWidget)) or (
+                isinstance(widget, WholeNumberWidget)
+                and isinstance(model_field, models.BigIntegerField)
+            ):
+                checked[field.attribute] = None
+        return checked
 
     def import_instance(self, instance, row, **kwargs) -> None:
         """What the library's ``import_instance`` does (each column's widget cleans its cell;
-        a ValueError is that column's error), in one plain loop: per cell, the library's
-        three layers of calls cost more than the widget itself."""
+        a ValueError is that column's error), in one plain loop over what was worked out
+        once per import: per cell, the library's three layers of calls cost more than the
+        widget itself."""
+        self.get_import_fields()
         errors = {}
-        for field in self.get_import_fields():
-            column = field.column_name
-            if (
-                not field.attribute
-                or field.readonly
-                or column not in row
-                or isinstance(field.widget, widgets.ManyToManyWidget)
-            ):
+        for column, clean, path, default, saves_null in self._cells:
+            if column not in row:
                 continue
             try:
-                value = field.widget.clean(row[column], row=row, **kwargs)
+                value = clean(row[column], row)
             except ValueError as error:
-                errors[field.attribute] = ValidationError(str(error), code="invalid")
+                errors["__".join(path)] = ValidationError(str(error), code="invalid")
                 continue
-            if value in field.empty_values and field.default is not NOT_PROVIDED:
-                value = field.default() if callable(field.default) else field.default
-            if value is not None or field.saves_null_values:
-                target, *path = [instance, *field.attribute.split("__")]
-                for attribute in path[:-1]:
-                    target = getattr(target, attribute, None)
+            if default is not NOT_PROVIDED and value in fields.Field.empty_values:
+                value = default() if callable(default) else default
+            if value is not None or saves_null:
+                target = instance
+                for step in path[:-1]:  # a related record's attribute
+                    target = getattr(target, step, None)
                 setattr(target, path[-1], value)
         # Check list columns now, so a bad name is a row error rather than a crash later.
-        for field in self.get_import_fields():
-            if isinstance(field.widget, widgets.ManyToManyWidget) and field.column_name in row:
+        for field in self._lists:
+            if field.column_name in row:
                 try:
                     field.clean(row)
                 except ValueError as error:
@@ -329,22 +428,21 @@ class ArchiveResource(resources.ModelResource):
         if errors:
             raise ValidationError(errors)
 
-    def checked_by_widgets(self) -> list[str]:
-        """Fields whose widget has already checked everything the model field would: a
-        vocabulary value, a year, a whole number of at most 15 digits in a 64-bit column.
-        Checking them again per row is most of the cost of ``full_clean``."""
-        if self._checked_by_widgets is None:
-            model_fields = {f.name: f for f in self._meta.model._meta.get_fields()}
-            self._checked_by_widgets = [
-                field.attribute
-                for field in self.get_import_fields()
-                if isinstance(field.widget, (ChoiceWidget, YearWidget))
-                or (
-                    isinstance(field.widget, WholeNumberWidget)
-                    and isinstance(model_fields.get(field.attribute), models.BigIntegerField)
-                )
-            ]
-        return self._checked_by_widgets
+    def leave_checks_to_widgets(self, headers: list[str]) -> None:
+        """Work out the model fields ``validate_instance`` leaves to others: those the file
+        does not set (our own code sets them, and the database's constraints hold them),
+        those set when the row is saved, and those their widgets check completely."""
+        self.get_import_fields()
+        checked = {*self.not_validated}
+        checked |= {
+            attribute
+            for attribute, column in self._checked_by_widgets.items()
+            if column is None or column in headers
+        }
+        imported = {f.attribute for f in self._import_fields} - checked
+        self._not_checked_here = [
+            f.name for f in self._meta.model._meta.concrete_fields if f.name not in imported
+        ]
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         # Field checks and clean() say what is wrong in words; the database's constraints
@@ -352,7 +450,7 @@ class ArchiveResource(resources.ModelResource):
         errors = dict(import_validation_errors or {})
         try:
             instance.full_clean(
-                exclude=[*errors, *self.not_validated, *self.checked_by_widgets()],
+                exclude=[*errors, *self._not_checked_here],
                 validate_unique=False,
                 validate_constraints=False,
             )
@@ -512,7 +610,8 @@ class ArchiveResource(resources.ModelResource):
             return self.drafts[incident.pk]
         version = self.versions.get(incident.pk)
         if version is not None:
-            version.incident = incident
+            if not IncidentVersion.incident.is_cached(version):
+                version.incident = incident
             if version.state in OPEN_STATES and not version.is_editable:
                 raise ValidationError(
                     {
@@ -822,6 +921,8 @@ class EstimateResource(ArchiveResource):
     not_validated = ("version", "source")
     export_lookups = {"incident": "version__incident__slug", "source": "source__key"}
 
+    blank_estimate: list | None = None  # every field's default, in the model's order
+
     class Meta(ArchiveResource.Meta):
         model = Estimate
         import_id_fields = ["ref"]
@@ -836,7 +937,8 @@ class EstimateResource(ArchiveResource):
 
     def before_import_row(self, row, **kwargs) -> None:
         incident = self.incident_for(row)
-        if not cell(row.get("ref")):
+        ref = cell(row.get("ref"))
+        if not ref:
             # A stable ref from what identifies the claim, so re-importing finds the same row.
             digest = hashlib.blake2s(
                 "|".join(
@@ -844,49 +946,62 @@ class EstimateResource(ArchiveResource):
                     for c in ("measure", "claimant", "as_written", "source", "locator")
                 ).encode()
             ).hexdigest()[:8]
-            row["ref"] = f"{incident.slug}-{cell(row.get('measure')) or 'figure'}-{digest}"[:100]
-        if slugify(cell(row["ref"])) != cell(row["ref"]):
+            ref = row["ref"] = f"{incident.slug}-{cell(row.get('measure')) or 'figure'}-{digest}"
+            ref = row["ref"] = ref[:100]
+        if not SLUGIFIED.fullmatch(ref):  # what ``slugify`` would leave as it is
             raise ValidationError(
                 {
                     "ref": (
-                        f"'{cell(row['ref'])}' is not a valid ref; use lowercase letters, "
-                        f"digits and hyphens, e.g. '{slugify(cell(row['ref']))}'"
+                        f"'{ref}' is not a valid ref; use lowercase letters, "
+                        f"digits and hyphens, e.g. '{slugify(ref)}'"
                     )
                 }
             )
-        self.key_seen(cell(row["ref"]), "ref", kwargs["row_number"])
-        row["_incident"] = incident
+        self.key_seen(ref, "ref", kwargs["row_number"])
+        row["_incident"], row["_ref"] = incident, ref
+        row["_version"] = self.current_version(incident)
 
     def before_import(self, dataset, **kwargs) -> None:
         super().before_import(dataset, **kwargs)
         self.preload(dataset)
 
     def get_instance(self, instance_loader, row):
-        version = self.current_version(row["_incident"])
+        version = row["_version"]
         if version.pk in self.preloaded_versions:
-            estimate = self.estimates.get((version.pk, cell(row["ref"])))
+            estimate = self.estimates.get((version.pk, row["_ref"]))
             if estimate is not None:
                 estimate.version = version
             return estimate
-        return version.estimates.filter(ref=cell(row["ref"])).first()
+        return version.estimates.filter(ref=row["_ref"]).first()
 
     def init_instance(self, row=None):
-        return Estimate(version=self.current_version(row["_incident"]))
+        if self.blank_estimate is None:
+            self.blank_estimate = [f.get_default() for f in Estimate._meta.concrete_fields]
+        # Django's positional constructor, as for rows read from the database: twice as
+        # fast as keywords, which look up every field's default for every row.
+        estimate = Estimate(*self.blank_estimate)
+        estimate.version_id = row["_version"].pk
+        return estimate
 
     def dehydrate_incident(self, estimate: Estimate) -> str:
         return estimate.version.incident.slug
 
     def save_instance(self, instance, is_create, row, **kwargs) -> None:
-        draft = self.editable_draft(instance.version)
+        draft = self.editable_draft(row["_version"])
         if is_create:
-            instance.version = draft
+            instance.version_id = draft.pk
+            # The batch insert needs only the source's id; with the record cached it spends
+            # longer on every row.
+            if Estimate.source.field.is_cached(instance):
+                Estimate.source.field.delete_cached_value(instance)
         else:
             target = draft.estimates.get(ref=instance.ref)
             imported = {field.attribute for field in self.get_import_fields() if field.attribute}
             become(instance, target, imported)
-        # An imported figure is a new claim: it must be checked against its citation again.
-        instance.verification, instance.verified_by, instance.verified_at = "unverified", None, None
-        instance.query_note = ""
+            # An imported figure is a new claim: it must be checked against its citation again
+            # (a new row starts unverified).
+            instance.verification, instance.verified_by = Verification.UNVERIFIED, None
+            instance.verified_at, instance.query_note = None, ""
         super().save_instance(instance, is_create, row, **kwargs)  # queued for the batch
 
     def after_init_instance(self, instance, new, row, **kwargs) -> None:

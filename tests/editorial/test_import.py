@@ -12,9 +12,12 @@ from import_export.resources import ModelResource
 from archive.models import Citation, Estimate, Incident, IncidentVersion, Source, State
 from editorial.models import HistoryEntry
 from editorial.resources import (
+    ActorResource,
     CitationResource,
     EstimateResource,
     IncidentResource,
+    PlaceResource,
+    ProceedingResource,
     SourceResource,
 )
 from tests.factories import make_draft, make_published, make_source
@@ -166,6 +169,16 @@ def test_importing_the_same_files_twice_changes_nothing(tmp_path, katyn, katyn_s
             "katyn-1,katyn-massacre,killed,,5,,,,c,,,,naimark-1995,,",
             "row 3, column `as_written`: This field cannot be blank.",
         ),
+        (
+            f"katyn-1,katyn-massacre,killed,,5,,,x,{'c' * 301},,,,naimark-1995,,",
+            "row 3, column `claimant`: this text has 301 characters and the column holds at "
+            "most 300; shorten it",
+        ),
+        (
+            "katyn-1,katyn-massacre,killed,,5,,,x,c,,,,naimark-1995,p. 5\x00,",
+            "row 3, column `locator`: this text holds a NUL character (\\x00), which cannot be "
+            "stored",
+        ),
     ],
 )
 def test_bad_estimate_rows_get_their_exact_error_and_nothing_is_written(
@@ -175,6 +188,55 @@ def test_bad_estimate_rows_get_their_exact_error_and_nothing_is_written(
     output = errors_of(tmp_path, "EstimateResource", estimates_file(good_first, row))
     assert message in output
     assert not Estimate.objects.exists()  # the good row was rolled back too
+
+
+@pytest.mark.django_db
+def test_a_source_key_that_is_not_a_slug_is_refused(tmp_path, db):
+    output = errors_of(
+        tmp_path, "SourceResource", "key,title\nNaimark 1995,The Russians in Germany\n"
+    )
+    assert (
+        "row 2, column `key`: 'Naimark 1995' is not a valid key; use letters, digits, hyphens "
+        "and underscores, e.g. 'naimark-1995'"
+    ) in output
+    assert not Source.objects.exists()
+
+
+PROBES = ["", " ", "a", "Naimark 1995", "naimark-1995", "a\x00b", "é", "x" * 100, "x" * 301]
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        SourceResource,
+        PlaceResource,
+        ActorResource,
+        IncidentResource,
+        EstimateResource,
+        CitationResource,
+        ProceedingResource,
+    ],
+)
+def test_what_a_widget_checks_for_full_clean_it_refuses_like_the_model_field(resource):
+    """``full_clean`` skips the fields whose widgets check them completely; each such widget
+    must refuse every value the model field would."""
+    instance = resource()
+    instance.leave_checks_to_widgets([f.column_name for f in instance.get_import_fields()])
+    model = resource._meta.model
+    skipped = {f.attribute for f in instance.get_import_fields()} & {*instance._not_checked_here}
+    skipped -= {*resource.not_validated}
+    assert skipped, "no field is left to its widget"
+    for field in instance.get_import_fields():
+        if field.attribute not in skipped:
+            continue
+        model_field = model._meta.get_field(field.attribute)
+        choices = [str(choice) for choice, _ in model_field.choices or []]
+        for probe in [*PROBES, *choices, "1995", "-5", "123456789012345", "1" * 16]:
+            try:
+                value = field.widget.clean(probe)
+            except ValueError:
+                continue
+            model_field.clean(value, model())  # accepted by the widget: valid for the model
 
 
 @pytest.mark.django_db
