@@ -22,7 +22,7 @@ from django.core.validators import (
     validate_slug,
 )
 from django.db import models
-from django.db.models import NOT_PROVIDED, Q, TextChoices
+from django.db.models import NOT_PROVIDED, TextChoices
 from django.db.models.functions import Lower
 from django.utils.text import slugify
 from import_export import fields, resources, widgets
@@ -569,10 +569,13 @@ class ArchiveResource(resources.ModelResource):
             named |= {i.slug: i for i in Incident.objects.filter(slug__in=chunk)}
         self.incidents |= named
         ids = [incident.pk for incident in named.values() if incident.pk not in self.versions]
+        # The open and published versions, named by the states they are not: asked for the
+        # states they are, SQLite walks the state index through every version in the archive.
+        closed = [state for state in State.values if state not in (*OPEN_STATES, State.PUBLISHED)]
         for start in range(0, len(ids), PRELOAD_CHUNK):
             versions = IncidentVersion.objects.filter(
                 incident_id__in=ids[start : start + PRELOAD_CHUNK]
-            ).filter(Q(state__in=OPEN_STATES) | Q(state=State.PUBLISHED))
+            ).exclude(state__in=closed)
             for version in versions.order_by("number"):
                 current = self.versions.get(version.incident_id)
                 if current is None or version.state in OPEN_STATES:
@@ -583,9 +586,11 @@ class ArchiveResource(resources.ModelResource):
         self.preloaded_versions = set(version_ids)
         self.estimates = {}
         for start in range(0, len(version_ids), PRELOAD_CHUNK):
-            for estimate in Estimate.objects.filter(
-                version_id__in=version_ids[start : start + PRELOAD_CHUNK]
-            ).select_related("source"):
+            for estimate in (
+                Estimate.objects.filter(version_id__in=version_ids[start : start + PRELOAD_CHUNK])
+                .select_related("source")
+                .order_by()  # the default order joins versions and incidents
+            ):
                 self.estimates[(estimate.version_id, estimate.ref)] = estimate
 
     def preload_keys(self, dataset) -> None:
