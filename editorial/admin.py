@@ -60,6 +60,7 @@ class DataAdminMixin(ImportExportMixin):
 
     formats = [CSV, XLSX]
     import_form_class = ArchiveImportForm
+    import_template_name = "admin/editorial/import.html"
     skip_admin_log = True  # the archive writes its own history entries
 
 

@@ -1013,6 +1013,12 @@ class EstimateResource(ArchiveResource):
         if not new:
             instance._stored = self.stored_values(instance)
 
+    def after_import_row(self, row, row_result, **kwargs) -> None:
+        # What the admin's preview shows for the row: the figure, and where it goes.
+        row_result.object_repr = (
+            f"{row['_incident'].slug} · {row['_ref']}: {row_result.object_repr}"
+        )
+
     def stored_values(self, instance) -> tuple:
         return tuple(
             getattr(instance, instance._meta.get_field(f.attribute).attname)

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from archive.models import Source
 from editorial.models import HistoryEntry
-from tests.factories import make_contributor, make_user
+from tests.factories import make_contributor, make_draft, make_source, make_user
 
 SOURCES = (
     "key,kind,authors,title,container,year,publisher,place,isbn,doi,url,archived_url,language\n"
@@ -111,3 +111,37 @@ def test_admin_import_records_who_imported(client):
     entry = HistoryEntry.objects.get(incident__slug="katyn-massacre")
     assert (entry.user, entry.action, entry.channel) == (editor, "import", "import")
     assert not re.search(r"Traceback", preview.text)
+
+
+ESTIMATES = (
+    "ref,incident,measure,low,best,high,qualifier,as_written,claimant,"
+    "claim_year,assessment,assessment_reason,source,locator,quote\n"
+    'k-1,{slug},killed,,21857,,exact,"21,857",NKVD records,1940,,,naimark-1995,p. 5,\n'
+    "k-2,{slug},killed,,22000,,about,about 22000,<script>alert(1)</script>,,,,naimark-1995,,\n"
+)
+
+
+@pytest.mark.django_db
+def test_the_estimates_preview_lists_every_row_with_its_action_and_record(client):
+    """Estimates skip the library's per-row diff; the preview still says what each row of the
+    file will write, and escapes what the file says."""
+    make_source("naimark-1995")
+    draft = make_draft(estimates=0)
+    client.force_login(make_user("editor", "Data editors", "Contributors"))
+    data = ESTIMATES.format(slug=draft.incident.slug)
+
+    preview = client.post(
+        reverse("admin:archive_estimate_import"),
+        {"resource": 0, "format": 0, "import_file": upload("estimates.csv", data)},
+    )
+
+    assert preview.status_code == 200
+    text = preview.text
+    assert "2 rows: <strong>2 new</strong>, <strong>0 updated</strong>, 0 unchanged." in text
+    assert (
+        '<tr class="new"><td>2</td><td class="import-type">New</td>'
+        f"<td>{draft.incident.slug} · k-1: 21,857 killed (NKVD records)</td></tr>"
+    ) in text
+    assert "about 22000 killed (&lt;script&gt;alert(1)&lt;/script&gt;)" in text
+    assert "<script>alert" not in text
+    assert not draft.estimates.exists()  # the preview is a dry run
