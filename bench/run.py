@@ -796,6 +796,13 @@ def main() -> int:
         help="estimate rows to import (default 2×N, at most 5,000: the cost is per row)",
     )
     parser.add_argument(
+        "--import-rounds",
+        type=int,
+        default=5,
+        help="rounds of import, admin preview + confirm and export, each against its raw "
+        "baseline (the ratios are medians; default 5)",
+    )
+    parser.add_argument(
         "--import-memory-rows",
         type=int,
         default=10000,
@@ -834,6 +841,7 @@ def main() -> int:
             "duration": args.duration,
             "connections": args.connections,
             "import_rows": import_rows,
+            "import_rounds": args.import_rounds,
         },
     }
     started = time.perf_counter()
@@ -861,7 +869,12 @@ def main() -> int:
         results["cpu_busy_between_rounds_pct"] = bench.cpu_busy_idle
         log(f"importing {import_rows:,} estimates and exporting every estimate")
         results["import_export"] = bench.inprocess(
-            database, "import_export", "--rows", str(import_rows)
+            database,
+            "import_export",
+            "--rows",
+            str(import_rows),
+            "--rounds",
+            str(args.import_rounds),
         )
         log(
             f"importing {args.import_memory_rows:,} and {10 * args.import_memory_rows:,} "
