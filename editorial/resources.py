@@ -69,8 +69,9 @@ def cell(value: Any) -> str:
 
 class TextWidget(widgets.CharWidget):
     """Text kept to its exact characters, so export → import changes nothing. Bound to its
-    model field (``bind``), it also checks what that field would: not blank when required,
-    no NUL character, at most ``max_length`` characters."""
+    model field (``bind``), it also checks what that field would — not blank when required,
+    at most ``max_length`` characters, a slug where the field wants one — and refuses a NUL
+    character, which PostgreSQL cannot store."""
 
     required = False
     max_length: int | None = None
@@ -120,7 +121,7 @@ class WholeNumberWidget(widgets.Widget):
         text = cell(value)
         if not text:
             return None
-        if len(text) <= 15 and text.isascii() and text.isdigit():
+        if len(text) <= 15 and text.isdecimal():  # any script's digits, as int() reads them
             return int(text)
         if re.fullmatch(r"-\d+", text):
             raise ValueError(f"'{text}' is negative; figures count people, so enter 0 or more")
@@ -983,7 +984,8 @@ class EstimateResource(ArchiveResource):
         if self.blank_estimate is None:
             self.blank_estimate = [f.get_default() for f in Estimate._meta.concrete_fields]
         # Django's positional constructor, as for rows read from the database: twice as
-        # fast as keywords, which look up every field's default for every row.
+        # fast as keywords, which look up every field's default for every row. Every row
+        # shares these defaults, so they must stay immutable values (a test checks).
         estimate = Estimate(*self.blank_estimate)
         estimate.version_id = row["_version"].pk
         return estimate

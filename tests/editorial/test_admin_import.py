@@ -122,7 +122,7 @@ ESTIMATES = (
 
 
 @pytest.mark.django_db
-def test_the_estimates_preview_lists_every_row_with_its_action_and_record(client):
+def test_the_estimates_preview_lists_every_row_then_confirm_writes_them(client):
     """Estimates skip the library's per-row diff; the preview still says what each row of the
     file will write, and escapes what the file says."""
     make_source("naimark-1995")
@@ -145,3 +145,11 @@ def test_the_estimates_preview_lists_every_row_with_its_action_and_record(client
     assert "about 22000 killed (&lt;script&gt;alert(1)&lt;/script&gt;)" in text
     assert "<script>alert" not in text
     assert not draft.estimates.exists()  # the preview is a dry run
+
+    confirm_form = preview.context["confirm_form"]
+    fields = {name: field.initial for name, field in confirm_form.fields.items()}
+    done = client.post(
+        reverse("admin:archive_estimate_process_import"), fields | confirm_form.initial
+    )
+    assert done.status_code == 302
+    assert sorted(draft.estimates.values_list("ref", "best")) == [("k-1", 21857), ("k-2", 22000)]

@@ -191,6 +191,80 @@ def test_bad_estimate_rows_get_their_exact_error_and_nothing_is_written(
 
 
 @pytest.mark.django_db
+def test_figures_in_any_scripts_digits_are_read_as_numbers(tmp_path, katyn, katyn_source):
+    row = "katyn-1,katyn-massacre,killed,,\u0662\u0661\u0668\u0665\u0667,,,x,c,,,,naimark-1995,,"
+    run_import(tmp_path, "EstimateResource", estimates_file(row))
+    assert Estimate.objects.get(ref="katyn-1").best == 21857
+
+
+def test_new_estimates_share_only_immutable_defaults():
+    """``EstimateResource.init_instance`` builds every row from one list of defaults."""
+    for field in Estimate._meta.concrete_fields:
+        assert not field.has_default() or not callable(field.default), field.name
+        assert isinstance(field.get_default(), str | int | type(None)), field.name
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("chunk_rows", ["2000", "1"])
+def test_changing_a_published_incidents_figures_opens_one_draft_and_unverifies_the_change(
+    tmp_path, chunk_rows
+):
+    published = make_published("katyn-massacre")
+    make_source("naimark-1995")
+    ref = "katyn-massacre-killed-1"
+    verified = published.estimates.get(ref=ref)
+    assert verified.verification == "verified"
+    path = tmp_path / "estimates.csv"
+    path.write_text(
+        estimates_file(
+            GOOD_ESTIMATE,
+            f"{ref},katyn-massacre,killed,,22000,,about,about 22000,NKVD records,,,,naimark-1995,,",
+        )
+    )
+
+    call_command(
+        "import",
+        "editorial.resources.EstimateResource",
+        str(path),
+        "--no-input",
+        "--chunk-rows",
+        chunk_rows,
+        stdout=io.StringIO(),
+    )
+
+    draft = published.incident.versions.get(state=State.DRAFT)
+    changed = draft.estimates.get(ref=ref)
+    assert (changed.best, changed.verification, changed.verified_by) == (22000, "unverified", None)
+    assert draft.estimates.get(ref="katyn-1").best == 21857
+    verified.refresh_from_db()
+    assert (verified.version_id, verified.verification) == (published.pk, "verified")
+    assert verified.best != 22000
+    imports = HistoryEntry.objects.filter(action="import")
+    assert list(imports.values_list("version_id", flat=True)) == [draft.pk]
+
+
+@pytest.mark.django_db
+def test_an_xlsx_file_with_number_and_empty_cells_imports(tmp_path, katyn, katyn_source):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(ESTIMATE_HEADER.strip().split(","))
+    row = ["katyn-1", "katyn-massacre", "Killed", None, 21857, None, None, "21,857"]
+    sheet.append([*row, "NKVD records", 1940, None, None, "naimark-1995", "p. 5", None])
+    workbook.save(tmp_path / "estimates.xlsx")
+
+    output = run_import(
+        tmp_path, "EstimateResource", (tmp_path / "estimates.xlsx").read_bytes(), "estimates.xlsx"
+    )
+
+    assert "1 new" in output
+    estimate = Estimate.objects.get(ref="katyn-1")
+    assert (estimate.measure, estimate.best, estimate.claim_year) == ("killed", 21857, 1940)
+    assert (estimate.qualifier, estimate.assessment, estimate.quote) == ("exact", "accepted", "")
+
+
+@pytest.mark.django_db
 def test_a_source_key_that_is_not_a_slug_is_refused(tmp_path, db):
     output = errors_of(
         tmp_path, "SourceResource", "key,title\nNaimark 1995,The Russians in Germany\n"
