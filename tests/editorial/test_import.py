@@ -214,22 +214,13 @@ def test_changing_a_published_incidents_figures_opens_one_draft_and_unverifies_t
     ref = "katyn-massacre-killed-1"
     verified = published.estimates.get(ref=ref)
     assert verified.verification == "verified"
-    path = tmp_path / "estimates.csv"
-    path.write_text(
+    run_chunked(
+        tmp_path,
         estimates_file(
             GOOD_ESTIMATE,
             f"{ref},katyn-massacre,killed,,22000,,about,about 22000,NKVD records,,,,naimark-1995,,",
-        )
-    )
-
-    call_command(
-        "import",
-        "editorial.resources.EstimateResource",
-        str(path),
-        "--no-input",
-        "--chunk-rows",
-        chunk_rows,
-        stdout=io.StringIO(),
+        ),
+        chunk_rows=chunk_rows,
     )
 
     draft = published.incident.versions.get(state=State.DRAFT)
@@ -388,7 +379,9 @@ def numbered_estimates(count: int, bad: dict[int, str] | None = None) -> str:
     return estimates_file(*rows)
 
 
-def run_chunked(tmp_path, text: str | bytes, *extra: str, stderr=None) -> str:
+def run_chunked(
+    tmp_path, text: str | bytes, *extra: str, stderr=None, chunk_rows: str = "10"
+) -> str:
     path = tmp_path / "estimates.csv"
     path.write_bytes(text if isinstance(text, bytes) else text.encode())
     out = io.StringIO()
@@ -398,7 +391,7 @@ def run_chunked(tmp_path, text: str | bytes, *extra: str, stderr=None) -> str:
         str(path),
         "--no-input",
         "--chunk-rows",
-        "10",
+        chunk_rows,
         *extra,
         stdout=out,
         stderr=stderr or io.StringIO(),
