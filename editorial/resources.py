@@ -980,6 +980,14 @@ class EstimateResource(ArchiveResource):
             return estimate
         return version.estimates.filter(ref=row["_ref"]).first()
 
+    def editable_draft(self, version: IncidentVersion) -> IncidentVersion:
+        draft = super().editable_draft(version)
+        if draft.pk not in self.preloaded_versions:  # a new draft: its copies, read once
+            self.preloaded_versions.add(draft.pk)
+            for estimate in draft.estimates.select_related("source").order_by():
+                self.estimates[(draft.pk, estimate.ref)] = estimate
+        return draft
+
     def init_instance(self, row=None):
         if self.blank_estimate is None:
             self.blank_estimate = [f.get_default() for f in Estimate._meta.concrete_fields]
@@ -1002,7 +1010,7 @@ class EstimateResource(ArchiveResource):
             if Estimate.source.field.is_cached(instance):
                 Estimate.source.field.delete_cached_value(instance)
         else:
-            target = draft.estimates.get(ref=instance.ref)
+            target = self.estimates[(draft.pk, instance.ref)]  # the draft's own copy
             imported = {field.attribute for field in self.get_import_fields() if field.attribute}
             become(instance, target, imported)
             # An imported figure is a new claim: it must be checked against its citation again

@@ -569,3 +569,33 @@ def test_export_command_writes_the_documented_columns(db, capsys):
     out = capsys.readouterr().out
     assert out.startswith("key,kind,authors,title,container,year,publisher,place,isbn,doi,url,")
     assert "naimark-1995" in out
+
+
+@pytest.mark.django_db
+def test_changing_published_figures_costs_no_query_per_row(tmp_path):
+    """Each published incident costs its new draft's queries once; its rows cost none."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_source("naimark-1995")
+    published = [make_published(f"incident-q{n}", estimates=0) for n in range(4)]
+
+    def queries(incidents, per_incident: int) -> int:
+        rows = [
+            f"{v.incident.slug}-{n},{v.incident.slug},killed,,{n + 1},,,{n + 1},c,,,,naimark-1995,,"
+            for v in incidents
+            for n in range(per_incident)
+        ]
+        first = run_chunked(tmp_path, estimates_file(*rows), chunk_rows="2000")  # in new drafts
+        assert f"{len(rows)} new" in first
+        for version in incidents:  # publish the drafts again, as a reviewer would
+            draft = version.incident.versions.get(state=State.DRAFT)
+            IncidentVersion.objects.filter(pk=version.pk).update(state=State.SUPERSEDED)
+            IncidentVersion.objects.filter(pk=draft.pk).update(state=State.PUBLISHED)
+        changed = [row.replace(",c,", ",changed,") for row in rows]
+        with CaptureQueriesContext(connection) as captured:
+            output = run_chunked(tmp_path, estimates_file(*changed), chunk_rows="2000")
+        assert f"{len(rows)} updated" in output
+        return len(captured)
+
+    assert queries(published[:2], 2) == queries(published[2:], 6)
