@@ -215,3 +215,28 @@ def test_a_superusers_delete_of_a_published_figure_leaves_no_page_showing_it(cli
     with pytest.raises(ProtectedError):  # an incident with versions and history stays
         katyn.incident.delete()
     assert listing.state == State.PUBLISHED
+
+
+@pytest.mark.django_db
+def test_an_editor_cannot_type_the_origins_placeholder(client):
+    """The placeholder for the reader's origin is filled in the citation line only: typed
+    into a title it is escaped, in Markdown it is removed."""
+    make_published(
+        "katyn", title=f"Katyn {pages.ORIGIN}", description=f"An account. {pages.ORIGIN}"
+    )
+    page = fetch(client, "/incidents/katyn/")
+    assert page.count("http://testserver") == page.count("http://testserver/incidents/katyn/")
+    assert "Katyn &lt;!--origin:7f3c--&gt;" in page
+    assert pages.ORIGIN not in page
+
+
+@pytest.mark.django_db
+def test_rendering_pages_at_publication_costs_the_same_queries_for_1_and_6_versions():
+    one = [make_published(f"one-{n}") for n in range(1)]
+    six = [make_published(f"six-{n}") for n in range(6)]
+    counts = []
+    for versions in (one, six):
+        with CaptureQueriesContext(connection) as queries:
+            pages.render_published([v.pk for v in versions])
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
