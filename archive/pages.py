@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from contextlib import contextmanager
 from functools import cache
 from importlib import metadata
 from pathlib import Path
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.templatetags.static import static
@@ -85,7 +86,7 @@ def store_rendered(version: IncidentVersion, html: str, seen_generation: int) ->
     reader began (``seen_generation``): the page might show what was true before. The lock on
     the publication row orders this after any publication that is committing."""
     try:
-        with transaction.atomic():
+        with not_waiting_for_writers(), transaction.atomic():
             current = (
                 # nowait: a reader never queues behind a long import or publication.
                 Publication.objects.select_for_update(nowait=True)
@@ -97,6 +98,24 @@ def store_rendered(version: IncidentVersion, html: str, seen_generation: int) ->
                 _save([(version.pk, html)])
     except DatabaseError:  # a writer got there first (SQLite): the next reader tries again
         pass
+
+
+@contextmanager
+def not_waiting_for_writers():
+    """SQLite ignores ``nowait``: there a write waits out the busy timeout (5 s) behind any
+    other writer. A reader's store is optional, so it does not wait there either."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout")
+        (waits,) = cursor.fetchone()
+        cursor.execute("PRAGMA busy_timeout = 0")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA busy_timeout = {int(waits)}")
 
 
 def render_published(version_ids: list[int]) -> int:

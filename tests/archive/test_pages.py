@@ -240,3 +240,26 @@ def test_rendering_pages_at_publication_costs_the_same_queries_for_1_and_6_versi
             pages.render_published([v.pk for v in versions])
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.django_db
+def test_on_sqlite_a_readers_store_does_not_wait_behind_a_writer():
+    """SQLite ignores ``nowait``; the store runs with no busy timeout, then restores it."""
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL honours nowait (see the test above)")
+    version = make_published("katyn")
+    IncidentPage.objects.all().delete()
+
+    def busy_timeout() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA busy_timeout")
+            return cursor.fetchone()[0]
+
+    configured, seen = busy_timeout(), pages.generation()
+    with CaptureQueriesContext(connection) as queries:
+        pages.store_rendered(version, "<p>page</p>", seen)
+    sql = [q["sql"] for q in queries]
+    assert sql[1] == "PRAGMA busy_timeout = 0"
+    assert any("archive_incidentpage" in s for s in sql[2:-1])  # written while not waiting
+    assert sql[-1] == f"PRAGMA busy_timeout = {configured}" and busy_timeout() == configured
+    assert IncidentPage.objects.filter(version=version).exists()
