@@ -138,9 +138,11 @@ def proceeding_links_changed(sender, instance, action: str, pk_set, reverse: boo
 
 
 def published_content_deleted(sender, instance, **kwargs) -> None:
-    """Only a superuser deletes an estimate or citation, and never through the workflow;
-    should it be part of a published version, no page may keep showing it."""
+    """A figure or citation deleted from a published version (a superuser's act, outside the
+    workflow): no page may keep showing it. Deleting a draft's changes nothing public."""
+    from archive.models import IncidentVersion, State
     from archive.pages import forget_pages_of_versions
 
-    publication_changed()
-    forget_pages_of_versions([instance.version_id])
+    if IncidentVersion.objects.filter(pk=instance.version_id, state=State.PUBLISHED).exists():
+        publication_changed()
+        forget_pages_of_versions([instance.version_id])

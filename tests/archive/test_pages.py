@@ -263,3 +263,13 @@ def test_on_sqlite_a_readers_store_does_not_wait_behind_a_writer():
     assert any("archive_incidentpage" in s for s in sql[2:-1])  # written while not waiting
     assert sql[-1] == f"PRAGMA busy_timeout = {configured}" and busy_timeout() == configured
     assert IncidentPage.objects.filter(version=version).exists()
+
+
+@pytest.mark.django_db
+def test_deleting_a_drafts_figure_leaves_the_public_cache_alone():
+    make_published("katyn")
+    draft = make_draft(slug="bykivnia", estimates=2)
+    before = pages.generation()
+    draft.estimates.order_by("pk").last().delete()
+    draft.citations.all().delete()
+    assert pages.generation() == before
