@@ -98,3 +98,10 @@ def test_404_and_500_pages_reveal_nothing(client, settings):
     assert response.status_code == 500
     assert b"Something went wrong" in response.content
     assert b"boom" not in response.content and b"Traceback" not in response.content
+
+
+def test_a_sqlite_urls_own_options_are_kept_beside_the_defaults():
+    from archive.settings import database
+
+    options = database("sqlite:////tmp/archive.sqlite3?timeout=20")["OPTIONS"]
+    assert options["timeout"] == 20 and options["transaction_mode"] == "IMMEDIATE"
