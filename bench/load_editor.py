@@ -27,25 +27,15 @@ def say(**message: object) -> None:
     sys.stdout.flush()
 
 
-def make_user(username: str, group: str):
-    from django.contrib.auth.models import Group, User
-
-    user, created = User.objects.get_or_create(username=username)
-    if created:
-        user.set_unusable_password()
-        user.save()
-        user.groups.add(Group.objects.get(name=group))
-    return User.objects.get(pk=user.pk)  # a fresh permission cache
-
-
 class Editor:
     def __init__(self, slug: str) -> None:
         from archive.models import Incident
+        from editorial.synthetic import synthetic_users
 
         self.incident = Incident.objects.get(slug=slug)
-        self.author = make_user("load-author", "Contributors")
-        self.reviewer = make_user("load-reviewer", "Reviewers")
-        self.publisher = make_user("load-publisher", "Publishers")
+        users = synthetic_users()
+        self.author, self.reviewer = users["contributor"], users["reviewer"]
+        self.publisher = users["publisher"]
         published = self.incident.versions.published().first()
         if published is None:
             raise SystemExit(f"load editor: {slug} has no published version")
