@@ -25,6 +25,9 @@ class Channel(models.TextChoices):
     IMPORT = "import", _("import")
     COMMAND = "command", _("command")
     SERVICE = "service", _("service")
+    # The demo's own load of the seed content: the project checked it against the article;
+    # no person of this archive reviewed it.
+    SEED = "seed", _("seed content")
 
 
 class HistoryEntryQuerySet(models.QuerySet):

@@ -175,3 +175,20 @@ def test_reference_records_of_drafts_are_not_public(client, archive_with_drafts)
     place = draft.places.exclude(name__startswith="Katy").first()
     assert client.get(reverse("archive:place", args=[place.slug])).status_code == 404
     assert client.get(reverse("archive:source", args=["secret-hidden-draft"])).status_code == 404
+
+
+def test_the_leak_crawl_reads_every_public_url_name():
+    from django.urls import get_resolver
+
+    from tests.crawl import CRAWLED_NAMES
+
+    names = get_resolver().namespace_dict["archive"][1].reverse_dict.keys()
+    assert {name for name in names if isinstance(name, str)} == CRAWLED_NAMES
+
+
+@pytest.mark.django_db
+def test_the_leak_crawl_finds_no_draft_text_and_no_draft_slug(archive_with_drafts):
+    from tests.crawl import leaks
+
+    _, versions = archive_with_drafts
+    assert leaks([MARKER]) == []

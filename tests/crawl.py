@@ -1,0 +1,113 @@
+"""The leak crawl: every public URL the archive can answer for what is in the database, read
+as a stranger would, and searched for text that must not be public.
+
+Every incident, source, place, actor and category in the database is tried, published or not,
+so a page that ought to answer 404 is read too. Tests call ``leaks`` after each scenario.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from django.test import Client
+from django.urls import reverse
+
+from archive.models import Actor, Category, Context, Incident, IncidentAlias, Place, Source
+
+# Every public URL name and whether the crawl reads it. A test fails when a URL is added to
+# the site without being listed here, so no new page escapes the crawl.
+CRAWLED_NAMES = {
+    "home",
+    "about",
+    "timeline",
+    "map",
+    "incident_list",
+    "incident",
+    "cite",
+    "source_list",
+    "source",
+    "perpetrator",
+    "place",
+    "category",
+    "corrections",
+    "api_incident_list",
+    "api_incident",
+    "data_incidents_csv",
+    "data_estimates_csv",
+    "data_sources_csv",
+    "data_incidents_json",
+    "data_incidents_geojson",
+    "feed",
+    "sitemap",
+    "robots",
+}
+
+
+def public_urls() -> list[str]:
+    """Every public URL for what the database holds now."""
+    slugs = [*Incident.objects.values_list("slug", flat=True)]
+    slugs += IncidentAlias.objects.values_list("slug", flat=True)
+    urls = [
+        reverse(f"archive:{name}")
+        for name in (
+            "home",
+            "about",
+            "timeline",
+            "map",
+            "incident_list",
+            "source_list",
+            "corrections",
+            "api_incident_list",
+            "data_incidents_csv",
+            "data_estimates_csv",
+            "data_sources_csv",
+            "data_incidents_json",
+            "data_incidents_geojson",
+            "feed",
+            "sitemap",
+            "robots",
+        )
+    ]
+    urls += [reverse("archive:incident_list") + "?conflicting=true"]
+    for context in Context.objects.values_list("slug", flat=True):
+        urls.append(reverse("archive:incident_list") + f"?context={context}")
+    for slug in slugs:
+        urls.append(reverse("archive:incident", args=[slug]))
+        urls.append(reverse("archive:api_incident", args=[slug]))
+        urls += [reverse("archive:cite", args=[slug, style]) for style in ("bibtex", "ris")]
+    urls += [
+        reverse("archive:source", args=[key])
+        for key in Source.objects.values_list("key", flat=True)
+    ]
+    urls += [
+        reverse("archive:place", args=[s]) for s in Place.objects.values_list("slug", flat=True)
+    ]
+    urls += [
+        reverse("archive:perpetrator", args=[s])
+        for s in Actor.objects.values_list("slug", flat=True)
+    ]
+    urls += [
+        reverse("archive:category", args=[s])
+        for s in Category.objects.values_list("slug", flat=True)
+    ]
+    return urls
+
+
+def pages(client: Client | None = None) -> Iterator[tuple[str, int, str]]:
+    """(url, status, body) for every public URL, following the redirects of old addresses."""
+    client = client or Client()
+    for url in public_urls():
+        response = client.get(url, follow=True)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        yield url, response.status_code, body.decode()
+
+
+def leaks(markers: Iterable[str], client: Client | None = None) -> list[tuple[str, str]]:
+    """(url, marker) for every public page that shows one of ``markers``; also fails on a
+    server error, which would hide a page from the crawl."""
+    markers = list(markers)
+    found = []
+    for url, status, body in pages(client):
+        assert status in (200, 404, 410), f"{url} answered {status}"
+        found += [(url, marker) for marker in markers if marker in body]
+    return found
