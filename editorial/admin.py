@@ -26,6 +26,7 @@ from archive.models import (
     VictimGroup,
 )
 from editorial import services
+from editorial.admin_records import ReviewedRecordAdmin
 from editorial.admin_views import WorkflowAdminMixin
 from editorial.forms import EstimateForm, IncidentVersionForm
 from editorial.models import Channel, HistoryEntry
@@ -72,28 +73,28 @@ class NoHardDeleteMixin:
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(ReviewedRecordAdmin):
     list_display = ["name", "slug", "description"]
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Context)
-class ContextAdmin(NoHardDeleteMixin, admin.ModelAdmin):
+class ContextAdmin(NoHardDeleteMixin, ReviewedRecordAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(VictimGroup)
-class VictimGroupAdmin(NoHardDeleteMixin, admin.ModelAdmin):
+class VictimGroupAdmin(NoHardDeleteMixin, ReviewedRecordAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Place)
-class PlaceAdmin(DataAdminMixin, NoHardDeleteMixin, admin.ModelAdmin):
+class PlaceAdmin(DataAdminMixin, NoHardDeleteMixin, ReviewedRecordAdmin):
     resource_classes = [PlaceResource]
     list_display = ["name", "country", "region", "latitude", "longitude", "coordinate_precision"]
     list_filter = ["country", "coordinate_precision"]
@@ -102,7 +103,7 @@ class PlaceAdmin(DataAdminMixin, NoHardDeleteMixin, admin.ModelAdmin):
 
 
 @admin.register(Actor)
-class ActorAdmin(DataAdminMixin, NoHardDeleteMixin, admin.ModelAdmin):
+class ActorAdmin(DataAdminMixin, NoHardDeleteMixin, ReviewedRecordAdmin):
     resource_classes = [ActorResource]
     list_display = ["name", "parent"]
     list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
@@ -113,7 +114,7 @@ class ActorAdmin(DataAdminMixin, NoHardDeleteMixin, admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(DataAdminMixin, NoHardDeleteMixin, admin.ModelAdmin):
+class SourceAdmin(DataAdminMixin, NoHardDeleteMixin, ReviewedRecordAdmin):
     resource_classes = [SourceResource]
     list_display = ["key", "authors", "year", "title", "kind"]
     list_filter = ["kind", "language"]
@@ -126,7 +127,7 @@ class SourceAdmin(DataAdminMixin, NoHardDeleteMixin, admin.ModelAdmin):
 
 
 @admin.register(Proceeding)
-class ProceedingAdmin(DataAdminMixin, NoHardDeleteMixin, admin.ModelAdmin):
+class ProceedingAdmin(DataAdminMixin, NoHardDeleteMixin, ReviewedRecordAdmin):
     resource_classes = [ProceedingResource]
     list_display = ["title", "court", "date_text", "in_absentia", "source"]
     list_filter = ["in_absentia", "court"]

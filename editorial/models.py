@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -61,3 +63,75 @@ class HistoryEntry(models.Model):
     def __str__(self) -> str:
         who = self.user or "system"
         return f"{self.at:%Y-%m-%d %H:%M} {who} {self.get_action_display()} {self.incident.slug}"
+
+
+class RecordChangeQuerySet(models.QuerySet):
+    def pending(self) -> RecordChangeQuerySet:
+        return self.filter(status=RecordChange.Status.PENDING)
+
+    def of(self, record: models.Model) -> RecordChangeQuerySet:
+        return self.filter(
+            content_type=ContentType.objects.get_for_model(record), object_id=record.pk
+        )
+
+
+class RecordChange(models.Model):
+    """A change to a shared record (a source, proceeding, place, actor, context, victim group,
+    category, or an incident's address), field by field.
+
+    Records are shared by many incidents and are not versioned, so this row is both their
+    history and, while a published page shows the record, the change waiting for a second
+    person: the record itself keeps its old values until a reviewer approves.
+    """
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", _("applied (no published page showed it)")
+        PENDING = "pending", _("waiting for review")
+        APPROVED = "approved", _("approved and applied")
+        REJECTED = "rejected", _("rejected")
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    # Empty while a new record waits for review: it is created when the change is approved.
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    record = models.CharField(max_length=300, help_text=_("The record as it was named."))
+    # field → [before, after], as an editor reads them.
+    changes = models.JSONField(default=dict)
+    # field → the new value as stored (a key for a reference, a list of keys for a list).
+    values = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    status = models.CharField(max_length=10, choices=Status)
+    channel = models.CharField(max_length=10, choices=Channel, default=Channel.ADMIN)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    note = models.TextField(blank=True, help_text=_("What changes and why, in the author's words."))
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_comment = models.TextField(blank=True)
+    public_note = models.TextField(
+        blank=True, help_text=_("The correction note published with the change.")
+    )
+    # The published incidents whose pages showed the record when the change was applied.
+    incidents = models.ManyToManyField(Incident, blank=True, related_name="record_changes")
+
+    objects = RecordChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-proposed_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id"],
+                condition=models.Q(status="pending", object_id__isnull=False),
+                name="one_pending_change_per_record",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status__in=["approved", "rejected"])
+                | models.Q(reviewed_by__isnull=False, reviewed_at__isnull=False),
+                name="record_change_reviewed_has_who_and_when",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.content_type.name} “{self.record}”: {self.get_status_display()}"

@@ -34,6 +34,7 @@ def ensure_reference_data() -> None:
         ("archive.migrations.0002_categories", "add_categories"),
         ("editorial.migrations.0002_groups", "add_groups"),
         ("editorial.migrations.0003_data_editors", "add_group"),
+        ("editorial.migrations.0005_record_change", "grant_view"),
     ]:
         getattr(importlib.import_module(module), function)(apps, None)
 

@@ -1,0 +1,195 @@
+"""The admin of shared records under review: their edit forms save through
+``editorial.records``, and a page per change shows it field by field with approve and reject."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.views.decorators.http import require_POST
+
+from editorial import records, services
+from editorial.models import Channel, RecordChange
+from editorial.workflow import REVIEW
+
+WAITS = (
+    "Your change is waiting for review: a published page shows this record, so a second "
+    "person approves the change before the public sees it. Until then the record keeps its "
+    "old values."
+)
+
+
+class RecordForm(forms.ModelForm):
+    change_note = forms.CharField(
+        label="Why this change",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=(
+            "For the reviewer, and the public correction note when a published page shows "
+            "this record."
+        ),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk:
+            waiting = RecordChange.objects.pending().of(self.instance).first()
+            if waiting is not None:
+                raise forms.ValidationError(records.pending_message(waiting))
+        return data
+
+
+class ReviewedRecordAdmin(admin.ModelAdmin):
+    """Saves go through ``records.record_change_submit``: applied at once while no published
+    page shows the record, otherwise held for review. Many-to-many values are set there too."""
+
+    form = RecordForm
+    change_form_template = "admin/editorial/reviewed_record_change_form.html"
+
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        return [*fieldsets, ("Review", {"fields": ["change_note"]})]
+
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        names = {field.name for field in records.editable_fields(type(obj))}
+        changed = form.changed_data if change else form.cleaned_data
+        values = {name: form.cleaned_data[name] for name in changed if name in names}
+        request.record_change = records.record_change_submit(
+            model=type(obj),
+            pk=obj.pk if change else None,
+            values=values,
+            user=request.user,
+            note=form.cleaned_data.get("change_note", ""),
+            channel=Channel.ADMIN,
+        )
+        if request.record_change is not None and request.record_change.object_id:
+            obj.pk = request.record_change.object_id
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        """The many-to-many values were saved, or held, with the rest of the change."""
+
+    def _held(self, request: HttpRequest) -> HttpResponse | None:
+        change = getattr(request, "record_change", None)
+        if change is None or change.status != RecordChange.Status.PENDING:
+            return None
+        messages.warning(request, WAITS)
+        return HttpResponseRedirect(
+            reverse("admin:editorial_recordchange_change", args=[change.pk])
+        )
+
+    def response_add(self, request: HttpRequest, obj, post_url_continue=None):
+        return self._held(request) or super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request: HttpRequest, obj):
+        return self._held(request) or super().response_change(request, obj)
+
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
+        extra = {}
+        obj = self.get_object(request, object_id)
+        if obj is not None:
+            extra["record_pending"] = RecordChange.objects.pending().of(obj).first()
+            extra["record_shown_by"] = records.published_incidents_showing(obj).count()
+            extra["record_history"] = RecordChange.objects.of(obj).exclude(
+                status=RecordChange.Status.PENDING
+            )[:20]
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
+
+
+@admin.register(RecordChange)
+class RecordChangeAdmin(admin.ModelAdmin):
+    """Changes to shared records: the history of each, and the review queue."""
+
+    list_display = ["proposed_at", "content_type", "record", "status", "proposed_by", "reviewed_by"]
+    list_filter = ["status", "content_type"]
+    list_select_related = ["content_type", "proposed_by", "reviewed_by"]
+    search_fields = ["record", "note", "public_note"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:object_id>/review/", wrap(self.review_view), name="record_change_review"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        change = get_object_or_404(
+            RecordChange.objects.select_related("content_type", "proposed_by", "reviewed_by"),
+            pk=object_id if str(object_id).isdigit() else 0,
+        )
+        model = change.content_type.model_class()
+        record = model.objects.filter(pk=change.object_id).first() if change.object_id else None
+        showing = (
+            records.published_incidents_showing(record)
+            if record is not None and change.status == RecordChange.Status.PENDING
+            else change.incidents.all()
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Change to {model._meta.verbose_name} “{change.record}”",
+            "opts": self.opts,
+            "change": change,
+            "record": record,
+            "record_url": _record_url(record),
+            "rows": [
+                {"field": model._meta.get_field(name).verbose_name, "before": b, "after": a}
+                for name, (b, a) in change.changes.items()
+            ],
+            "showing": showing.order_by("slug"),
+            "can_review": request.user.has_perm(REVIEW)
+            and change.status == RecordChange.Status.PENDING,
+            "is_author": change.proposed_by_id == request.user.pk,
+        }
+        return TemplateResponse(request, "admin/editorial/recordchange/review.html", context)
+
+    def review_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        return require_POST(self._review)(request, object_id)
+
+    def _review(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        change = get_object_or_404(RecordChange, pk=object_id)
+        verdict = request.POST.get("verdict")
+        comment = request.POST.get("comment", "")
+        try:
+            if verdict == "approve":
+                records.record_change_approve(
+                    change=change,
+                    user=request.user,
+                    public_note=request.POST.get("public_note", ""),
+                    comment=comment,
+                )
+                messages.success(request, "Approved: the change is applied and public.")
+            elif verdict == "reject":
+                records.record_change_reject(change=change, user=request.user, comment=comment)
+                messages.success(request, "Rejected: the record keeps its values.")
+            else:
+                messages.error(request, "Choose approve or reject.")
+        except services.PermissionRefused:
+            raise PermissionDenied from None
+        except services.WorkflowError as refusal:
+            messages.error(request, str(refusal))
+        return HttpResponseRedirect(
+            reverse("admin:editorial_recordchange_change", args=[change.pk])
+        )
+
+
+def _record_url(record) -> str:
+    if record is None:
+        return ""
+    meta = record._meta
+    return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[record.pk])

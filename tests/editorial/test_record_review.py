@@ -1,0 +1,244 @@
+"""Shared records (sources, proceedings, places, actors, contexts) under review: a change that
+a published page would show waits for a second person; everything is in the history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.forms.models import model_to_dict
+from django.urls import reverse
+
+from archive.models import Context, Correction, Place, Proceeding, Source
+from editorial import records
+from editorial.models import RecordChange
+from editorial.services import WorkflowError
+from tests.crawl import leaks
+from tests.factories import make_actor, make_contributor, make_place, make_published, make_user
+
+
+def record_post(record, **changes: Any) -> dict[str, Any]:
+    """The admin change form's POST data for ``record`` as it is, with ``changes``."""
+    data = {}
+    for name, value in model_to_dict(record).items():
+        if isinstance(value, list):
+            data[name] = [item.pk if hasattr(item, "pk") else item for item in value]
+        else:
+            data[name] = "" if value is None else value
+    data.pop("id", None)
+    return {**data, "change_note": "", **changes}
+
+
+def admin_url(record, page: str = "change") -> str:
+    meta = record._meta
+    return reverse(f"admin:{meta.app_label}_{meta.model_name}_{page}", args=[record.pk])
+
+
+@pytest.fixture
+def published(db):
+    version = make_published("katyn-massacre", title="Katyn massacre")
+    version.places.add(make_place("Katyń"))
+    version.perpetrators.add(make_actor("NKVD"))
+    version.context = Context.objects.create(name="World War II", slug="world-war-ii")
+    version.save()
+    return version
+
+
+@pytest.fixture
+def reviewer2(db):
+    return make_user("second-reviewer", "Reviewers")
+
+
+def page(client, version) -> str:
+    return client.get(version.incident.get_absolute_url()).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_cited_sources_change_waits_for_a_second_person(client, published, reviewer2):
+    source = published.estimates.get().source
+    contributor = make_contributor("alice")
+    client.force_login(contributor)
+    response = client.post(
+        admin_url(source),
+        record_post(
+            source,
+            title="FORGED TITLE",
+            url="https://elsewhere.example/",
+            change_note="The title was misspelt.",
+        ),
+    )
+    change = RecordChange.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:editorial_recordchange_change", args=[change.pk])
+    assert change.status == RecordChange.Status.PENDING
+    assert change.proposed_by == contributor
+    assert change.changes == {
+        "title": [f"A study {source.key}", "FORGED TITLE"],
+        "url": ["", "https://elsewhere.example/"],
+    }
+    source.refresh_from_db()
+    assert source.title == f"A study {source.key}" and source.url == ""
+    client.logout()
+    assert leaks(["FORGED TITLE", "elsewhere.example"]) == []
+
+    client.force_login(reviewer2)
+    review = reverse("admin:record_change_review", args=[change.pk])
+    response = client.post(review, {"verdict": "approve", "public_note": ""})
+    assert response.status_code == 302
+    change.refresh_from_db()
+    assert change.status == RecordChange.Status.APPROVED  # the author's note is the public note
+    assert change.reviewed_by == reviewer2 and change.public_note == "The title was misspelt."
+    client.logout()
+    assert "FORGED TITLE" in page(client, published)
+    correction = Correction.objects.get()
+    assert correction.incident == published.incident and correction.version == published
+    assert correction.note == "Source “Doe 1995 — FORGED TITLE”: The title was misspelt."
+    assert "The title was misspelt." in client.get(reverse("archive:corrections")).content.decode()
+
+
+@pytest.mark.django_db
+def test_nobody_approves_their_own_change_to_a_record(published):
+    both = make_user("both", "Contributors", "Reviewers")
+    place = published.places.get()
+    change = records.record_change_submit(
+        model=Place, pk=place.pk, values={"name": "Katyn forest"}, user=both
+    )
+    with pytest.raises(WorkflowError) as refusal:
+        records.record_change_approve(change=change, user=both, public_note="Renamed.")
+    assert str(refusal.value) == "You cannot approve a change you proposed: ask another reviewer."
+    place.refresh_from_db()
+    assert place.name == "Katyń"
+
+
+@pytest.mark.django_db
+def test_a_change_to_published_pages_needs_a_public_note(published, reviewer2):
+    actor = published.perpetrators.get()
+    change = records.record_change_submit(
+        model=type(actor), pk=actor.pk, values={"name": "Red Army"}, user=make_contributor()
+    )
+    with pytest.raises(WorkflowError) as refusal:
+        records.record_change_approve(change=change, user=reviewer2)
+    assert str(refusal.value) == (
+        "This change alters published pages: say in a sentence what changed, for the "
+        "public corrections log."
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["place", "actor", "context"])
+def test_renaming_a_shown_record_keeps_every_public_url_until_approved(
+    client, published, reviewer2, kind
+):
+    record = {
+        "place": published.places.get,
+        "actor": published.perpetrators.get,
+        "context": lambda: published.context,
+    }[kind]()
+    old_slug = record.slug
+    contributor = make_contributor()
+    client.force_login(contributor)
+    client.post(admin_url(record), record_post(record, name="RENAMED", slug="renamed"))
+    client.logout()
+    record.refresh_from_db()
+    assert record.slug == old_slug
+    assert leaks(["RENAMED"]) == []
+    change = RecordChange.objects.pending().get()
+    records.record_change_approve(change=change, user=reviewer2, public_note="Renamed.")
+    assert "RENAMED" in page(client, published)
+
+
+@pytest.mark.django_db
+def test_a_proceeding_added_to_a_published_incident_is_reviewed_and_verified(
+    client, published, reviewer2
+):
+    contributor = make_contributor()
+    client.force_login(contributor)
+    data = {
+        "slug": "all-acquitted",
+        "title": "ALL ACQUITTED",
+        "court": "A court",
+        "date": "1950",
+        "date_text": "",
+        "defendants": "",
+        "outcome": "all acquitted",
+        "in_absentia": "",
+        "appeal": "",
+        "incidents": [published.incident.pk],
+        "source": "",
+        "locator": "",
+        "change_note": "A trial the article names.",
+    }
+    response = client.post(reverse("admin:archive_proceeding_add"), data)
+    assert response.status_code == 302
+    assert not Proceeding.objects.exists()
+    client.logout()
+    assert leaks(["ALL ACQUITTED"]) == []
+    change = RecordChange.objects.pending().get()
+    assert change.object_id is None and change.record == "ALL ACQUITTED"
+    with pytest.raises(WorkflowError) as refusal:
+        records.record_change_approve(change=change, user=reviewer2)
+    assert str(refusal.value) == (
+        "A proceeding is a claim about what a court decided: it cannot be approved until it "
+        "names the source it comes from."
+    )
+    records.record_change_reject(change=change, user=reviewer2, comment="Name its source.")
+    assert not Proceeding.objects.exists()
+
+    source = published.estimates.get().source
+    client.force_login(contributor)
+    client.post(reverse("admin:archive_proceeding_add"), {**data, "source": source.pk})
+    change = RecordChange.objects.pending().get()
+    records.record_change_approve(change=change, user=reviewer2)
+    proceeding = Proceeding.objects.get()
+    assert list(proceeding.incidents.all()) == [published.incident]
+    client.logout()
+    assert "ALL ACQUITTED" in page(client, published)
+    assert Correction.objects.get().note == (
+        "Proceeding “ALL ACQUITTED”: A trial the article names."
+    )
+
+
+@pytest.mark.django_db
+def test_a_record_no_published_page_shows_changes_at_once_with_its_history(client):
+    contributor = make_contributor()
+    client.force_login(contributor)
+    response = client.post(
+        reverse("admin:archive_source_add"),
+        {"key": "new-book", "kind": "book", "title": "A new book", "change_note": ""},
+    )
+    assert response.status_code == 302
+    source = Source.objects.get(key="new-book")
+    client.post(admin_url(source), record_post(source, title="A better title"))
+    source.refresh_from_db()
+    assert source.title == "A better title"
+    history = list(RecordChange.objects.of(source).order_by("pk"))
+    assert [change.status for change in history] == ["applied", "applied"]
+    assert history[1].changes == {"title": ["A new book", "A better title"]}
+    assert history[1].proposed_by == contributor
+
+
+@pytest.mark.django_db
+def test_a_record_waiting_for_review_cannot_change_again(client, published):
+    place = published.places.get()
+    client.force_login(make_contributor())
+    client.post(admin_url(place), record_post(place, name="First"))
+    response = client.post(admin_url(place), record_post(place, name="Second"))
+    assert response.status_code == 200
+    assert "is waiting for review: it must be approved or rejected" in response.content.decode()
+    assert RecordChange.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_record_changes_need_the_review_permission(client, published):
+    place = published.places.get()
+    change = records.record_change_submit(
+        model=Place, pk=place.pk, values={"name": "X"}, user=make_contributor()
+    )
+    client.force_login(make_contributor())
+    response = client.post(
+        reverse("admin:record_change_review", args=[change.pk]),
+        {"verdict": "approve", "public_note": "x"},
+    )
+    assert response.status_code == 403
+    change.refresh_from_db()
+    assert change.status == RecordChange.Status.PENDING
