@@ -54,7 +54,8 @@ from archive.models import (
     VictimGroup,
 )
 from archive.spreadsheet import neutralise, restore
-from editorial import services
+from editorial import records, services
+from editorial.models import Channel, RecordChange
 
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")  # what Django's ``validate_slug`` accepts
 # What ``slugify`` leaves as it is: lowercase ASCII words joined by single hyphens.
@@ -686,7 +687,45 @@ def become(instance, target, keep: set[str]) -> None:
     instance._state.adding = False
 
 
-class SourceResource(ArchiveResource):
+class ReviewedRecordResource(ArchiveResource):
+    """A shared record's row changes it through ``records.record_change_submit``, as the
+    admin's form does: at once while no published page shows the record, otherwise held for
+    a second person's review (the row counts as updated; the record keeps its values)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.held: list[RecordChange] = []
+
+    def save_instance(self, instance, is_create, row, **kwargs) -> None:
+        model = type(instance)
+        values = {
+            field.name: field.value_from_object(instance)
+            for field in records.editable_fields(model)
+            if not field.many_to_many
+        }
+        for field in self._lists:
+            if field.column_name in row:
+                values[field.attribute] = field.clean(row)
+        who = self.user if self.user is not None and self.user.is_authenticated else None
+        change = records.record_change_submit(
+            model=model,
+            pk=None if is_create else instance.pk,
+            values=values,
+            user=who,
+            note=f"Imported from {kwargs.get('file_name') or 'a file'}.",
+            channel=Channel.IMPORT if who else Channel.COMMAND,
+            trusted=who is None,
+        )
+        if change is not None and change.status == RecordChange.Status.PENDING:
+            self.held.append(change)
+        elif change is not None:
+            instance.pk = change.object_id
+
+    def save_m2m(self, instance, row, **kwargs) -> None:
+        """Saved, or held, with the rest of the row by ``save_instance``."""
+
+
+class SourceResource(ReviewedRecordResource):
     key = text_field("key")
     kind = fields.Field("kind", "kind", widget=ChoiceWidget(Source.Kind, Source.Kind.BOOK))
     authors = text_field("authors")
@@ -738,7 +777,7 @@ class DecimalWidget(widgets.Widget):
         return "" if value is None else str(value)
 
 
-class PlaceResource(ArchiveResource):
+class PlaceResource(ReviewedRecordResource):
     name = text_field("name")
     alternative_names = fields.Field(
         "alternative_names", "alternative_names", widget=AlternativeNamesWidget()
@@ -775,7 +814,7 @@ class PlaceResource(ArchiveResource):
             instance.slug = _unique_slug(Place, cell(row.get("name")))
 
 
-class ActorResource(ArchiveResource):
+class ActorResource(ReviewedRecordResource):
     name = text_field("name")
     parent = fields.Field(
         "parent", "parent", widget=NamedForeignKeyWidget(Actor, "name", what="actor")
@@ -1130,7 +1169,7 @@ class InAbsentiaWidget(ChoiceWidget):
         super().__init__(Proceeding.InAbsentia, "")
 
 
-class ProceedingResource(ArchiveResource):
+class ProceedingResource(ReviewedRecordResource):
     slug = text_field("slug")
     title = text_field("title")
     court = text_field("court")

@@ -242,3 +242,33 @@ def test_record_changes_need_the_review_permission(client, published):
     assert response.status_code == 403
     change.refresh_from_db()
     assert change.status == RecordChange.Status.PENDING
+
+
+@pytest.mark.django_db
+def test_an_import_holds_changes_to_shown_records_and_applies_the_rest(
+    tmp_path, client, published, reviewer2
+):
+    from tests.editorial.test_import import run_import
+
+    cited = published.estimates.get().source
+    Source.objects.create(key="uncited", title="Uncited")
+    output = run_import(
+        tmp_path,
+        "SourceResource",
+        "key,title\n"
+        f"{cited.key},IMPORTED FORGERY\n"
+        "uncited,Uncited but renamed\n"
+        "brand-new,A new source\n",
+    )
+    assert "Imported: 1 new, 2 updated, 0 unchanged sources (3 rows)." in output
+    assert "1 of these rows change records that published pages show" in output
+    cited.refresh_from_db()
+    assert cited.title == f"A study {cited.key}"
+    assert Source.objects.get(key="uncited").title == "Uncited but renamed"
+    assert Source.objects.get(key="brand-new").title == "A new source"
+    held = RecordChange.objects.pending().get()
+    assert held.changes["title"] == [f"A study {cited.key}", "IMPORTED FORGERY"]
+    assert held.channel == "command" and held.proposed_by is None
+    assert leaks(["IMPORTED FORGERY"]) == []
+    records.record_change_approve(change=held, user=reviewer2, public_note="Title corrected.")
+    assert "IMPORTED FORGERY" in page(client, published)

@@ -55,6 +55,12 @@ class Command(ImportCommand):
             f"{totals[RowResult.IMPORT_TYPE_SKIP]} unchanged "
             f"{resource._meta.model._meta.verbose_name_plural} ({rows} rows)."
         )
+        held = len(getattr(resource, "held", []))
+        if held:
+            self.stdout.write(
+                f"{held} of these rows change records that published pages show: those "
+                "changes wait for a second person's review in the admin (Record changes)."
+            )
         if options["dry_run"]:
             self.stdout.write("Dry run: nothing was written.")
 
