@@ -37,6 +37,15 @@ class HistoryEntryQuerySet(models.QuerySet):
         """Entries that make a user an author or editor of a version."""
         return self.filter(action__in=[Action.CREATE, Action.EDIT, Action.IMPORT])
 
+    def unattributed(self) -> HistoryEntryQuerySet:
+        """Authorship entries that name nobody: content a command-line import brought in
+        without ``--user``."""
+        return self.authorship().filter(user=None)
+
+    def submissions(self) -> HistoryEntryQuerySet:
+        """Entries of a version sent to review, from a draft or after a send-back."""
+        return self.filter(action=Action.TRANSITION, to_state=State.IN_REVIEW)
+
 
 class HistoryEntry(models.Model):
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="history")

@@ -473,7 +473,9 @@ class ArchiveResource(resources.ModelResource):
                 dry_run=bool(kwargs.get("dry_run", False)),
             )
 
-    def record_import(self, file_name: str, totals, rows: int, *, dry_run: bool) -> None:
+    def record_import(
+        self, file_name: str, totals, rows: int, *, dry_run: bool, channel: Channel | None = None
+    ) -> None:
         """The import's log line, and a history row for every version it changed."""
         logger.info(
             "import resource=%s file=%r new=%d updated=%d unchanged=%d user=%s",
@@ -500,6 +502,7 @@ class ArchiveResource(resources.ModelResource):
         services.history_record_import(
             versions=self.touched.items(),
             user=self.user,
+            channel=channel,
             changes={"resource": type(self).__name__, "file": file_name},
         )
 

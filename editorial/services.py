@@ -76,9 +76,12 @@ def history_record_import(
     versions: Iterable[tuple[int, int]],
     user: AbstractBaseUser | None,
     changes: dict[str, Any],
+    channel: Channel | None = None,
 ) -> None:
-    """One import entry per (version, incident) an import wrote to, an INSERT per thousand."""
+    """One import entry per (version, incident) an import wrote to, an INSERT per thousand.
+    ``channel`` defaults to the admin's import for a user, else the command line."""
     who = user if user and user.is_authenticated else None
+    channel = channel or (Channel.IMPORT if who else Channel.COMMAND)
     for batch in itertools.batched(versions, 1000, strict=False):
         HistoryEntry.objects.bulk_create(
             HistoryEntry(
@@ -86,7 +89,7 @@ def history_record_import(
                 version_id=version_id,
                 user=who,
                 action=Action.IMPORT,
-                channel=Channel.IMPORT if who else Channel.COMMAND,
+                channel=channel,
                 changes=changes,
             )
             for version_id, incident_id in batch
@@ -94,10 +97,17 @@ def history_record_import(
 
 
 def author_ids(version: IncidentVersion) -> set[int]:
-    """Everyone who wrote or edited this version: none of them may verify or approve it."""
-    ids = set(
-        HistoryEntry.objects.authorship().filter(version=version).values_list("user_id", flat=True)
-    )
+    """Everyone who wrote or edited this version: none of them may verify or approve it.
+
+    Content imported at the command line without ``--user`` names no author, so whoever
+    submits such a version vouches for it and counts as its author: four eyes then still
+    means a second person checks it. Submitting a version that has an accountable author
+    does not make the submitter one: author and reviewer are already two people.
+    """
+    entries = HistoryEntry.objects.filter(version=version)
+    ids = set(entries.authorship().values_list("user_id", flat=True))
+    if None in ids:
+        ids |= set(entries.submissions().values_list("user_id", flat=True))
     if version.created_by_id:
         ids.add(version.created_by_id)
     ids.discard(None)

@@ -25,8 +25,16 @@ class ArchiveAdminSite(admin.AdminSite):
 def my_work(user) -> list[dict]:
     """The queues this user works from, each a short list with its total."""
     versions = IncidentVersion.objects.select_related("incident").order_by("-updated_at")
-    mine = Q(created_by=user) | Q(
-        pk__in=HistoryEntry.objects.authorship().filter(user=user).values("version_id")
+    entries = HistoryEntry.objects
+    # The authors as ``services.author_ids`` counts them: with whoever submitted content
+    # that a command-line import brought in without naming anyone.
+    mine = (
+        Q(created_by=user)
+        | Q(pk__in=entries.authorship().filter(user=user).values("version_id"))
+        | (
+            Q(pk__in=entries.submissions().filter(user=user).values("version_id"))
+            & Q(pk__in=entries.unattributed().values("version_id"))
+        )
     )
     queues = []
     if user.has_perm(SUBMIT):
