@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.db.models import Q
 
 from archive.models import IncidentVersion, State
-from editorial.models import HistoryEntry
+from editorial.models import HistoryEntry, RecordChange
 from editorial.workflow import PUBLISH, REVIEW, SUBMIT
 
 DASHBOARD_ROWS = 20
@@ -19,7 +19,8 @@ class ArchiveAdminSite(admin.AdminSite):
     index_template = "admin/archive_index.html"
 
     def index(self, request, extra_context=None):
-        return super().index(request, {**(extra_context or {}), "my_work": my_work(request.user)})
+        context = {"my_work": my_work(request.user), **record_queue(request.user)}
+        return super().index(request, {**(extra_context or {}), **context})
 
 
 def my_work(user) -> list[dict]:
@@ -50,3 +51,16 @@ def my_work(user) -> list[dict]:
         {"title": title, "versions": list(queryset[:DASHBOARD_ROWS]), "total": queryset.count()}
         for title, queryset in queues
     ]
+
+
+def record_queue(user) -> dict:
+    """For reviewers: changes to shared records that wait for someone other than their author."""
+    if not user.has_perm(REVIEW):
+        return {}
+    waiting = (
+        RecordChange.objects.pending()
+        .exclude(proposed_by=user)
+        .select_related("content_type", "proposed_by")
+        .order_by("proposed_at")
+    )
+    return {"record_changes": list(waiting[:DASHBOARD_ROWS]), "record_total": waiting.count()}

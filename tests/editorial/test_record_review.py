@@ -272,3 +272,15 @@ def test_an_import_holds_changes_to_shown_records_and_applies_the_rest(
     assert leaks(["IMPORTED FORGERY"]) == []
     records.record_change_approve(change=held, user=reviewer2, public_note="Title corrected.")
     assert "IMPORTED FORGERY" in page(client, published)
+
+
+@pytest.mark.django_db
+def test_a_reviewer_finds_waiting_record_changes_on_the_dashboard(client, published, reviewer2):
+    place = published.places.get()
+    records.record_change_submit(
+        model=Place, pk=place.pk, values={"name": "Katyn forest"}, user=make_contributor()
+    )
+    client.force_login(reviewer2)
+    body = client.get(reverse("admin:index")).content.decode()
+    assert "Changes to shared records waiting for my review" in body
+    assert "Katyń" in body
