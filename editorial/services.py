@@ -275,9 +275,13 @@ def incident_rename(*, incident: Incident, user: AbstractBaseUser, slug: str) ->
 
 @transaction.atomic
 def version_submit(
-    *, version: IncidentVersion, user: AbstractBaseUser, comment: str = ""
+    *,
+    version: IncidentVersion,
+    user: AbstractBaseUser,
+    comment: str = "",
+    channel: Channel = Channel.SERVICE,
 ) -> IncidentVersion:
-    return _transition(_locked(version), State.IN_REVIEW, user, comment)
+    return _transition(_locked(version), State.IN_REVIEW, user, comment, channel)
 
 
 def _require_not_author(version: IncidentVersion, user: AbstractBaseUser, doing: str) -> None:
@@ -288,7 +292,9 @@ def _require_not_author(version: IncidentVersion, user: AbstractBaseUser, doing:
 
 
 @transaction.atomic
-def estimate_verify(*, estimate: Estimate, user: AbstractBaseUser) -> Estimate:
+def estimate_verify(
+    *, estimate: Estimate, user: AbstractBaseUser, channel: Channel = Channel.SERVICE
+) -> Estimate:
     version = _locked(estimate.version)
     require_permission(user, REVIEW)
     if version.state != State.IN_REVIEW:
@@ -306,7 +312,11 @@ def estimate_verify(*, estimate: Estimate, user: AbstractBaseUser) -> Estimate:
     estimate.query_note = ""
     estimate.save(update_fields=["verification", "verified_by", "verified_at", "query_note"])
     history_record(
-        version=version, user=user, action=Action.VERIFY, changes={"estimate": estimate.ref}
+        version=version,
+        user=user,
+        action=Action.VERIFY,
+        channel=channel,
+        changes={"estimate": estimate.ref},
     )
     return estimate
 
@@ -337,7 +347,11 @@ def estimate_query(*, estimate: Estimate, user: AbstractBaseUser, note: str) -> 
 
 @transaction.atomic
 def version_approve(
-    *, version: IncidentVersion, user: AbstractBaseUser, comment: str = ""
+    *,
+    version: IncidentVersion,
+    user: AbstractBaseUser,
+    comment: str = "",
+    channel: Channel = Channel.SERVICE,
 ) -> IncidentVersion:
     version = _locked(version)
     _require_not_author(version, user, "approve")
@@ -348,7 +362,7 @@ def version_approve(
             + ", ".join(pending)
             + "."
         )
-    return _transition(version, State.APPROVED, user, comment)
+    return _transition(version, State.APPROVED, user, comment, channel)
 
 
 @transaction.atomic
@@ -369,6 +383,7 @@ def version_publish(
     user: AbstractBaseUser,
     note: str = "",
     at: datetime.datetime | None = None,
+    channel: Channel = Channel.SERVICE,
 ) -> IncidentVersion:
     """Publish now, or schedule for ``at``. Replacing a published version needs a public note."""
     version = _locked(version)
@@ -394,6 +409,7 @@ def version_publish(
             version=version,
             user=user,
             action=Action.SCHEDULE,
+            channel=channel,
             comment=note,
             changes={"publish_at": at.isoformat()},
         )
@@ -401,14 +417,14 @@ def version_publish(
     if version.estimates.not_verified().exists():
         raise WorkflowError("An estimate of this version is not verified; it cannot be published.")
     if previous:
-        _transition(previous, State.SUPERSEDED, user, note)
+        _transition(previous, State.SUPERSEDED, user, note, channel)
     index_version(version)
     version.has_conflict = disagree(list(version.estimates.all()))
     version.published_at, version.publish_at, version.public_note = now, None, note
     version.save(
         update_fields=["published_at", "publish_at", "public_note", "has_conflict", "updated_at"]
     )
-    _transition(version, State.PUBLISHED, user, note)
+    _transition(version, State.PUBLISHED, user, note, channel)
     publication_changed()
     if previous:
         Correction.objects.create(
