@@ -1,4 +1,5 @@
-"""The seed content: loaded with the project's own import and published through the workflow."""
+"""The seed content: loaded with the project's own import into an empty archive only, and
+published through the workflow as the project's own review, never over editors' work."""
 
 from __future__ import annotations
 
@@ -7,10 +8,34 @@ import io
 import pytest
 from django.core.management import call_command
 
-from archive.models import Estimate, IncidentVersion, Proceeding, State
-from editorial.models import Action, HistoryEntry
-from editorial.seed import load_seed
-from tests.factories import make_contributor, make_publisher, make_reviewer
+from archive.models import (
+    Actor,
+    Citation,
+    Context,
+    Correction,
+    Estimate,
+    Incident,
+    IncidentAlias,
+    IncidentVersion,
+    Place,
+    Proceeding,
+    Source,
+    State,
+    VictimGroup,
+)
+from editorial import services
+from editorial.models import Action, Channel, HistoryEntry
+from editorial.seed import SEED_LOADED, SEED_REVIEW, load_seed
+from tests.crawl import leaks
+from tests.factories import (
+    make_contributor,
+    make_draft,
+    make_estimate,
+    make_published,
+    make_publisher,
+    make_reviewer,
+    make_source,
+)
 
 
 @pytest.fixture
@@ -60,6 +85,17 @@ def test_seed_content_is_complete_cited_and_published_through_the_workflow(seede
     assert set(
         transitions.filter(to_state="published").values_list("user__username", flat=True)
     ) == {"publisher"}
+    # ... and says what it was: the project's own check of its fixtures, not a person's review.
+    review = HistoryEntry.objects.filter(action__in=[Action.TRANSITION, Action.VERIFY])
+    assert set(review.values_list("channel", flat=True)) == {Channel.SEED}
+    assert set(transitions.filter(to_state="approved").values_list("comment", flat=True)) == {
+        SEED_REVIEW
+    }
+    assert "checked against the article by the project" in SEED_REVIEW
+    assert "not verified by a person of this archive" in SEED_REVIEW
+    assert set(transitions.filter(to_state="in_review").values_list("comment", flat=True)) == {
+        SEED_LOADED
+    }
     # Conflicting figures appear side by side on the public page.
     page = client.get("/incidents/fantana-alba-massacre/").content.decode()
     assert "44–3,000" in page
@@ -69,9 +105,107 @@ def test_seed_content_is_complete_cited_and_published_through_the_workflow(seede
     # A second load changes nothing and writes no history.
     history = HistoryEntry.objects.count()
     again = load_seed(**users)
-    assert "0 new, 0 updated" in again and HistoryEntry.objects.count() == history
+    assert "already holds the seed content" in again and HistoryEntry.objects.count() == history
 
     out = io.StringIO()
     call_command("content_report", stdout=out)
     assert "fantana-alba-massacre" in out.getvalue()
     assert f"{estimates.count()} figures" in out.getvalue()
+
+
+# A second run over editors' work in progress ---------------------------------------------
+
+WORK = "EDITORS-WORK-IN-PROGRESS"
+
+
+def editors_work(contributor) -> list[IncidentVersion]:
+    """What editors do between two demo runs: (a) a new incident, (b) a draft of a published
+    seed incident with a changed title and figure, (c) a seed incident in review, (d) a
+    draft figure without a citation. Every text carries the marker the public must not see."""
+    new = make_draft(
+        contributor, "a-contributors-new-incident", title=f"{WORK} new", summary=f"{WORK} new"
+    )
+
+    katyn = Incident.objects.get(slug="katyn-massacre")
+    edited = services.version_start_draft(incident=katyn, user=contributor)
+    IncidentVersion.objects.filter(pk=edited.pk).update(title=f"{WORK} changed title")
+    edited.estimates.filter(ref="katyn-killed-1").update(
+        best=21857, as_written=f"{WORK} 21,857", claimant=f"{WORK} claimant"
+    )
+
+    fantana = Incident.objects.get(slug="fantana-alba-massacre")
+    in_review = services.version_start_draft(incident=fantana, user=contributor)
+    IncidentVersion.objects.filter(pk=in_review.pk).update(summary=f"{WORK} summary in review")
+    services.version_submit(version=in_review, user=contributor)
+
+    uncited = make_draft(contributor, "an-uncited-figure", title=f"{WORK} uncited")
+    make_estimate(uncited, ref="uncited-killed-1", source=None, as_written=f"{WORK} 300")
+    return [new, edited, in_review, uncited]
+
+
+def archive_rows() -> dict[str, list[tuple]]:
+    """Every row the seed's load could write to, with every value, in a fixed order."""
+    models = [
+        Incident,
+        IncidentAlias,
+        IncidentVersion,
+        Estimate,
+        Citation,
+        Proceeding,
+        Source,
+        Place,
+        Actor,
+        Context,
+        VictimGroup,
+        Correction,
+        HistoryEntry,
+        *(getattr(IncidentVersion, name).through for name in VERSION_LISTS),
+        Proceeding.incidents.through,
+    ]
+    return {model._meta.label: list(model.objects.order_by("pk").values_list()) for model in models}
+
+
+VERSION_LISTS = ("places", "categories", "perpetrators", "victim_groups", "related")
+
+
+@pytest.mark.django_db
+def test_a_second_demo_run_leaves_editors_work_in_progress_exactly_as_it_was(seeded):
+    users, _ = seeded
+    work = editors_work(users["contributor"])
+    before = archive_rows()
+
+    out = io.StringIO()
+    call_command("demo", stdout=out)  # a CommandError here would be exit status 1
+
+    assert archive_rows() == before, "the second run wrote to the archive"
+    assert not IncidentVersion.objects.filter(
+        pk__in=[v.pk for v in work], state=State.PUBLISHED
+    ).exists()
+    assert IncidentVersion.objects.get(pk=work[2].pk).state == State.IN_REVIEW
+    report = out.getvalue()
+    assert (
+        f"The archive already holds the seed content ({Incident.objects.count()} incidents): "
+        "left as it is; open versions left untouched: 3 draft, 1 in review."
+    ) in report
+    assert "contributor" in report and "reviewer" in report  # the demo users, as always
+    assert leaks([WORK]) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("content", ["an incident", "a source"])
+def test_the_seed_is_not_loaded_into_an_archive_that_holds_other_content(content):
+    if content == "an incident":
+        make_published("an-editors-incident")
+    else:
+        make_source("an-editors-source")
+    before = archive_rows()
+
+    out = io.StringIO()
+    call_command("demo", stdout=out)
+
+    assert archive_rows() == before
+    assert not Incident.objects.filter(slug="katyn-massacre").exists()
+    assert (
+        "The seed content is loaded only into an empty archive; this one already holds "
+        + ("1 incident(s)" if content == "an incident" else "1 source(s)")
+    ) in out.getvalue()

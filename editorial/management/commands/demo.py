@@ -1,4 +1,6 @@
-"""Prepare the demo: the four demo users and the seed content, published through the workflow."""
+"""Prepare the demo: the four demo users, and the seed content published through the workflow
+if the archive is empty. Run again, or on an archive with content, it only makes sure the users
+exist and says what it left alone."""
 
 from __future__ import annotations
 
@@ -19,7 +21,10 @@ DEMO_USERS = [
 
 
 class Command(BaseCommand):
-    help = "Create the demo users and load the seed content. Safe to run twice."
+    help = (
+        "Create the demo users and, into an empty archive only, load and publish the seed "
+        "content. On an archive with content it changes nothing but the demo users."
+    )
 
     def handle(self, *args, **options) -> None:
         for username, group, _ in DEMO_USERS:
