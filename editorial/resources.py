@@ -280,6 +280,7 @@ class ArchiveResource(resources.ModelResource):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.user = None
+        self.channel: Channel | None = None
         self.touched: dict[int, int] = {}  # version → incident, of every version written to
         self.drafts: dict[int, IncidentVersion] = {}
         self.incidents: dict[str, Incident] = {}
@@ -309,6 +310,7 @@ class ArchiveResource(resources.ModelResource):
     ):
         # Nothing is half-written: any invalid row rolls the whole import back.
         self.user = kwargs.get("user")
+        self.channel = kwargs.get("channel")  # who imports: the admin, a command, the seed
         return super().import_data(
             dataset,
             dry_run=dry_run,
@@ -471,6 +473,7 @@ class ArchiveResource(resources.ModelResource):
                 result.totals,
                 result.total_rows,
                 dry_run=bool(kwargs.get("dry_run", False)),
+                channel=self.channel,
             )
 
     def record_import(
@@ -716,7 +719,7 @@ class ReviewedRecordResource(ArchiveResource):
             values=values,
             user=who,
             note=f"Imported from {kwargs.get('file_name') or 'a file'}.",
-            channel=Channel.IMPORT if who else Channel.COMMAND,
+            channel=self.channel or (Channel.IMPORT if who else Channel.COMMAND),
             trusted=who is None,
         )
         if change is not None and change.status == RecordChange.Status.PENDING:

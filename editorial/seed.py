@@ -87,7 +87,9 @@ def load_seed(
         path = directory / file_name
         dataset = read_upload(path.name, path.read_bytes())
         resource = resource_class()
-        result = resource.import_data(dataset, user=contributor, file_name=file_name)
+        result = resource.import_data(
+            dataset, user=contributor, file_name=file_name, channel=Channel.SEED
+        )
         if result.has_errors() or result.has_validation_errors():
             errors = [str(e.error) for e in result.base_errors]
             raise SeedError(f"{file_name} could not be imported:\n" + "\n".join(errors))

@@ -24,7 +24,7 @@ from archive.models import (
     VictimGroup,
 )
 from editorial import services
-from editorial.models import Action, Channel, HistoryEntry
+from editorial.models import Action, Channel, HistoryEntry, RecordChange
 from editorial.seed import SEED_LOADED, SEED_REVIEW, load_seed
 from tests.crawl import leaks
 from tests.factories import (
@@ -86,8 +86,13 @@ def test_seed_content_is_complete_cited_and_published_through_the_workflow(seede
         transitions.filter(to_state="published").values_list("user__username", flat=True)
     ) == {"publisher"}
     # ... and says what it was: the project's own check of its fixtures, not a person's review.
-    review = HistoryEntry.objects.filter(action__in=[Action.TRANSITION, Action.VERIFY])
+    review = HistoryEntry.objects.filter(
+        action__in=[Action.TRANSITION, Action.VERIFY, Action.IMPORT]
+    )
     assert set(review.values_list("channel", flat=True)) == {Channel.SEED}
+    assert set(RecordChange.objects.values_list("channel", "status")) == {
+        (Channel.SEED, RecordChange.Status.APPLIED)
+    }
     assert set(transitions.filter(to_state="approved").values_list("comment", flat=True)) == {
         SEED_REVIEW
     }

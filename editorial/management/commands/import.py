@@ -135,7 +135,11 @@ class Command(ImportCommand):
         for dataset in chunks:
             resource.row_offset = rows
             result = resource.import_data(
-                dataset, raise_errors=False, file_name=file_name, user=user
+                dataset,
+                raise_errors=False,
+                file_name=file_name,
+                user=user,
+                channel=Channel.COMMAND,
             )
             if result.has_errors() or result.has_validation_errors():
                 self.refuse(result, rows)
