@@ -28,7 +28,7 @@ from archive.models import (
 from editorial import services
 from editorial.admin_records import ReviewedRecordAdmin
 from editorial.admin_views import WorkflowAdminMixin
-from editorial.forms import EstimateForm, IncidentVersionForm
+from editorial.forms import EstimateForm, IncidentForm, IncidentVersionForm
 from editorial.models import Channel, HistoryEntry
 from editorial.resources import (
     ActorResource,
@@ -141,6 +141,7 @@ class ProceedingAdmin(DataAdminMixin, NoHardDeleteMixin, ReviewedRecordAdmin):
 class IncidentAdmin(NoHardDeleteMixin, admin.ModelAdmin):
     """Stable identities; their content is edited as versions."""
 
+    form = IncidentForm
     list_display = ["slug", "version_count", "created_at"]
     search_fields = ["slug", "versions__title"]
     readonly_fields = ["created_at"]

@@ -68,6 +68,27 @@ class IncidentVersionForm(forms.ModelForm):
                 f"An incident with the slug “{slug}” already exists. Choose another, for example "
                 f"“{slug}-2” or one that adds the year or place."
             )
+        try:
+            services.incident_check_slug(slug=slug)
+        except services.WorkflowError as refusal:
+            raise forms.ValidationError(str(refusal)) from None
+        return slug
+
+
+class IncidentForm(forms.ModelForm):
+    """Renaming an incident: an address that is or was another incident's is refused here, with
+    the editor's input kept, before ``services.incident_rename`` is asked."""
+
+    class Meta:
+        model = Incident
+        fields = ["slug"]
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data["slug"]
+        try:
+            services.incident_check_slug(slug=slug, incident=self.instance)
+        except services.WorkflowError as refusal:
+            raise forms.ValidationError(str(refusal)) from None
         return slug
 
 

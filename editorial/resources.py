@@ -913,6 +913,10 @@ class IncidentResource(ArchiveResource):
 
     def save_instance(self, instance, is_create, row, **kwargs) -> None:
         if is_create:
+            try:
+                services.incident_check_slug(slug=cell(row["slug"]))
+            except services.WorkflowError as refusal:
+                raise ValidationError({"slug": str(refusal)}) from None
             instance.incident = Incident.objects.create(slug=cell(row["slug"]))
             instance.number, instance.state, instance.created_by = 1, State.DRAFT, self.user
             instance.save()

@@ -188,6 +188,7 @@ def incident_create(
 ) -> IncidentVersion:
     """A new incident with its first draft. Many-to-many content is set by the caller."""
     require_permission(user, "archive.add_incidentversion")
+    incident_check_slug(slug=slug)
     incident = Incident.objects.create(slug=slug)
     version = IncidentVersion.objects.create(
         incident=incident, number=1, created_by=user, **content
@@ -249,6 +250,27 @@ def version_record_edit(
     history_record(version=version, user=user, action=Action.EDIT, channel=channel, changes=changes)
 
 
+def incident_check_slug(*, slug: str, incident: Incident | None = None) -> None:
+    """Refuse an address that is or was another incident's: a cited address leads to its
+    incident forever. ``incident`` may take back an old address of its own."""
+    others = Incident.objects.exclude(pk=incident.pk) if incident else Incident.objects.all()
+    holder = others.filter(slug=slug).first()
+    if holder is not None:
+        raise WorkflowError(f"“{slug}” is the address of “{_title(holder)}”: choose another slug.")
+    alias = IncidentAlias.objects.filter(slug=slug).select_related("incident").first()
+    if alias is not None and (incident is None or alias.incident_id != incident.pk):
+        raise WorkflowError(
+            f"“{slug}” was the address of “{_title(alias.incident)}” and still leads there: "
+            "choose another slug."
+        )
+
+
+def _title(incident: Incident) -> str:
+    """The title its address shows: the published version's, else the newest version's."""
+    version = incident.versions.published().first() or incident.versions.first()
+    return version.title if version else incident.slug
+
+
 @transaction.atomic
 def incident_rename(*, incident: Incident, user: AbstractBaseUser, slug: str) -> Incident:
     """Give an incident a new address; the old one keeps working as a permanent redirect."""
@@ -257,9 +279,8 @@ def incident_rename(*, incident: Incident, user: AbstractBaseUser, slug: str) ->
     old = incident.slug
     if slug == old:
         return incident
-    if Incident.objects.filter(slug=slug).exists():
-        raise WorkflowError(f"An incident with the slug “{slug}” already exists.")
-    IncidentAlias.objects.filter(slug=slug).delete()  # taking back an old name of its own
+    incident_check_slug(slug=slug, incident=incident)
+    incident.aliases.filter(slug=slug).delete()  # taking back an old address of its own
     IncidentAlias.objects.create(incident=incident, slug=old)
     incident.slug = slug
     incident.save(update_fields=["slug"])
