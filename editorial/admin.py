@@ -288,16 +288,8 @@ class IncidentVersionAdmin(WorkflowAdminMixin, DataAdminMixin, NoHardDeleteMixin
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         version = form.instance
-        changed_estimates: set[int] = set()
         changes: dict[str, list[str]] = {"fields": sorted(form.changed_data)}
         for formset in formsets:
-            for inline_form in formset.forms:
-                if not inline_form.has_changed() or inline_form.instance.pk is None:
-                    continue
-                if isinstance(inline_form.instance, Estimate):
-                    changed_estimates.add(inline_form.instance.pk)
-                elif inline_form.instance.estimate_id:
-                    changed_estimates.add(inline_form.instance.estimate_id)
             changes.setdefault("inlines", []).extend(
                 f"{formset.model._meta.model_name}: {len(formset.new_objects)} added, "
                 f"{len(formset.changed_objects)} changed, {len(formset.deleted_objects)} removed"
@@ -309,7 +301,7 @@ class IncidentVersionAdmin(WorkflowAdminMixin, DataAdminMixin, NoHardDeleteMixin
                 version=version,
                 user=request.user,
                 changes=changes,
-                changed_estimate_ids=changed_estimates,
+                changed_estimate_ids=_estimates_with_changed_evidence(formsets),
                 channel=Channel.ADMIN,
             )
         else:
@@ -335,6 +327,27 @@ class IncidentVersionAdmin(WorkflowAdminMixin, DataAdminMixin, NoHardDeleteMixin
             formset.save_m2m()
         else:
             formset.save()
+
+
+def _estimates_with_changed_evidence(formsets) -> set[int]:
+    """The estimates a save changed, or whose citations it added, changed, moved or removed:
+    each must be checked against its citation again."""
+    estimate_ids: set[int] = set()
+    for formset in formsets:
+        deleted = {id(inline_form) for inline_form in formset.deleted_forms}
+        for inline_form in formset.forms:
+            removed = id(inline_form) in deleted
+            if not (removed or inline_form.has_changed()):
+                continue
+            if formset.model is Estimate:
+                if not removed:
+                    estimate_ids.add(inline_form.instance.pk)
+            else:  # a citation: the estimate it cited before, and the one it cites now
+                estimate_ids.add(inline_form.initial.get("estimate"))
+                if not removed:
+                    estimate_ids.add(inline_form.instance.estimate_id)
+    estimate_ids.discard(None)
+    return estimate_ids
 
 
 def _new_ref(version: IncidentVersion, measure: str, taken: set[str]) -> str:

@@ -10,6 +10,7 @@ is expected.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import re
 from typing import Any
@@ -50,7 +51,6 @@ from archive.models import (
     Qualifier,
     Source,
     State,
-    Verification,
     VictimGroup,
 )
 from archive.spreadsheet import neutralise, restore
@@ -1019,6 +1019,13 @@ class EstimateResource(ArchiveResource):
     def before_import(self, dataset, **kwargs) -> None:
         super().before_import(dataset, **kwargs)
         self.preload(dataset)
+        self.changed_estimates: list[int] = []
+
+    def after_import(self, dataset, result, **kwargs) -> None:
+        if not result.has_validation_errors():
+            for batch in itertools.batched(self.changed_estimates, 1000, strict=False):
+                services.estimates_unverify(estimates=Estimate.objects.filter(pk__in=batch))
+        super().after_import(dataset, result, **kwargs)
 
     def get_instance(self, instance_loader, row):
         version = row["_version"]
@@ -1063,9 +1070,8 @@ class EstimateResource(ArchiveResource):
             imported = {field.attribute for field in self.get_import_fields() if field.attribute}
             become(instance, target, imported)
             # An imported figure is a new claim: it must be checked against its citation again
-            # (a new row starts unverified).
-            instance.verification, instance.verified_by = Verification.UNVERIFIED, None
-            instance.verified_at, instance.query_note = None, ""
+            # (a new row starts unverified), once the batch is written (``after_import``).
+            self.changed_estimates.append(instance.pk)
         super().save_instance(instance, is_create, row, **kwargs)  # queued for the batch
 
     def after_init_instance(self, instance, new, row, **kwargs) -> None:
@@ -1092,7 +1098,7 @@ class EstimateResource(ArchiveResource):
 
     def get_bulk_update_fields(self) -> list[str]:
         imported = [f.attribute for f in self.get_import_fields() if f.attribute]
-        return [*imported, "version", "verification", "verified_by", "verified_at", "query_note"]
+        return [*imported, "version"]
 
 
 class CitationResource(ArchiveResource):
@@ -1169,9 +1175,7 @@ class CitationResource(ArchiveResource):
             become(instance, target, {"source", "locator", "quote", "note"})
         instance.save()
         if instance.estimate_id:  # a changed citation means the figure must be checked again
-            Estimate.objects.filter(pk=instance.estimate_id).update(
-                verification="unverified", verified_by=None, verified_at=None
-            )
+            services.estimates_unverify(estimates=draft.estimates.filter(pk=instance.estimate_id))
 
 
 class InAbsentiaWidget(ChoiceWidget):

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, QuerySet
 from django.utils import timezone
 
 from archive import pages
@@ -243,11 +243,33 @@ def version_record_edit(
     channel: Channel = Channel.ADMIN,
 ) -> None:
     """Record an edit; an estimate whose figure or citation changed must be verified again."""
-    if changed_estimate_ids:
-        Estimate.objects.filter(pk__in=changed_estimate_ids, version=version).update(
-            verification=Verification.UNVERIFIED, verified_by=None, verified_at=None, query_note=""
-        )
+    unverified = (
+        estimates_unverify(estimates=version.estimates.filter(pk__in=changed_estimate_ids))
+        if changed_estimate_ids
+        else []
+    )
+    if unverified:
+        changes = {**changes, "unverified": unverified}
     history_record(version=version, user=user, action=Action.EDIT, channel=channel, changes=changes)
+
+
+def estimates_unverify(*, estimates: QuerySet[Estimate]) -> list[str]:
+    """The one way verification is reset: a figure whose evidence changed (its figures, its
+    source, locator or quote, a citation added, changed, moved away or removed) must be checked
+    against its citation again. Called inside the edit that changed it, which is
+    permission-checked and recorded; only estimates of editable versions change, so nothing
+    published is touched.
+
+    The reviewer's query stays with the estimate, for the next check to see what was asked.
+    Returns the refs of the estimates that were verified or queried before.
+    """
+    estimates = estimates.filter(version__state__in=EDITABLE_STATES)
+    was_checked = sorted(
+        estimates.exclude(verification=Verification.UNVERIFIED).values_list("ref", flat=True)
+    )
+    if was_checked:
+        estimates.update(verification=Verification.UNVERIFIED, verified_by=None, verified_at=None)
+    return was_checked
 
 
 def incident_check_slug(*, slug: str, incident: Incident | None = None) -> None:

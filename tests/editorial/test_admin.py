@@ -120,7 +120,7 @@ def test_duplicate_slug_gets_a_message_and_nothing_is_saved(client, contributor)
 
 
 @pytest.mark.django_db
-def test_editing_a_verified_estimate_makes_it_unverified_again(client, contributor):
+def test_editing_a_queried_estimate_makes_it_unverified_and_keeps_the_query(client, contributor):
     version = make_draft(contributor)
     estimate = version.estimates.get()
     Estimate.objects.filter(pk=estimate.pk).update(
@@ -149,7 +149,11 @@ def test_editing_a_verified_estimate_makes_it_unverified_again(client, contribut
 
     assert response.status_code == 302, form_errors(response)
     estimate.refresh_from_db()
-    assert (estimate.best, estimate.verification, estimate.query_note) == (101, "unverified", "")
+    assert (estimate.best, estimate.verification, estimate.query_note) == (
+        101,
+        "unverified",
+        "Check the page.",
+    )
 
 
 @pytest.mark.django_db
