@@ -268,8 +268,10 @@ class IncidentVersionAdmin(WorkflowAdminMixin, DataAdminMixin, NoHardDeleteMixin
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         # Only drafts and versions sent back are edited; the rest are read, never rewritten.
+        # A save posted after someone moved the version on still reaches the form, whose check
+        # (services.version_check_edit) refuses it and keeps the editor's input on the page.
         allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or obj.is_editable)
+        return allowed and (obj is None or obj.is_editable or _posted_edit(request, obj))
 
     def save_model(self, request: HttpRequest, obj: IncidentVersion, form, change: bool) -> None:
         if change:
@@ -327,6 +329,17 @@ class IncidentVersionAdmin(WorkflowAdminMixin, DataAdminMixin, NoHardDeleteMixin
             formset.save_m2m()
         else:
             formset.save()
+
+
+def _posted_edit(request: HttpRequest, version: IncidentVersion) -> bool:
+    """Whether ``request`` is a save of ``version``'s change form."""
+    match = request.resolver_match
+    return (
+        request.method == "POST"
+        and match is not None
+        and match.url_name == "archive_incidentversion_change"
+        and str(match.kwargs.get("object_id")) == str(version.pk)
+    )
 
 
 def _estimates_with_changed_evidence(formsets) -> set[int]:

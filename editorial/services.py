@@ -44,7 +44,7 @@ class PermissionRefused(WorkflowError):
 
 
 class EditConflict(WorkflowError):
-    """Somebody else saved the version since the editor opened it."""
+    """Somebody saved the version, or moved it on, since the editor opened it."""
 
 
 def history_record(
@@ -206,9 +206,7 @@ def version_check_edit(
     """
     current = _locked(version)
     if current.state not in EDITABLE_STATES:
-        raise WorkflowError(
-            f"This version is {current.get_state_display()} and can no longer be edited."
-        )
+        raise EditConflict(_moved_on(current, user))
     require_permission(user, "archive.change_incidentversion")
     if current.lock_version != seen_lock_version:
         last = (
@@ -222,6 +220,46 @@ def version_check_edit(
             "changed, then apply your changes there."
         )
     return current
+
+
+# What the last transition did to a version, said to the editor whose save it refused.
+MOVED_ON = {
+    State.IN_REVIEW: "submitted this version for review",
+    State.APPROVED: "approved this version",
+    State.PUBLISHED: "published this version",
+    State.SUPERSEDED: "replaced this version with a newer publication",
+    State.WITHDRAWN: "withdrew this version",
+}
+
+
+def _moved_on(version: IncidentVersion, user: AbstractBaseUser | None) -> str:
+    """Why a save of a version that is no longer editable is refused: who moved it on, when,
+    and what the editor can do with the changes still in their form."""
+    last = (
+        HistoryEntry.objects.filter(
+            version=version, action=Action.TRANSITION, to_state=version.state
+        )
+        .select_related("user")
+        .first()
+    )
+    if version.state in (State.IN_REVIEW, State.APPROVED):
+        then = "ask a reviewer to send it back for changes, then apply them"
+    else:
+        then = "start a new draft of the incident and apply them there"
+    kept = (
+        "it can no longer be edited. Your changes have not been saved and are still in the "
+        f"form below: copy them, {then}."
+    )
+    if last is None:
+        return f"This version is {version.get_state_display()}: {kept}"
+    if last.user is None:
+        who = "Someone"
+    elif user is not None and last.user_id == user.pk:
+        who = "You"
+    else:
+        who = last.user.get_username()
+    did = MOVED_ON.get(State(version.state), f"made this version {version.get_state_display()}")
+    return f"{who} {did} at {timezone.localtime(last.at):%H:%M %Z}, after you opened it: {kept}"
 
 
 def version_claim_edit(

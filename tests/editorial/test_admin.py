@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from archive.models import Citation, Estimate, IncidentVersion, State
+from editorial import services
 from editorial.models import Action, HistoryEntry
 from tests.editorial.admin_forms import estimate_row, version_post
-from tests.factories import make_draft, make_source
+from tests.factories import (
+    make_contributor,
+    make_draft,
+    make_publisher,
+    make_reviewer,
+    make_source,
+)
 
 ADD_URL = reverse("admin:archive_incidentversion_add")
 
@@ -182,9 +190,75 @@ def test_a_version_in_review_cannot_be_edited(client, contributor):
 
     response = client.post(change_url(version), version_post(version=version, title="Changed"))
 
-    assert response.status_code == 403
+    assert response.status_code == 200
+    assert (
+        "This version is in review: it can no longer be edited. Your changes have not been "
+        "saved and are still in the form below" in response.text
+    )
     version.refresh_from_db()
     assert version.title != "Changed"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("submitter", ["bogdan", "contributor"])
+def test_a_save_after_the_version_was_submitted_keeps_the_input_and_says_what_happened(
+    client, contributor, submitter
+):
+    version = make_draft(contributor)
+    client.force_login(contributor)
+    assert client.get(change_url(version)).status_code == 200  # the editor opens the form
+    opened = version_post(version=version, title="My unsaved title")
+    by = contributor if submitter == "contributor" else make_contributor(submitter)
+    services.version_submit(version=version, user=by)
+    submitted = HistoryEntry.objects.get(version=version, action=Action.TRANSITION)
+    who = "You" if by == contributor else "bogdan"
+
+    response = client.post(change_url(version), opened)
+
+    assert response.status_code == 200
+    assert (
+        f"{who} submitted this version for review at {timezone.localtime(submitted.at):%H:%M %Z}"
+        ", after you opened it: it can no longer be edited. Your changes have not been saved "
+        "and are still in the form below: copy them, ask a reviewer to send it back for "
+        "changes, then apply them." in response.text
+    )
+    assert 'value="My unsaved title"' in response.text
+    version.refresh_from_db()
+    assert (version.title, version.state) == (f"Incident {version.incident.slug}", "in_review")
+    assert not HistoryEntry.objects.filter(version=version, action=Action.EDIT).exists()
+
+
+@pytest.mark.django_db
+def test_a_save_after_the_version_was_published_says_to_start_a_new_draft(client, contributor):
+    version = make_draft(contributor)
+    opened = version_post(version=version, title="My unsaved title")
+    services.version_submit(version=version, user=contributor)
+    reviewer = make_reviewer()
+    for estimate in version.estimates.all():
+        services.estimate_verify(estimate=estimate, user=reviewer)
+    services.version_approve(version=version, user=reviewer)
+    services.version_publish(version=version, user=make_publisher("pia"))
+    client.force_login(contributor)
+
+    response = client.post(change_url(version), opened)
+
+    assert response.status_code == 200
+    assert "pia published this version at " in response.text
+    assert "copy them, start a new draft of the incident and apply them there." in response.text
+    assert 'value="My unsaved title"' in response.text
+    assert IncidentVersion.objects.get(pk=version.pk).title != "My unsaved title"
+
+
+@pytest.mark.django_db
+def test_a_version_in_review_is_shown_read_only(client, contributor):
+    version = make_draft(contributor)
+    services.version_submit(version=version, user=contributor)
+    client.force_login(contributor)
+
+    response = client.get(change_url(version))
+
+    assert response.status_code == 200
+    assert 'name="title"' not in response.text
 
 
 @pytest.mark.django_db
