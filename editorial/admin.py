@@ -138,7 +138,7 @@ class ProceedingAdmin(DataAdminMixin, NoHardDeleteMixin, ReviewedRecordAdmin):
 
 
 @admin.register(Incident)
-class IncidentAdmin(NoHardDeleteMixin, admin.ModelAdmin):
+class IncidentAdmin(NoHardDeleteMixin, ReviewedRecordAdmin):
     """Stable identities; their content is edited as versions."""
 
     form = IncidentForm
@@ -155,12 +155,6 @@ class IncidentAdmin(NoHardDeleteMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # a new incident starts as the first version of its content
-
-    def save_model(self, request: HttpRequest, obj: Incident, form, change: bool) -> None:
-        # Renaming keeps the old address as a permanent redirect.
-        new_slug = obj.slug
-        obj.slug = form.initial.get("slug", new_slug)
-        services.incident_rename(incident=obj, user=request.user, slug=new_slug)
 
 
 class EstimateInline(admin.StackedInline):

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -13,6 +12,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from editorial import records, services
+from editorial.forms import RecordForm
 from editorial.models import Channel, RecordChange
 from editorial.workflow import REVIEW
 
@@ -23,26 +23,6 @@ WAITS = (
 )
 
 
-class RecordForm(forms.ModelForm):
-    change_note = forms.CharField(
-        label="Why this change",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=(
-            "For the reviewer, and the public correction note when a published page shows "
-            "this record."
-        ),
-    )
-
-    def clean(self):
-        data = super().clean()
-        if self.instance.pk:
-            waiting = RecordChange.objects.pending().of(self.instance).first()
-            if waiting is not None:
-                raise forms.ValidationError(records.pending_message(waiting))
-        return data
-
-
 class ReviewedRecordAdmin(admin.ModelAdmin):
     """Saves go through ``records.record_change_submit``: applied at once while no published
     page shows the record, otherwise held for review. Many-to-many values are set there too."""
@@ -51,7 +31,10 @@ class ReviewedRecordAdmin(admin.ModelAdmin):
     change_form_template = "admin/editorial/reviewed_record_change_form.html"
 
     def get_fieldsets(self, request: HttpRequest, obj=None):
-        fieldsets = list(super().get_fieldsets(request, obj))
+        fieldsets = [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "change_note"]})
+            for name, options in super().get_fieldsets(request, obj)
+        ]
         return [*fieldsets, ("Review", {"fields": ["change_note"]})]
 
     def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:

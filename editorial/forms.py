@@ -6,7 +6,8 @@ from django import forms
 from django.utils.text import slugify
 
 from archive.models import Estimate, Incident, IncidentVersion
-from editorial import services
+from editorial import records, services
+from editorial.models import RecordChange
 
 
 class IncidentVersionForm(forms.ModelForm):
@@ -75,7 +76,27 @@ class IncidentVersionForm(forms.ModelForm):
         return slug
 
 
-class IncidentForm(forms.ModelForm):
+class RecordForm(forms.ModelForm):
+    change_note = forms.CharField(
+        label="Why this change",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=(
+            "For the reviewer, and the public correction note when a published page shows "
+            "this record."
+        ),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk:
+            waiting = RecordChange.objects.pending().of(self.instance).first()
+            if waiting is not None:
+                raise forms.ValidationError(records.pending_message(waiting))
+        return data
+
+
+class IncidentForm(RecordForm):
     """Renaming an incident: an address that is or was another incident's is refused here, with
     the editor's input kept, before ``services.incident_rename`` is asked."""
 

@@ -38,6 +38,7 @@ from archive.models import (
     Source,
     VictimGroup,
 )
+from editorial import services
 from editorial.models import Channel, RecordChange
 from editorial.services import WorkflowError, require_permission
 from editorial.workflow import REVIEW
@@ -51,6 +52,8 @@ SHOWN_THROUGH: dict[type[models.Model], tuple[str, ...]] = {
     Context: ("context",),
     Category: ("categories",),
     Proceeding: ("incident__proceedings",),
+    # An incident's address: its own page, and the pages that link to it as related.
+    Incident: ("incident", "related"),
 }
 REVIEWED_MODELS = tuple(SHOWN_THROUGH)
 
@@ -107,8 +110,17 @@ def _current(record: models.Model, field: models.Field) -> Any:
     return getattr(record, field.attname)
 
 
-def _apply(model: type[models.Model], record: models.Model | None, values: Mapping[str, Any]):
-    """Write ``values`` to ``record`` (a new one if None), checked as a form would check them."""
+def _apply(
+    model: type[models.Model],
+    record: models.Model | None,
+    values: Mapping[str, Any],
+    author: AbstractBaseUser | None,
+):
+    """Write ``values`` to ``record`` (a new one if None), checked as a form would check them.
+    An incident's new address is given by ``services.incident_rename``, as ``author``'s edit:
+    the old address stays a redirect."""
+    if model is Incident:
+        return services.incident_rename(incident=record, user=author, slug=values["slug"])
     record = record or model()
     lists = {}
     for name, value in values.items():
@@ -171,6 +183,8 @@ def record_change_submit(
             changes[field.name] = [shown_before, _shown(field, after)]
     if not stored:
         return None
+    if model is Incident:
+        services.incident_check_slug(slug=stored["slug"], incident=record)
     showing = set(published_incidents_showing(record)) if record is not None else set()
     if "incidents" in stored and model is Proceeding:
         showing |= set(_published(stored["incidents"]))
@@ -187,7 +201,7 @@ def record_change_submit(
         status=RecordChange.Status.PENDING if showing else RecordChange.Status.APPLIED,
     )
     if not showing:
-        applied = _apply(model, record, stored)
+        applied = _apply(model, record, stored, user)
         change.object_id = applied.pk
         change.record = str(applied)[:300]
     change.save()
@@ -248,7 +262,9 @@ def record_change_approve(
             "This change alters published pages: say in a sentence what changed, for the "
             "public corrections log."
         )
-    record = _apply(model, record, change.values)
+    if model is Incident:
+        services.incident_check_slug(slug=change.values["slug"], incident=record)
+    record = _apply(model, record, change.values, change.proposed_by)
     now = timezone.now()
     change.object_id, change.record = record.pk, str(record)[:300]
     change.status = RecordChange.Status.APPROVED

@@ -284,3 +284,43 @@ def test_a_reviewer_finds_waiting_record_changes_on_the_dashboard(client, publis
     body = client.get(reverse("admin:index")).content.decode()
     assert "Changes to shared records waiting for my review" in body
     assert "Katyń" in body
+
+
+@pytest.mark.django_db
+def test_renaming_a_published_incident_is_a_reviewed_change(client, published, reviewer2):
+    incident = published.incident
+    contributor = make_user("editor", "Contributors")
+    client.force_login(contributor)
+    response = client.post(
+        admin_url(incident), {"slug": "katyn-forest-massacre", "change_note": "Full name."}
+    )
+    assert response.status_code == 302
+    client.logout()
+    incident.refresh_from_db()
+    assert incident.slug == "katyn-massacre"
+    assert client.get("/incidents/katyn-massacre/").status_code == 200
+    assert client.get("/incidents/katyn-forest-massacre/").status_code == 404
+    assert leaks(["katyn-forest-massacre"]) == []
+
+    change = RecordChange.objects.pending().get()
+    records.record_change_approve(change=change, user=reviewer2)
+    assert client.get("/incidents/katyn-forest-massacre/").status_code == 200
+    old = client.get("/incidents/katyn-massacre/")
+    assert old.status_code == 301 and old["Location"] == "/incidents/katyn-forest-massacre/"
+    assert Correction.objects.get().note == "Incident “katyn-forest-massacre”: Full name."
+    edit = incident.history.get(action="edit")
+    assert edit.user == contributor and edit.changes == {
+        "slug": ["katyn-massacre", "katyn-forest-massacre"]
+    }
+
+
+@pytest.mark.django_db
+def test_renaming_an_unpublished_incident_needs_no_review(client):
+    from tests.factories import make_draft
+
+    draft = make_draft(slug="draft-one")
+    client.force_login(make_contributor())
+    client.post(admin_url(draft.incident), {"slug": "draft-two", "change_note": ""})
+    draft.incident.refresh_from_db()
+    assert draft.incident.slug == "draft-two"
+    assert RecordChange.objects.get().status == RecordChange.Status.APPLIED
