@@ -15,7 +15,7 @@ from archive.filters import IncidentFilter
 from archive.models import Estimate, IncidentVersion, Source, State
 from archive.serializers import incident_detail, incident_summary
 from archive.spreadsheet import safe_cell
-from archive.views import listed, published_versions, with_page_content
+from archive.views import listed, published_related, published_versions, with_page_content
 
 API_PAGE_SIZE = 50
 CHUNK = 500
@@ -53,11 +53,7 @@ def incident_list(request: HttpRequest) -> JsonResponse:
 
 @require_safe
 def incident_item(request: HttpRequest, slug: str) -> JsonResponse:
-    version = (
-        with_page_content(published_versions().prefetch_related("related"))
-        .filter(incident__slug=slug)
-        .first()
-    )
+    version = with_page_content(published_versions()).filter(incident__slug=slug).first()
     if version is None:
         raise Http404("No published incident at this address.")
     return JsonResponse(incident_detail(version, base_url(request)))
@@ -94,7 +90,7 @@ def published_in_chunks(queryset) -> Iterator[IncidentVersion]:
 def incidents_csv(request: HttpRequest) -> StreamingHttpResponse:
     root = base_url(request)
     versions = published_versions().prefetch_related(
-        "places", "categories", "perpetrators", "victim_groups", "related"
+        "places", "categories", "perpetrators", "victim_groups", published_related()
     )
     rows = (
         [
@@ -109,7 +105,7 @@ def incidents_csv(request: HttpRequest) -> StreamingHttpResponse:
             _names(v.perpetrators),
             _names(v.victim_groups),
             v.context.name if v.context else "",
-            "|".join(sorted(i.slug for i in v.related.all())),
+            "|".join(sorted(i.slug for i in v.published_related)),
             f"{root}{v.get_absolute_url()}",
             v.number,
             v.published_at.isoformat() if v.published_at else "",
@@ -171,7 +167,7 @@ def stream_json(filename: str, content_type: str, head: str, items: Iterable, ta
 @require_safe
 def incidents_json(request: HttpRequest) -> StreamingHttpResponse:
     root = base_url(request)
-    versions = with_page_content(published_versions().prefetch_related("related"))
+    versions = with_page_content(published_versions())
     items = (incident_detail(v, root) for v in published_in_chunks(versions))
     return stream_json("incidents.json", "application/json", "[", items, "]")
 

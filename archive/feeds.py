@@ -9,7 +9,7 @@ from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
-from archive.models import Correction, IncidentVersion, State
+from archive.models import Correction, IncidentVersion
 
 FEED_ITEMS = 50
 
@@ -48,13 +48,15 @@ class ArchiveFeed(Feed):
             for v in published
             if v.number == 1 or not v.public_note
         ]
-        corrections = Correction.objects.select_related("incident", "version")[:FEED_ITEMS]
+        corrections = Correction.objects.with_public_incident().select_related(
+            "incident", "version"
+        )[:FEED_ITEMS]
         items += [
             FeedItem(
                 title=f"{c.get_kind_display().capitalize()}: {c.version.title}",
                 description=c.note,
                 link=reverse("archive:incident", args=[c.incident.slug])
-                if c.version.state != State.WITHDRAWN
+                if c.incident_is_public
                 else reverse("archive:corrections"),
                 date=c.created_at,
                 guid=f"correction-{c.pk}",

@@ -224,6 +224,10 @@ class Source(models.Model):
 
 
 class IncidentQuerySet(models.QuerySet):
+    def published(self) -> IncidentQuerySet:
+        """Incidents the public can read: those with a published version (at most one)."""
+        return self.filter(versions__state=State.PUBLISHED)
+
     def get_by_natural_key(self, slug: str):
         return self.get(slug=slug)
 
@@ -711,6 +715,14 @@ class IncidentPage(models.Model):
         return f"page of version {self.version_id} ({self.build})"
 
 
+class CorrectionQuerySet(models.QuerySet):
+    def with_public_incident(self) -> CorrectionQuerySet:
+        """Each entry says whether its incident has a published version to link to: a
+        withdrawn incident's entries stay in the log, without its address."""
+        published = IncidentVersion.objects.published().filter(incident=models.OuterRef("incident"))
+        return self.annotate(incident_is_public=models.Exists(published))
+
+
 class Correction(models.Model):
     """A public entry: a published incident changed or withdrawn, in the publisher's words."""
 
@@ -723,6 +735,8 @@ class Correction(models.Model):
     kind = models.CharField(max_length=12, choices=Kind)
     note = models.TextField()
     created_at = models.DateTimeField()
+
+    objects = CorrectionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -130,7 +130,7 @@ def incident_detail(version: IncidentVersion, base_url: str) -> dict[str, Any]:
             }
             for p in version.incident.proceedings.all()
         ],
-        "related": sorted(incident.slug for incident in version.related.all()),
+        "related": sorted(incident.slug for incident in version.published_related),
         "corrections": [
             {"kind": c.kind, "note": c.note, "date": c.created_at.isoformat()}
             for c in version.incident.corrections.all()

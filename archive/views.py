@@ -161,6 +161,18 @@ def _filter_choices() -> dict:
     }
 
 
+def published_related() -> Prefetch:
+    """A version's related incidents that the public can read, with their published titles,
+    as ``published_related``: an unpublished or withdrawn incident is never named."""
+    return Prefetch(
+        "related",
+        queryset=Incident.objects.published()
+        .annotate(title=F("versions__title"))
+        .order_by("title"),
+        to_attr="published_related",
+    )
+
+
 def with_page_content(versions):
     """Everything the incident page shows, in a constant number of queries."""
     return versions.prefetch_related(
@@ -170,13 +182,7 @@ def with_page_content(versions):
         "victim_groups",
         "incident__proceedings",
         "incident__corrections",
-        Prefetch(
-            "related",
-            queryset=Incident.objects.filter(versions__state=State.PUBLISHED)
-            .annotate(title=F("versions__title"))
-            .order_by("title"),
-            to_attr="published_related",
-        ),
+        published_related(),
         Prefetch(
             "estimates",
             queryset=Estimate.objects.select_related("source").prefetch_related(
@@ -293,7 +299,7 @@ def _browse(request, subject, versions, template="archive/browse.html") -> HttpR
 
 @require_safe
 def corrections(request: HttpRequest) -> HttpResponse:
-    entries = Correction.objects.select_related("incident", "version")
+    entries = Correction.objects.with_public_incident().select_related("incident", "version")
     return render(request, "archive/corrections.html", {"page": page_of(request, entries)})
 
 

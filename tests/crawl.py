@@ -104,10 +104,18 @@ def pages(client: Client | None = None) -> Iterator[tuple[str, int, str]]:
 
 def leaks(markers: Iterable[str], client: Client | None = None) -> list[tuple[str, str]]:
     """(url, marker) for every public page that shows one of ``markers``; also fails on a
-    server error, which would hide a page from the crawl."""
+    server error, which would hide a page from the crawl.
+
+    A marker may be a text or an unpublished incident's slug. A page whose own address names
+    the marker and that refuses it (404, 410) is not counted: an incident's own address is
+    where its slug rightly answers "not found" or "withdrawn"."""
     markers = list(markers)
     found = []
     for url, status, body in pages(client):
         assert status in (200, 404, 410), f"{url} answered {status}"
-        found += [(url, marker) for marker in markers if marker in body]
+        found += [
+            (url, marker)
+            for marker in markers
+            if marker in body and not (marker in url and status in (404, 410))
+        ]
     return found

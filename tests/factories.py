@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import itertools
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import Group, User
@@ -13,6 +14,7 @@ from archive.models import (
     Category,
     Citation,
     Estimate,
+    Incident,
     IncidentVersion,
     Place,
     Source,
@@ -123,10 +125,12 @@ def make_published(
     author: User | None = None,
     reviewer: User | None = None,
     publisher: User | None = None,
+    related: Iterable[Incident] = (),
     **content: Any,
 ) -> IncidentVersion:
     """An incident taken through the whole workflow by three different people."""
     version = make_draft(author, slug, **content)
+    version.related.set(related)
     author = version.created_by
     services.version_submit(version=version, user=author)
     reviewer = reviewer or make_reviewer()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from archive.models import IncidentVersion, Place
+from archive.models import IncidentVersion, Place, Proceeding
 from editorial import services
 from tests.factories import (
     make_actor,
@@ -45,14 +45,6 @@ def marked_draft(slug: str, author) -> IncidentVersion:
 def archive_with_drafts(db):
     author, reviewer = make_contributor(), make_reviewer()
     publisher = make_user(None, "Publishers")
-    public = make_published("public-one", title="A published incident")
-    public.places.add(make_place("Katyń"))
-
-    # A draft of a published incident: the public keeps the published text.
-    redraft = services.version_start_draft(incident=public.incident, user=author)
-    IncidentVersion.objects.filter(pk=redraft.pk).update(title=f"{MARKER} new title")
-    redraft.estimates.update(as_written=f"{MARKER} changed figure")
-
     versions = {
         state: marked_draft(f"hidden-{state}", author)
         for state in ["draft", "in_review", "changes_requested", "approved", "withdrawn"]
@@ -71,13 +63,38 @@ def archive_with_drafts(db):
         services.version_approve(version=version, user=reviewer)
         if state == "withdrawn":
             services.version_publish(version=version, user=publisher)
-            IncidentVersion.objects.filter(pk=version.pk).update(
-                title="Withdrawn incident", summary="gone", description="gone"
-            )
-            services.version_withdraw(version=version, user=publisher, reason="Not sourced.")
+
+    # The published incident lists every other one as related and shares a trial with them,
+    # as editors may link an incident that is not public yet or not any more.
+    hidden = [version.incident for version in versions.values()]
+    public = make_published("public-one", title="A published incident", related=hidden)
+    public.places.add(make_place("Katyń"))
+    trial = Proceeding.objects.create(
+        slug="a-trial", title="A trial", court="A court", date="1946", outcome="Convicted."
+    )
+    trial.incidents.set([public.incident, *hidden])
+
+    withdrawn = versions["withdrawn"]
+    IncidentVersion.objects.filter(pk=withdrawn.pk).update(
+        title="Withdrawn incident", summary="gone", description="gone"
+    )
+    services.version_withdraw(version=withdrawn, user=publisher, reason="Not sourced.")
+
+    # A draft of a published incident: the public keeps the published text.
+    redraft = services.version_start_draft(incident=public.incident, user=author)
+    IncidentVersion.objects.filter(pk=redraft.pk).update(title=f"{MARKER} new title")
+    redraft.estimates.update(as_written=f"{MARKER} changed figure")
+
     for state, version in versions.items():
         assert IncidentVersion.objects.get(pk=version.pk).state == state
     return public, versions
+
+
+def hidden_slugs(versions) -> list[str]:
+    """The slugs of the incidents with no published version: no public page may name them."""
+    slugs = [version.incident.slug for version in versions.values()]
+    assert all(slug.startswith("hidden-") for slug in slugs)  # distinctive: no false hit
+    return slugs
 
 
 # Every public URL name, with the arguments to try. A new URL fails the completeness test
@@ -157,6 +174,12 @@ def test_no_public_url_shows_a_draft(client, archive_with_drafts):
         ).decode()
         if MARKER in body:
             leaks.append(url)
+        own = response.status_code in (404, 410)
+        leaks += [
+            (url, slug)
+            for slug in hidden_slugs(versions)
+            if slug in body and not (own and slug in url)
+        ]
     assert leaks == []
 
 
@@ -190,5 +213,16 @@ def test_the_leak_crawl_reads_every_public_url_name():
 def test_the_leak_crawl_finds_no_draft_text_and_no_draft_slug(archive_with_drafts):
     from tests.crawl import leaks
 
-    assert archive_with_drafts
-    assert leaks([MARKER]) == []
+    _, versions = archive_with_drafts
+    assert leaks([MARKER, *hidden_slugs(versions)]) == []
+
+
+@pytest.mark.django_db
+def test_a_withdrawal_stays_in_the_corrections_log_without_the_incidents_address(
+    client, archive_with_drafts
+):
+    log = client.get(reverse("archive:corrections")).content.decode()
+    assert "Withdrawn incident" in log and "Not sourced." in log
+    assert "hidden-withdrawn" not in log
+    feed = client.get(reverse("archive:feed")).content.decode()
+    assert "Withdrawn incident" in feed and "hidden-withdrawn" not in feed

@@ -359,3 +359,60 @@ def test_detail_links_related_incidents_that_are_published(client):
     services.version_publish(version=draft, user=make_publisher(), note="Related added.")
     page = client.get("/incidents/katyn/").content.decode()
     assert "Kalinin executions" in page and "Unpublished related" not in page
+
+
+def related_incidents_of(client, slug: str) -> dict[str, list[str]]:
+    """``related`` of one incident, as the API, the CSV and the JSON file give it."""
+    api = client.get(f"/api/incidents/{slug}/").json()["related"]
+    rows = csv.DictReader(
+        io.StringIO(b"".join(client.get("/data/incidents.csv").streaming_content).decode())
+    )
+    in_csv = next(row for row in rows if row["slug"] == slug)["related"]
+    items = json.loads(b"".join(client.get("/data/incidents.json").streaming_content))
+    in_json = next(item for item in items if item["slug"] == slug)["related"]
+    return {"api": api, "csv": in_csv.split("|") if in_csv else [], "json": in_json}
+
+
+@pytest.mark.django_db
+def test_related_lists_only_incidents_with_a_published_version(client):
+    from editorial import services
+    from tests.factories import make_draft, make_publisher
+
+    withdrawn = make_published("withdrawn-one")
+    drafted = make_draft(slug="draft-one")
+    make_published("katyn", related=[withdrawn.incident, drafted.incident])
+    kalinin = make_published("kalinin", related=[withdrawn.incident])
+    katyn = kalinin.incident.__class__.objects.get(slug="katyn")
+    # Linked once it was published, the incident is withdrawn afterwards.
+    services.version_withdraw(version=withdrawn, user=make_publisher(), reason="Not sourced.")
+    kalinin.related.add(katyn)
+
+    assert related_incidents_of(client, "katyn") == {"api": [], "csv": [], "json": []}
+    assert related_incidents_of(client, "kalinin") == {
+        "api": ["katyn"],
+        "csv": ["katyn"],
+        "json": ["katyn"],
+    }
+
+
+@pytest.mark.django_db
+def test_related_incidents_cost_the_same_queries_for_1_and_12(
+    client, django_assert_max_num_queries
+):
+    from django.core.cache import cache
+
+    from tests.factories import make_draft
+
+    urls = ["/api/incidents/katyn/", "/data/incidents.csv", "/data/incidents.json"]
+    one = make_published("one")
+    katyn = make_published("katyn", related=[one.incident, make_draft(slug="draft-0").incident])
+    few = {url: count_queries(client, url) for url in urls}
+    for n in range(11):
+        katyn.related.add(make_published(f"more-{n}").incident, make_draft(slug=f"d-{n}").incident)
+    assert len(related_incidents_of(client, "katyn")["api"]) == 12
+    for url in urls:
+        cache.clear()
+        with django_assert_max_num_queries(few[url]):
+            response = client.get(url)
+            if response.streaming:
+                b"".join(response.streaming_content)
