@@ -320,10 +320,19 @@ class IncidentVersion(models.Model):
     )
     date_earliest = models.DateField(editable=False)
     date_latest = models.DateField(editable=False)
-    places = models.ManyToManyField(Place, blank=True, related_name="versions")
-    categories = models.ManyToManyField(Category, related_name="versions")
-    perpetrators = models.ManyToManyField(Actor, blank=True, related_name="versions")
-    victim_groups = models.ManyToManyField(VictimGroup, blank=True, related_name="versions")
+    # Through explicit link models, so that no record a version names can be deleted.
+    places = models.ManyToManyField(
+        Place, blank=True, related_name="versions", through="VersionPlace"
+    )
+    categories = models.ManyToManyField(
+        Category, related_name="versions", through="VersionCategory"
+    )
+    perpetrators = models.ManyToManyField(
+        Actor, blank=True, related_name="versions", through="VersionPerpetrator"
+    )
+    victim_groups = models.ManyToManyField(
+        VictimGroup, blank=True, related_name="versions", through="VersionVictimGroup"
+    )
     context = models.ForeignKey(
         Context, null=True, blank=True, on_delete=models.PROTECT, related_name="versions"
     )
@@ -412,6 +421,59 @@ class IncidentVersion(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.state in EDITABLE_STATES
+
+
+class VersionLink(models.Model):
+    """A version naming a reference record. Versions are history: what one said stays as it
+    was, published, superseded, withdrawn or draft, so the record it names cannot be deleted
+    (``PROTECT``, superusers included) while the version keeps it. The tables, columns and
+    unique pairs (``unique_together``, as Django named them) are those Django created for the
+    plain many-to-many fields these links replaced."""
+
+    incidentversion = models.ForeignKey(IncidentVersion, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        abstract = True
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return str(self.incidentversion)
+
+
+class VersionPlace(VersionLink):
+    place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="+")
+
+    class Meta(VersionLink.Meta):
+        db_table = "archive_incidentversion_places"
+        unique_together = [("incidentversion", "place")]
+        verbose_name = "version naming this place"
+
+
+class VersionCategory(VersionLink):
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
+
+    class Meta(VersionLink.Meta):
+        db_table = "archive_incidentversion_categories"
+        unique_together = [("incidentversion", "category")]
+        verbose_name = "version in this category"
+
+
+class VersionPerpetrator(VersionLink):
+    actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="+")
+
+    class Meta(VersionLink.Meta):
+        db_table = "archive_incidentversion_perpetrators"
+        unique_together = [("incidentversion", "actor")]
+        verbose_name = "version naming this perpetrator"
+
+
+class VersionVictimGroup(VersionLink):
+    victimgroup = models.ForeignKey(VictimGroup, on_delete=models.PROTECT, related_name="+")
+
+    class Meta(VersionLink.Meta):
+        db_table = "archive_incidentversion_victim_groups"
+        unique_together = [("incidentversion", "victimgroup")]
+        verbose_name = "version naming this victim group"
 
 
 class Measure(models.TextChoices):
@@ -647,7 +709,9 @@ class Proceeding(models.Model):
         max_length=10, choices=InAbsentia, default=InAbsentia.NOT_STATED, blank=True
     )
     appeal = models.TextField(blank=True)
-    incidents = models.ManyToManyField(Incident, blank=True, related_name="proceedings")
+    incidents = models.ManyToManyField(
+        Incident, blank=True, related_name="proceedings", through="ProceedingIncident"
+    )
     source = models.ForeignKey(
         Source, null=True, blank=True, on_delete=models.PROTECT, related_name="proceedings"
     )
@@ -680,6 +744,36 @@ class Proceeding(models.Model):
 
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
+
+
+def protect_if_published(collector, field, sub_objs, using) -> None:
+    """``on_delete`` of a proceeding's links to incidents: a proceeding that a published
+    incident's page shows is public and cannot be deleted; links to incidents nobody can read
+    go with the proceeding."""
+    shown = list(sub_objs.filter(incident__versions__state=State.PUBLISHED))
+    if shown:
+        raise models.ProtectedError(
+            "A published incident shows this proceeding: it cannot be deleted. Retire it "
+            "through a reviewed change instead.",
+            shown,
+        )
+    models.CASCADE(collector, field, sub_objs, using)
+
+
+class ProceedingIncident(models.Model):
+    """A proceeding about an incident (the table Django made for the plain link before)."""
+
+    proceeding = models.ForeignKey(Proceeding, on_delete=protect_if_published, related_name="+")
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "archive_proceeding_incidents"
+        unique_together = [("proceeding", "incident")]
+        default_permissions = ()
+        verbose_name = "incident page showing this proceeding"
+
+    def __str__(self) -> str:
+        return str(self.incident)
 
 
 class Publication(models.Model):

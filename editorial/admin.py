@@ -26,6 +26,7 @@ from archive.models import (
     VictimGroup,
 )
 from editorial import services
+from editorial.admin_links import PlainLinksAdminMixin
 from editorial.admin_records import ReviewedRecordAdmin
 from editorial.admin_views import WorkflowAdminMixin
 from editorial.forms import EstimateForm, IncidentForm, IncidentVersionForm
@@ -127,7 +128,7 @@ class SourceAdmin(DataAdminMixin, NoHardDeleteMixin, ReviewedRecordAdmin):
 
 
 @admin.register(Proceeding)
-class ProceedingAdmin(DataAdminMixin, NoHardDeleteMixin, ReviewedRecordAdmin):
+class ProceedingAdmin(DataAdminMixin, NoHardDeleteMixin, PlainLinksAdminMixin, ReviewedRecordAdmin):
     resource_classes = [ProceedingResource]
     list_display = ["title", "court", "date_text", "in_absentia", "source"]
     list_filter = ["in_absentia", "court"]
@@ -198,7 +199,9 @@ class CitationInline(admin.TabularInline):
 
 
 @admin.register(IncidentVersion)
-class IncidentVersionAdmin(WorkflowAdminMixin, DataAdminMixin, NoHardDeleteMixin, admin.ModelAdmin):
+class IncidentVersionAdmin(
+    WorkflowAdminMixin, DataAdminMixin, NoHardDeleteMixin, PlainLinksAdminMixin, admin.ModelAdmin
+):
     resource_classes = [IncidentResource]
     form = IncidentVersionForm
     inlines = [EstimateInline, CitationInline]
