@@ -322,6 +322,13 @@ def test_renamed_incident_redirects_permanently_from_its_old_slug(client):
     url = reverse("admin:archive_incident_change", args=[version.incident.pk])
     assert client.post(url, {"slug": "katyn-massacre"}).status_code == 302
     client.logout()
+    # A published incident's new address waits for a second person.
+    assert client.get("/incidents/katyn/").status_code == 200
+    from editorial.models import RecordChange
+    from editorial.records import record_change_approve
+
+    change = RecordChange.objects.pending().get()
+    record_change_approve(change=change, user=make_user("r2", "Reviewers"), public_note="Named.")
 
     old = client.get("/incidents/katyn/")
     assert old.status_code == 301 and old["Location"] == "/incidents/katyn-massacre/"
