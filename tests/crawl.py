@@ -42,32 +42,15 @@ CRAWLED_NAMES = {
     "robots",
 }
 
+# The names whose URLs take a record's slug or key; the others are read once each.
+PER_RECORD = {"incident", "cite", "source", "perpetrator", "place", "category", "api_incident"}
+
 
 def public_urls() -> list[str]:
     """Every public URL for what the database holds now."""
     slugs = [*Incident.objects.values_list("slug", flat=True)]
     slugs += IncidentAlias.objects.values_list("slug", flat=True)
-    urls = [
-        reverse(f"archive:{name}")
-        for name in (
-            "home",
-            "about",
-            "timeline",
-            "map",
-            "incident_list",
-            "source_list",
-            "corrections",
-            "api_incident_list",
-            "data_incidents_csv",
-            "data_estimates_csv",
-            "data_sources_csv",
-            "data_incidents_json",
-            "data_incidents_geojson",
-            "feed",
-            "sitemap",
-            "robots",
-        )
-    ]
+    urls = [reverse(f"archive:{name}") for name in sorted(CRAWLED_NAMES - PER_RECORD)]
     urls += [reverse("archive:incident_list") + "?conflicting=true"]
     for context in Context.objects.values_list("slug", flat=True):
         urls.append(reverse("archive:incident_list") + f"?context={context}")
