@@ -55,6 +55,21 @@ class ReviewedRecordAdmin(admin.ModelAdmin):
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         """The many-to-many values were saved, or held, with the rest of the change."""
 
+    def log_addition(self, request: HttpRequest, obj, message):
+        # A held change is recorded as a record change; the admin's log would say it was made.
+        return (
+            None
+            if getattr(request, "record_change", None)
+            else super().log_addition(request, obj, message)
+        )
+
+    def log_change(self, request: HttpRequest, obj, message):
+        return (
+            None
+            if getattr(request, "record_change", None)
+            else super().log_change(request, obj, message)
+        )
+
     def _held(self, request: HttpRequest) -> HttpResponse | None:
         change = getattr(request, "record_change", None)
         if change is None or change.status != RecordChange.Status.PENDING:
@@ -75,7 +90,9 @@ class ReviewedRecordAdmin(admin.ModelAdmin):
         obj = self.get_object(request, object_id)
         if obj is not None:
             extra["record_pending"] = RecordChange.objects.pending().of(obj).first()
-            extra["record_shown_by"] = records.published_incidents_showing(obj).count()
+            extra["record_shown_by"] = records.published_incidents_showing(
+                obj, records.HELD_BY
+            ).count()
             extra["record_history"] = RecordChange.objects.of(obj).exclude(
                 status=RecordChange.Status.PENDING
             )[:20]
@@ -112,7 +129,7 @@ class RecordChangeAdmin(admin.ModelAdmin):
             raise PermissionDenied
         change = get_object_or_404(
             RecordChange.objects.select_related("content_type", "proposed_by", "reviewed_by"),
-            pk=object_id if str(object_id).isdigit() else 0,
+            pk=object_id if str(object_id).isascii() and str(object_id).isdecimal() else 0,
         )
         model = change.content_type.model_class()
         record = model.objects.filter(pk=change.object_id).first() if change.object_id else None

@@ -192,6 +192,9 @@ class WorkflowAdminMixin:
                 "incident_citations": version.citations.filter(
                     estimate__isnull=True
                 ).select_related("source"),
+                # Proceedings belong to the incident, not the version: they are checked here
+                # with the version that will show them.
+                "proceedings": version.incident.proceedings.select_related("source"),
                 "can_review": request.user.has_perm(REVIEW) and version.state == State.IN_REVIEW,
                 "is_author": request.user.pk in services.author_ids(version),
                 "actions": available_actions(version, request.user),

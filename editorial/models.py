@@ -20,6 +20,7 @@ class Action(models.TextChoices):
     SCHEDULE = "schedule", _("scheduled publication")
     IMPORT = "import", _("imported")
     DELETE = "delete", _("deleted")
+    RENAME = "rename", _("changed the address")
 
 
 class Channel(models.TextChoices):

@@ -36,6 +36,7 @@ from archive.models import (
     Place,
     Proceeding,
     Source,
+    State,
     VictimGroup,
 )
 from editorial import services
@@ -58,17 +59,28 @@ SHOWN_THROUGH: dict[type[models.Model], tuple[str, ...]] = {
 REVIEWED_MODELS = tuple(SHOWN_THROUGH)
 
 
-def published_incidents_showing(record: models.Model) -> models.QuerySet[Incident]:
-    """The incidents whose published page shows ``record``."""
+# A record shown by a version in these states changes only after review: a published page
+# shows it, or a reviewer has checked (or is checking) a version that will.
+HELD_BY = (State.PUBLISHED, State.IN_REVIEW, State.APPROVED)
+
+
+def published_incidents_showing(
+    record: models.Model, states: Iterable[str] = (State.PUBLISHED,)
+) -> models.QuerySet[Incident]:
+    """The incidents whose published page (or version in ``states``) shows ``record``."""
     showing = Q()
     for lookup in SHOWN_THROUGH[type(record)]:
         showing |= Q(**{lookup: record.pk})
-    versions = IncidentVersion.objects.published().filter(showing)
+    versions = IncidentVersion.objects.filter(showing, state__in=list(states))
     return Incident.objects.filter(pk__in=versions.values("incident_id"))
 
 
-def _published(incident_ids: Iterable[int]) -> models.QuerySet[Incident]:
-    versions = IncidentVersion.objects.published().filter(incident_id__in=list(incident_ids))
+def _published(
+    incident_ids: Iterable[int], states: Iterable[str] = (State.PUBLISHED,)
+) -> models.QuerySet[Incident]:
+    versions = IncidentVersion.objects.filter(
+        incident_id__in=list(incident_ids), state__in=list(states)
+    )
     return Incident.objects.filter(pk__in=versions.values("incident_id"))
 
 
@@ -115,12 +127,20 @@ def _apply(
     record: models.Model | None,
     values: Mapping[str, Any],
     author: AbstractBaseUser | None,
+    comment: str = "",
 ):
     """Write ``values`` to ``record`` (a new one if None), checked as a form would check them.
     An incident's new address is given by ``services.incident_rename``, as ``author``'s edit:
     the old address stays a redirect."""
     if model is Incident:
-        return services.incident_rename(incident=record, user=author, slug=values["slug"])
+        try:
+            return services.incident_rename(
+                incident=record, user=author, slug=values["slug"], comment=comment
+            )
+        except services.PermissionRefused:
+            raise WorkflowError(
+                "The author of this change may no longer rename incidents: reject it."
+            ) from None
     record = record or model()
     lists = {}
     for name, value in values.items():
@@ -185,9 +205,9 @@ def record_change_submit(
         return None
     if model is Incident:
         services.incident_check_slug(slug=stored["slug"], incident=record)
-    showing = set(published_incidents_showing(record)) if record is not None else set()
+    showing = set(published_incidents_showing(record, HELD_BY)) if record is not None else set()
     if "incidents" in stored and model is Proceeding:
-        showing |= set(_published(stored["incidents"]))
+        showing |= set(_published(stored["incidents"], HELD_BY))
     who = user if user is not None and user.is_authenticated else None
     change = RecordChange(
         content_type=content_type,
@@ -243,9 +263,11 @@ def record_change_approve(
     if change.proposed_by_id == user.pk:
         raise WorkflowError("You cannot approve a change you proposed: ask another reviewer.")
     model = change.content_type.model_class()
-    record = (
-        model.objects.select_for_update().get(pk=change.object_id) if change.object_id else None
-    )
+    record = None
+    if change.object_id:
+        record = model.objects.select_for_update().filter(pk=change.object_id).first()
+        if record is None:
+            raise WorkflowError("The record this change was for no longer exists: reject it.")
     if model is Proceeding:
         source = change.values.get("source", record.source_id if record else None)
         if not source:
@@ -264,7 +286,8 @@ def record_change_approve(
         )
     if model is Incident:
         services.incident_check_slug(slug=change.values["slug"], incident=record)
-    record = _apply(model, record, change.values, change.proposed_by)
+    approval = f"Approved by {user.get_username()}."
+    record = _apply(model, record, change.values, change.proposed_by, approval)
     now = timezone.now()
     change.object_id, change.record = record.pk, str(record)[:300]
     change.status = RecordChange.Status.APPROVED

@@ -332,7 +332,9 @@ def _title(incident: Incident) -> str:
 
 
 @transaction.atomic
-def incident_rename(*, incident: Incident, user: AbstractBaseUser, slug: str) -> Incident:
+def incident_rename(
+    *, incident: Incident, user: AbstractBaseUser, slug: str, comment: str = ""
+) -> Incident:
     """Give an incident a new address; the old one keeps working as a permanent redirect."""
     require_permission(user, "archive.change_incident")
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
@@ -346,8 +348,13 @@ def incident_rename(*, incident: Incident, user: AbstractBaseUser, slug: str) ->
     incident.save(update_fields=["slug"])
     version = incident.versions.first()
     if version is not None:
+        # An address is not the version's content: renaming does not make one its author.
         history_record(
-            version=version, user=user, action=Action.EDIT, changes={"slug": [old, slug]}
+            version=version,
+            user=user,
+            action=Action.RENAME,
+            comment=comment,
+            changes={"slug": [old, slug]},
         )
     publication_changed()
     pages.forget_pages_showing([incident.pk])

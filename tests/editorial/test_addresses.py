@@ -75,7 +75,7 @@ def test_an_incident_may_take_back_an_old_address_of_its_own(client, renamed_kat
         response = client.get(old)
         assert (response.status_code, response["Location"]) == (301, "/incidents/katyn/")
     assert list(
-        HistoryEntry.objects.filter(incident=renamed_katyn, action=Action.EDIT)
+        HistoryEntry.objects.filter(incident=renamed_katyn, action=Action.RENAME)
         .order_by("pk")
         .values_list("changes", flat=True)
     ) == [

@@ -12,7 +12,7 @@ from django.urls import reverse
 from archive.models import Context, Correction, Place, Proceeding, Source
 from editorial import records
 from editorial.models import RecordChange
-from editorial.services import WorkflowError
+from editorial.services import WorkflowError, author_ids
 from tests.crawl import leaks
 from tests.factories import make_actor, make_contributor, make_place, make_published, make_user
 
@@ -308,10 +308,12 @@ def test_renaming_a_published_incident_is_a_reviewed_change(client, published, r
     old = client.get("/incidents/katyn-massacre/")
     assert old.status_code == 301 and old["Location"] == "/incidents/katyn-forest-massacre/"
     assert Correction.objects.get().note == "Incident “katyn-forest-massacre”: Full name."
-    edit = incident.history.get(action="edit")
-    assert edit.user == contributor and edit.changes == {
+    rename = incident.history.get(action="rename")
+    assert rename.user == contributor and rename.changes == {
         "slug": ["katyn-massacre", "katyn-forest-massacre"]
     }
+    assert rename.comment == "Approved by second-reviewer."
+    assert contributor.pk not in author_ids(published)
 
 
 @pytest.mark.django_db
@@ -324,3 +326,63 @@ def test_renaming_an_unpublished_incident_needs_no_review(client):
     draft.incident.refresh_from_db()
     assert draft.incident.slug == "draft-two"
     assert RecordChange.objects.get().status == RecordChange.Status.APPLIED
+
+
+@pytest.mark.django_db
+def test_a_source_cited_by_a_version_in_review_changes_only_after_review(client):
+    from editorial import services
+    from tests.factories import make_draft
+
+    author = make_contributor()
+    draft = make_draft(author, "in-review")
+    services.version_submit(version=draft, user=author)
+    source = draft.estimates.get().source
+    change = records.record_change_submit(
+        model=Source, pk=source.pk, values={"title": "FORGED"}, user=author
+    )
+    assert change.status == RecordChange.Status.PENDING
+    source.refresh_from_db()
+    assert source.title != "FORGED"
+
+
+@pytest.mark.django_db
+def test_the_review_page_lists_the_incidents_proceedings_with_their_source(client):
+    from editorial import services
+    from tests.factories import make_draft
+
+    author = make_contributor()
+    draft = make_draft(author, "with-trial")
+    proceeding = Proceeding.objects.create(
+        slug="a-trial", title="A TRIAL", court="A court", date="1950", outcome="ALL ACQUITTED"
+    )
+    proceeding.incidents.add(draft.incident)
+    services.version_submit(version=draft, user=author)
+    client.force_login(make_user("rv", "Reviewers"))
+    body = client.get(reverse("admin:version_review", args=[draft.pk])).content.decode()
+    assert "A TRIAL" in body and "ALL ACQUITTED" in body and "No source" in body
+
+
+@pytest.mark.django_db
+def test_approving_a_change_to_a_deleted_record_is_refused_in_words(published, reviewer2):
+    place = make_place("Unused")
+    change = RecordChange.objects.create(
+        content_type_id=records.ContentType.objects.get_for_model(Place).pk,
+        object_id=place.pk + 1000,
+        record="gone",
+        values={"name": "x"},
+        status=RecordChange.Status.PENDING,
+    )
+    with pytest.raises(WorkflowError) as refusal:
+        records.record_change_approve(change=change, user=reviewer2, public_note="x")
+    assert str(refusal.value) == "The record this change was for no longer exists: reject it."
+
+
+@pytest.mark.django_db
+def test_a_held_change_is_not_logged_by_the_admin_as_made(client, published):
+    from django.contrib.admin.models import LogEntry
+
+    place = published.places.get()
+    client.force_login(make_contributor())
+    client.post(admin_url(place), record_post(place, name="Not yet"))
+    assert not LogEntry.objects.exists()
+    assert client.get("/admin/editorial/recordchange/%C2%B2/change/").status_code == 404
