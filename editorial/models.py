@@ -21,6 +21,7 @@ class Action(models.TextChoices):
     IMPORT = "import", _("imported")
     DELETE = "delete", _("deleted")
     RENAME = "rename", _("changed the address")
+    UNVERIFY = "unverify", _("figures to check again")
 
 
 class Channel(models.TextChoices):

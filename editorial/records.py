@@ -27,10 +27,12 @@ from django.utils import timezone
 
 from archive.caching import publication_changed
 from archive.models import (
+    EDITABLE_STATES,
     Actor,
     Category,
     Context,
     Correction,
+    Estimate,
     Incident,
     IncidentVersion,
     Place,
@@ -40,7 +42,7 @@ from archive.models import (
     VictimGroup,
 )
 from editorial import services
-from editorial.models import Channel, RecordChange
+from editorial.models import Action, Channel, RecordChange
 from editorial.services import WorkflowError, require_permission
 from editorial.workflow import REVIEW
 
@@ -128,10 +130,13 @@ def _apply(
     values: Mapping[str, Any],
     author: AbstractBaseUser | None,
     comment: str = "",
+    *,
+    check: bool,
 ):
-    """Write ``values`` to ``record`` (a new one if None), checked as a form would check them.
+    """Write ``values`` to ``record`` (a new one if None). ``check``: validate them again as a
+    form would, for a change approved some time after its form or file was checked.
     An incident's new address is given by ``services.incident_rename``, as ``author``'s edit:
-    the old address stays a redirect."""
+    the old address stays a redirect. A source's figures are checked again (see below)."""
     if model is Incident:
         try:
             return services.incident_rename(
@@ -151,20 +156,50 @@ def _apply(
             setattr(record, field.attname, value)
         else:
             setattr(record, name, field.to_python(value))
-    try:
-        record.full_clean()
-    except ValidationError as error:
-        raise WorkflowError(
-            "This change can no longer be applied: "
-            + "; ".join(f"{name}: {' '.join(texts)}" for name, texts in error.message_dict.items())
-        ) from None
+    if check:
+        try:
+            record.full_clean()
+        except ValidationError as error:
+            raise WorkflowError(
+                "This change can no longer be applied: "
+                + "; ".join(
+                    f"{name}: {' '.join(texts)}" for name, texts in error.message_dict.items()
+                )
+            ) from None
+    changed_source = model is Source and record.pk is not None
     record.save()
     for name, keys in lists.items():
         getattr(record, name).set(keys)
+    if changed_source:
+        _source_figures_unverify(record, author, comment)
     return record
 
 
-@transaction.atomic
+def _source_figures_unverify(source: Source, author: AbstractBaseUser | None, comment: str) -> None:
+    """A figure verified against a source that has since changed must be checked again: in
+    every version not yet published (a published version stays as its reviewer checked it;
+    the change to it was reviewed itself). An approved version with such a figure cannot be
+    published until a reviewer sends it back and verifies it again."""
+    citing = Estimate.objects.filter(Q(source=source) | Q(citations__source=source))
+    versions = IncidentVersion.objects.filter(
+        pk__in=citing.values("version_id"), state__in=[*EDITABLE_STATES, *HELD_BY[1:]]
+    )
+    for version in versions:
+        refs = services.estimates_unverify(
+            estimates=version.estimates.filter(pk__in=citing.values("pk")),
+            states=(version.state,),
+        )
+        if refs:
+            services.history_record(
+                version=version,
+                user=author,
+                action=Action.UNVERIFY,
+                comment=f"Their source “{source}” changed. {comment}".strip(),
+                changes={"estimates": refs, "source": source.key},
+            )
+
+
+@transaction.atomic(savepoint=False)  # one import row: its caller's savepoint is enough
 def record_change_submit(
     *,
     model: type[models.Model],
@@ -221,7 +256,7 @@ def record_change_submit(
         status=RecordChange.Status.PENDING if showing else RecordChange.Status.APPLIED,
     )
     if not showing:
-        applied = _apply(model, record, stored, user)
+        applied = _apply(model, record, stored, user, check=False)
         change.object_id = applied.pk
         change.record = str(applied)[:300]
     change.save()
@@ -287,7 +322,7 @@ def record_change_approve(
     if model is Incident:
         services.incident_check_slug(slug=change.values["slug"], incident=record)
     approval = f"Approved by {user.get_username()}."
-    record = _apply(model, record, change.values, change.proposed_by, approval)
+    record = _apply(model, record, change.values, change.proposed_by, approval, check=True)
     now = timezone.now()
     change.object_id, change.record = record.pk, str(record)[:300]
     change.status = RecordChange.Status.APPROVED

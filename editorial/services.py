@@ -291,17 +291,20 @@ def version_record_edit(
     history_record(version=version, user=user, action=Action.EDIT, channel=channel, changes=changes)
 
 
-def estimates_unverify(*, estimates: QuerySet[Estimate]) -> list[str]:
+def estimates_unverify(
+    *, estimates: QuerySet[Estimate], states: Iterable[str] = EDITABLE_STATES
+) -> list[str]:
     """The one way verification is reset: a figure whose evidence changed (its figures, its
     source, locator or quote, a citation added, changed, moved away or removed) must be checked
     against its citation again. Called inside the edit that changed it, which is
     permission-checked and recorded; only estimates of editable versions change, so nothing
-    published is touched.
+    published is touched (``states``: a changed source also reaches versions in review or
+    approved, whose reviewer checked the figure against what the source said before).
 
     The reviewer's query stays with the estimate, for the next check to see what was asked.
     Returns the refs of the estimates that were verified or queried before.
     """
-    estimates = estimates.filter(version__state__in=EDITABLE_STATES)
+    estimates = estimates.filter(version__state__in=list(states))
     was_checked = sorted(
         estimates.exclude(verification=Verification.UNVERIFIED).values_list("ref", flat=True)
     )

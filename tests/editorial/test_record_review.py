@@ -386,3 +386,43 @@ def test_a_held_change_is_not_logged_by_the_admin_as_made(client, published):
     client.post(admin_url(place), record_post(place, name="Not yet"))
     assert not LogEntry.objects.exists()
     assert client.get("/admin/editorial/recordchange/%C2%B2/change/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_changed_source_sends_the_figures_citing_it_back_to_be_checked(reviewer2):
+    from editorial import services
+    from editorial.models import Action, HistoryEntry
+    from tests.factories import make_draft
+
+    author, reviewer = make_contributor("author"), make_user("rv", "Reviewers")
+    draft = make_draft(author, "in-review")
+    estimate = draft.estimates.get()
+    services.version_submit(version=draft, user=author)
+    services.estimate_verify(estimate=estimate, user=reviewer)
+    editor = make_contributor("editor")
+    change = records.record_change_submit(
+        model=Source, pk=estimate.source_id, values={"title": "Another book"}, user=editor
+    )
+    estimate.refresh_from_db()
+    assert change.status == "pending" and estimate.verification == "verified"
+
+    records.record_change_approve(change=change, user=reviewer2)
+    estimate.refresh_from_db()
+    assert estimate.verification == "unverified" and estimate.verified_by is None
+    entry = HistoryEntry.objects.get(version=draft, action=Action.UNVERIFY)
+    assert entry.user == editor and entry.changes["estimates"] == [estimate.ref]
+    assert entry.comment.startswith("Their source “Doe 1995 — Another book” changed.")
+    assert editor.pk not in services.author_ids(draft)
+    with pytest.raises(WorkflowError):
+        services.version_approve(version=draft, user=reviewer)
+
+
+@pytest.mark.django_db
+def test_a_published_figure_keeps_its_verification_when_its_source_changes(published, reviewer2):
+    estimate = published.estimates.get()
+    change = records.record_change_submit(
+        model=Source, pk=estimate.source_id, values={"title": "Fixed"}, user=make_contributor()
+    )
+    records.record_change_approve(change=change, user=reviewer2, public_note="Typo.")
+    estimate.refresh_from_db()
+    assert estimate.verification == "verified"
