@@ -17,15 +17,16 @@ from editorial.models import Channel, RecordChange
 from editorial.workflow import REVIEW
 
 WAITS = (
-    "Your change is waiting for review: a published page shows this record, so a second "
-    "person approves the change before the public sees it. Until then the record keeps its "
-    "old values."
+    "Your change is waiting for review: a published page (or a version in review) shows "
+    "this record, so a second person approves the change before the public sees it. Until "
+    "then the record keeps its old values."
 )
 
 
 class ReviewedRecordAdmin(admin.ModelAdmin):
     """Saves go through ``records.record_change_submit``: applied at once while no published
-    page shows the record, otherwise held for review. Many-to-many values are set there too."""
+    page (nor version in review) shows the record, otherwise held for review. Many-to-many
+    values are set there too."""
 
     form = RecordForm
     change_form_template = "admin/editorial/reviewed_record_change_form.html"
@@ -55,28 +56,24 @@ class ReviewedRecordAdmin(admin.ModelAdmin):
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         """The many-to-many values were saved, or held, with the rest of the change."""
 
+    @staticmethod
+    def _is_held(request: HttpRequest) -> bool:
+        change = getattr(request, "record_change", None)
+        return change is not None and change.status == RecordChange.Status.PENDING
+
     def log_addition(self, request: HttpRequest, obj, message):
-        # A held change is recorded as a record change; the admin's log would say it was made.
-        return (
-            None
-            if getattr(request, "record_change", None)
-            else super().log_addition(request, obj, message)
-        )
+        # A held change is a record change waiting; the admin's log would say it was made.
+        return None if self._is_held(request) else super().log_addition(request, obj, message)
 
     def log_change(self, request: HttpRequest, obj, message):
-        return (
-            None
-            if getattr(request, "record_change", None)
-            else super().log_change(request, obj, message)
-        )
+        return None if self._is_held(request) else super().log_change(request, obj, message)
 
     def _held(self, request: HttpRequest) -> HttpResponse | None:
-        change = getattr(request, "record_change", None)
-        if change is None or change.status != RecordChange.Status.PENDING:
+        if not self._is_held(request):
             return None
         messages.warning(request, WAITS)
         return HttpResponseRedirect(
-            reverse("admin:editorial_recordchange_change", args=[change.pk])
+            reverse("admin:editorial_recordchange_change", args=[request.record_change.pk])
         )
 
     def response_add(self, request: HttpRequest, obj, post_url_continue=None):

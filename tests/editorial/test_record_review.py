@@ -426,3 +426,15 @@ def test_a_published_figure_keeps_its_verification_when_its_source_changes(publi
     records.record_change_approve(change=change, user=reviewer2, public_note="Typo.")
     estimate.refresh_from_db()
     assert estimate.verification == "verified"
+
+
+@pytest.mark.django_db
+def test_an_applied_change_is_in_the_admins_log_too(client):
+    from django.contrib.admin.models import LogEntry
+
+    client.force_login(make_contributor())
+    client.post(
+        reverse("admin:archive_source_add"),
+        {"key": "logged", "kind": "book", "title": "Logged", "change_note": ""},
+    )
+    assert LogEntry.objects.get().object_repr == "Logged"
