@@ -423,3 +423,9 @@ def test_related_incidents_cost_the_same_queries_for_1_and_12(
             response = client.get(url)
             if response.streaming:
                 b"".join(response.streaming_content)
+
+
+@pytest.mark.django_db
+def test_the_method_page_says_who_checked_the_demonstration_content(client):
+    body = client.get("/about/").content.decode()
+    assert "not by a second editor of this archive" in body and "channel “seed”" in body
