@@ -438,3 +438,26 @@ def test_an_applied_change_is_in_the_admins_log_too(client):
         {"key": "logged", "kind": "book", "title": "Logged", "change_note": ""},
     )
     assert LogEntry.objects.get().object_repr == "Logged"
+
+
+@pytest.mark.django_db
+def test_an_import_row_for_a_record_waiting_for_review_is_refused_and_nothing_written(
+    tmp_path, published
+):
+    from tests.editorial.test_import import refused
+
+    source = published.estimates.get().source
+    records.record_change_submit(
+        model=Source, pk=source.pk, values={"title": "A"}, user=make_contributor("waiting")
+    )
+    message = refused(
+        tmp_path, "SourceResource", f"key,title\n{source.key},B\nanother-new,Another\n"
+    )
+    change = RecordChange.objects.pending().get()
+    when = f"{records.timezone.localtime(change.proposed_at):%Y-%m-%d %H:%M}"
+    assert (
+        f"row 2: A change to this record by waiting ({when}) is waiting for review: it must be "
+        "approved or rejected before the record can change again." in message
+    )
+    assert not Source.objects.filter(key="another-new").exists()
+    assert RecordChange.objects.count() == 1
