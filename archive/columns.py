@@ -33,6 +33,12 @@ ESTIMATE_COLUMNS = [
     "locator",
     "quote",
     "claimant_position",
+    "scope",
+    "part_of",
+    "share_low",
+    "share_high",
+    "share_of",
+    "per",
 ]
 SOURCE_COLUMNS = [
     "key",

@@ -478,6 +478,9 @@ class VersionVictimGroup(VersionLink):
 
 class Measure(models.TextChoices):
     KILLED = "killed", _("killed")
+    # Deaths of any cause where the source does not say the victims were killed: hunger,
+    # disease, cold, transport. Deaths in camps and prisons are ``died_in_custody``.
+    DIED = "died", _("died")
     DIED_IN_CUSTODY = "died_in_custody", _("died in custody")
     DEPORTED = "deported", _("deported")
     RAPED = "raped", _("raped")
@@ -494,6 +497,16 @@ class Qualifier(models.TextChoices):
     OVER = "over", _("over")
     AT_MOST = "at_most", _("at most")
     UP_TO = "up_to", _("up to")
+
+
+class Per(models.TextChoices):
+    """The period of a rate (“10 girls each day”): a rate is never summed or compared with a
+    count."""
+
+    DAY = "day", _("day")
+    WEEK = "week", _("week")
+    MONTH = "month", _("month")
+    YEAR = "year", _("year")
 
 
 class Assessment(models.TextChoices):
@@ -566,6 +579,52 @@ class Estimate(models.Model):
     quote = models.TextField(blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
+    # What the figure counts (archive/estimates.py draws the consequences: only figures that
+    # count the same thing can disagree, and only whole counts make a headline or a total).
+    scope = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "When the figure counts only some of the victims: a group, a period or a place "
+            "(“girls”, “1930–1931”). Empty: all the victims of this measure."
+        ),
+    )
+    part_of = models.SlugField(
+        "part of",
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "The ref of the figure of this incident that this one breaks down (the 20 girls "
+            "of the 360 shot)."
+        ),
+    )
+    share_low = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("For a proportion: the lowest percentage (one third is 33.33)."),
+    )
+    share_high = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("For a proportion: the highest percentage."),
+    )
+    share_of = models.SlugField(
+        "share of",
+        max_length=100,
+        blank=True,
+        help_text=_("The ref of the figure of this incident that the percentage is taken of."),
+    )
+    per = models.CharField(
+        max_length=5,
+        choices=Per,
+        blank=True,
+        help_text=_("For a rate (“10 each day”): the period. Rates are never summed."),
+    )
+
     verification = models.CharField(
         max_length=12, choices=Verification, default=Verification.UNVERIFIED, editable=False
     )
@@ -596,8 +655,42 @@ class Estimate(models.Model):
             models.CheckConstraint(condition=Q(best__lte=F("high")), name="estimate_best_le_high"),
             models.CheckConstraint(condition=Q(low__lte=F("high")), name="estimate_low_le_high"),
             models.CheckConstraint(
-                condition=Q(low__isnull=False) | Q(best__isnull=False) | Q(high__isnull=False),
+                condition=Q(low__isnull=False)
+                | Q(best__isnull=False)
+                | Q(high__isnull=False)
+                | Q(share_low__isnull=False)
+                | Q(share_high__isnull=False),
                 name="estimate_has_a_figure",
+            ),
+            # A share is a percentage of another figure: the count it implies is arithmetic,
+            # never stored as if a source had given it.
+            models.CheckConstraint(
+                condition=(
+                    Q(share_low__isnull=True, share_high__isnull=True, share_of="")
+                    | (
+                        (Q(share_low__isnull=False) | Q(share_high__isnull=False))
+                        & ~Q(share_of="")
+                        & Q(low__isnull=True, best__isnull=True, high__isnull=True)
+                        & Q(part_of="", per="")
+                    )
+                ),
+                name="estimate_share_is_a_share",
+            ),
+            models.CheckConstraint(
+                condition=Q(share_low__gte=0, share_low__lte=100) | Q(share_low__isnull=True),
+                name="estimate_share_low_a_percentage",
+            ),
+            models.CheckConstraint(
+                condition=Q(share_high__gte=0, share_high__lte=100) | Q(share_high__isnull=True),
+                name="estimate_share_high_a_percentage",
+            ),
+            models.CheckConstraint(
+                condition=Q(share_low__lte=F("share_high")),
+                name="estimate_share_low_le_high",
+            ),
+            models.CheckConstraint(
+                condition=~Q(part_of=F("ref")) & ~Q(share_of=F("ref")),
+                name="estimate_not_related_to_itself",
             ),
             models.CheckConstraint(
                 condition=Q(assessment__in=[Assessment.PREFERRED, Assessment.ACCEPTED])
@@ -625,11 +718,51 @@ class Estimate(models.Model):
                     f"{value} is negative. Figures count people: enter 0 or more, and put any "
                     "wording in “figure as written”."
                 )
-        if all(value is None for value in figures.values()):
+        shares = {"share_low": self.share_low, "share_high": self.share_high}
+        is_share = any(value is not None for value in shares.values())
+        if all(value is None for value in figures.values()) and not is_share:
             errors["best"] = (
                 "Enter at least one figure: best for a single number, low and high for a range "
-                "(“44–3,000” is low 44, high 3000), low alone for “over 20,000”."
+                "(“44–3,000” is low 44, high 3000), low alone for “over 20,000”; or a share "
+                "low/high in percent with the figure it is a share of."
             )
+        for name, value in shares.items():
+            if value is not None and not 0 <= value <= 100:
+                errors[name] = (
+                    f"{value} % is not a share: enter a percentage from 0 to 100 "
+                    "(one third is 33.33)."
+                )
+        if (
+            not errors.keys() & shares.keys()
+            and self.share_low is not None
+            and self.share_high is not None
+            and self.share_low > self.share_high
+        ):
+            errors["share_low"] = (
+                f"Share low ({self.share_low} %) is above share high ({self.share_high} %): "
+                "swap them."
+            )
+        if is_share and not self.share_of:
+            errors["share_of"] = (
+                "Say which figure of this incident the percentage is taken of: its ref."
+            )
+        if self.share_of and not is_share:
+            errors["share_low"] = (
+                "Enter the percentage (share low and/or high), or clear “share of”."
+            )
+        if is_share and any(value is not None for value in figures.values()):
+            errors.setdefault(
+                "best",
+                "A share is given as a percentage: leave low, best and high empty. The page "
+                "shows the count it implies as derived arithmetic, not as the source's figure.",
+            )
+        if is_share and (self.part_of or self.per):
+            errors["share_of"] = (
+                "A share cannot also be a part or a rate: enter one of part of, share or per."
+            )
+        if self.ref and self.ref in (self.part_of, self.share_of):
+            field = "part_of" if self.part_of == self.ref else "share_of"
+            errors[field] = "A figure cannot be a part or a share of itself."
         pairs = [("low", "best"), ("best", "high"), ("low", "high")]
         for smaller, larger in pairs:
             a, b = figures[smaller], figures[larger]
@@ -678,6 +811,30 @@ class Citation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source.key}, {self.locator}" if self.locator else self.source.key
+
+
+class Headline(models.Model):
+    """What one measure of a published version comes to (``archive.estimates.headlines``),
+    kept beside it at publication so that totals across incidents are one SQL sum."""
+
+    version = models.ForeignKey(IncidentVersion, on_delete=models.CASCADE, related_name="headlines")
+    measure = models.CharField(max_length=20, choices=Measure)
+    low = models.BigIntegerField(null=True, blank=True)
+    high = models.BigIntegerField(null=True, blank=True)
+    low_open = models.BooleanField(default=False)
+    high_open = models.BooleanField(default=False)
+    text = models.TextField()
+
+    class Meta:
+        default_permissions = ()
+        ordering = ["version", "measure"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "measure"], name="headline_one_per_measure"),
+            models.CheckConstraint(condition=Q(low__lte=F("high")), name="headline_low_le_high"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
 
 
 class ProceedingQuerySet(models.QuerySet):

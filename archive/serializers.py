@@ -5,8 +5,10 @@ Field names are a public contract (README, "JSON API"): add fields, never rename
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
+from archive.estimates import headlines
 from archive.models import Citation, Estimate, IncidentVersion, Place, Source
 
 
@@ -71,7 +73,31 @@ def estimate_data(estimate: Estimate) -> dict[str, Any]:
         "locator": estimate.locator,
         "quote": estimate.quote,
         "citations": [citation_data(c) for c in estimate.citations.all()],
+        "scope": estimate.scope,
+        "part_of": estimate.part_of or None,
+        "share_low": _percent(estimate.share_low),
+        "share_high": _percent(estimate.share_high),
+        "share_of": estimate.share_of or None,
+        "per": estimate.per or None,
     }
+
+
+def _percent(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def headline_data(estimates: list[Estimate]) -> list[dict[str, Any]]:
+    return [
+        {
+            "measure": h.measure,
+            "low": h.low,
+            "high": h.high,
+            "low_open": h.low_open,
+            "high_open": h.high_open,
+            "text": h.text,
+        }
+        for h in headlines(estimates)
+    ]
 
 
 def incident_summary(version: IncidentVersion, base_url: str) -> dict[str, Any]:
@@ -113,6 +139,7 @@ def incident_detail(version: IncidentVersion, base_url: str) -> dict[str, Any]:
             for a in version.perpetrators.all()
         ],
         "victim_groups": [group.name for group in version.victim_groups.all()],
+        "headline": headline_data(estimates),
         "estimates": [estimate_data(estimate) for estimate in estimates],
         "citations": [citation_data(citation) for citation in version.incident_citations],
         "sources": [source_data(source) for _, source in sorted(sources.items())],

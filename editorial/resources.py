@@ -13,6 +13,7 @@ import hashlib
 import itertools
 import logging
 import re
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import tablib
@@ -34,6 +35,7 @@ from archive.columns import (
     INCIDENT_COLUMNS,
     SOURCE_COLUMNS,
 )
+from archive.estimates import relation_errors
 from archive.models import (
     OPEN_STATES,
     Actor,
@@ -46,6 +48,7 @@ from archive.models import (
     Incident,
     IncidentVersion,
     Measure,
+    Per,
     Place,
     Proceeding,
     Qualifier,
@@ -132,6 +135,34 @@ class WholeNumberWidget(widgets.Widget):
 
     def render(self, value, obj=None, **kwargs) -> str:
         return "" if value is None else str(value)
+
+
+class PercentWidget(widgets.Widget):
+    """A share in percent, 0 to 100 with up to two decimals (one third is 33.33)."""
+
+    def __init__(self, column: str) -> None:
+        super().__init__()
+        self.column = column
+
+    def clean(self, value, row=None, **kwargs) -> Decimal | None:
+        text = cell(value).removesuffix("%").strip().replace(",", ".")
+        if not text:
+            return None
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite() or number != number.quantize(Decimal("0.01")):
+            raise ValueError(
+                f"'{cell(value)}' is not a percentage; write a number from 0 to 100 with at "
+                "most two decimals, e.g. 33.33 for one third"
+            )
+        if not 0 <= number <= 100:
+            raise ValueError(f"{number} % is not a share; enter a percentage from 0 to 100")
+        return number
+
+    def render(self, value, obj=None, **kwargs) -> str:
+        return "" if value is None else f"{value:f}".rstrip("0").rstrip(".")
 
 
 class YearWidget(WholeNumberWidget):
@@ -971,6 +1002,12 @@ class EstimateResource(ArchiveResource):
     )
     locator = text_field("locator")
     quote = text_field("quote")
+    scope = text_field("scope")
+    part_of = text_field("part_of")
+    share_low = fields.Field("share_low", "share_low", widget=PercentWidget("share_low"))
+    share_high = fields.Field("share_high", "share_high", widget=PercentWidget("share_high"))
+    share_of = text_field("share_of")
+    per = fields.Field("per", "per", widget=ChoiceWidget(Per, ""))
     required_columns = ("incident", "measure", "as_written", "claimant", "source")
     # The version is chosen when the row is saved; the source widget has found the source.
     not_validated = ("version", "source")
@@ -1015,17 +1052,43 @@ class EstimateResource(ArchiveResource):
         self.key_seen(ref, "ref", kwargs["row_number"])
         row["_incident"], row["_ref"] = incident, ref
         row["_version"] = self.current_version(incident)
+        if cell(row.get("part_of")) or cell(row.get("share_of")):
+            self.related_rows[(incident.pk, ref)] = self.row_offset + kwargs["row_number"] + 1
 
     def before_import(self, dataset, **kwargs) -> None:
         super().before_import(dataset, **kwargs)
         self.preload(dataset)
         self.changed_estimates: list[int] = []
+        if not hasattr(self, "related_rows"):  # kept across the chunks of one file
+            self.related_rows: dict[tuple[int, str], int] = {}
 
     def after_import(self, dataset, result, **kwargs) -> None:
         if not result.has_validation_errors():
             for batch in itertools.batched(self.changed_estimates, 1000, strict=False):
                 services.estimates_unverify(estimates=Estimate.objects.filter(pk__in=batch))
+            if not self.in_chunks and (problems := self.relation_problems()):
+                raise ImportRefused("\n".join(problems))
         super().after_import(dataset, result, **kwargs)
+
+    def relation_problems(self) -> list[str]:
+        """Parts and shares checked against all the figures of each incident the file wrote
+        to, once every row is in (a whole may come after its parts)."""
+        if not self.touched:
+            return []
+        figures: dict[int, list[Estimate]] = {}
+        for estimate in Estimate.objects.filter(version_id__in=list(self.touched)).select_related(
+            "version"
+        ):
+            figures.setdefault(estimate.version_id, []).append(estimate)
+        problems = []
+        for version_id, estimates in figures.items():
+            incident_id = self.touched[version_id]
+            for ref, found in relation_errors(estimates).items():
+                where = self.related_rows.get((incident_id, ref))
+                for column, message in found.items():
+                    at = f"row {where}, column `{column}`" if where else f"estimate “{ref}”"
+                    problems.append(f"{at}: {message}")
+        return sorted(problems, key=lambda line: (len(line.split(",")[0]), line))
 
     def get_instance(self, instance_loader, row):
         version = row["_version"]

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from archive import pages
 from archive.caching import publication_changed
-from archive.estimates import disagree
+from archive.estimates import relation_errors
 from archive.models import (
     EDITABLE_STATES,
     Citation,
@@ -29,6 +29,7 @@ from archive.models import (
     Verification,
 )
 from archive.search import index_version
+from archive.totals import derive_figures
 from editorial.models import Action, Channel, HistoryEntry
 from editorial.workflow import COMMENT_REQUIRED, PUBLISH, REVIEW, permission_for
 
@@ -372,7 +373,17 @@ def version_submit(
     comment: str = "",
     channel: Channel = Channel.SERVICE,
 ) -> IncidentVersion:
-    return _transition(_locked(version), State.IN_REVIEW, user, comment, channel)
+    version = _locked(version)
+    estimates_check_relations(estimates=list(version.estimates.all()))
+    return _transition(version, State.IN_REVIEW, user, comment, channel)
+
+
+def estimates_check_relations(*, estimates: list[Estimate]) -> None:
+    """Refuse figures whose parts or shares point nowhere, in a circle, or across measures:
+    what the admin's form and the import say per row, said once more before review."""
+    for ref, fields in relation_errors(estimates).items():
+        field_name, message = next(iter(fields.items()))
+        raise WorkflowError(f"Estimate “{ref}”, {field_name.replace('_', ' ')}: {message}")
 
 
 def _require_not_author(version: IncidentVersion, user: AbstractBaseUser, doing: str) -> None:
@@ -510,11 +521,9 @@ def version_publish(
     if previous:
         _transition(previous, State.SUPERSEDED, user, note, channel)
     index_version(version)
-    version.has_conflict = disagree(list(version.estimates.all()))
+    derive_figures([version.pk])
     version.published_at, version.publish_at, version.public_note = now, None, note
-    version.save(
-        update_fields=["published_at", "publish_at", "public_note", "has_conflict", "updated_at"]
-    )
+    version.save(update_fields=["published_at", "publish_at", "public_note", "updated_at"])
     _transition(version, State.PUBLISHED, user, note, channel)
     publication_changed()
     if previous:
@@ -738,8 +747,7 @@ def versions_publish_bulk(
             )
     else:
         IncidentVersion.objects.bulk_update(documents, ["search_document"])
-    conflicting = [pk for pk in ids if disagree(estimates[pk])]
-    IncidentVersion.objects.filter(pk__in=conflicting).update(has_conflict=True)
+    derive_figures(ids)
     IncidentVersion.objects.filter(pk__in=ids).update(
         state=State.PUBLISHED, published_at=now, publish_at=None, public_note="", updated_at=now
     )

@@ -102,6 +102,8 @@ ESTIMATE_FIELDS = [
     "quote",
     "position",
 ]
+# Every synthetic figure counts all the victims of its measure: no scope, part, share or rate.
+WHOLE = ["scope", "part_of", "share_of", "per"]
 
 
 def insert(model, fields: list[str], rows: list[tuple]) -> None:
@@ -957,9 +959,10 @@ class SyntheticArchive:
             if estimates:
                 insert(
                     Estimate,
-                    [*ESTIMATE_FIELDS, "version_id", "verification", "query_note"],
+                    [*ESTIMATE_FIELDS, "version_id", "verification", "query_note", *WHOLE],
                     [
                         (*(claim[f] for f in ESTIMATE_FIELDS), version.pk, "unverified", "")
+                        + ("",) * len(WHOLE)
                         for version, version_claims in zip(versions, claims, strict=True)
                         for claim in version_claims
                     ],

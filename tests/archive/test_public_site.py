@@ -180,7 +180,7 @@ def test_detail_shows_every_estimate_side_by_side_with_range(client):
     page = client.get("/incidents/fantana/").content.decode()
     for text in ("44–3,000", "200", "9,000", "No source gives it.", "<svg", "<desc"):
         assert text in page
-    assert "Reported: <strong>44 – 3,000</strong> killed, 2 sources" in page
+    assert "Reported: <strong>44 – 3,000 killed</strong>, 2 sources" in page
     assert "1 rejected estimate left out" in page
 
 

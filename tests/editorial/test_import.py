@@ -153,8 +153,8 @@ def test_importing_the_same_files_twice_changes_nothing(tmp_path, katyn, katyn_s
         ),
         (
             "katyn-1,katyn-massacre,shot,,5,,,x,c,,,,naimark-1995,,",
-            "row 3, column `measure`: 'shot' is not one of killed, died_in_custody, deported, "
-            "raped, injured, missing, captured, affected",
+            "row 3, column `measure`: 'shot' is not one of killed, died, died_in_custody, "
+            "deported, raped, injured, missing, captured, affected",
         ),
         (
             "katyn-1,katyn-massacre,killed,,5,,sometimes,x,c,,,,naimark-1995,,",

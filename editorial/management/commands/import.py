@@ -148,6 +148,11 @@ class Command(ImportCommand):
             progress(rows, getattr(chunks, "fraction", 1.0))
         if not rows:
             raise UploadRefused(f"“{Path(file_name).name}” has no rows below its header.")
+        if problems := getattr(resource, "relation_problems", list)():
+            self.stderr.write(self.style.ERROR("Nothing was imported:"))
+            for problem in problems:
+                self.stderr.write(self.style.ERROR(problem))
+            raise CommandError("Import refused: fix the rows above and run it again.")
         resource.record_import(file_name, totals, rows, dry_run=dry_run, channel=Channel.COMMAND)
         if dry_run:
             transaction.set_rollback(True)
