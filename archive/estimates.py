@@ -190,9 +190,11 @@ def figure_text(estimate: Figure) -> str:
 def _scoped(estimate: Figure) -> str:
     scope = estimate.scope.strip()
     text = figure_text(estimate)
+    if scope:
+        text += f" ({scope})" if scope[0].isdigit() else f" {scope}"
     if estimate.per:
         text += f" a {Per(estimate.per).label}"
-    return f"{text} {scope}" if scope and not scope[0].isdigit() else f"{text} ({scope})"
+    return text
 
 
 def share_text(share: Figure, whole: Figure | None) -> str:

@@ -29,7 +29,13 @@ from editorial import services
 from editorial.admin_links import PlainLinksAdminMixin
 from editorial.admin_records import ReviewedRecordAdmin
 from editorial.admin_views import WorkflowAdminMixin
-from editorial.forms import EstimateForm, IncidentForm, IncidentVersionForm
+from editorial.forms import (
+    EstimateForm,
+    EstimateFormSet,
+    IncidentForm,
+    IncidentVersionForm,
+    RefInput,
+)
 from editorial.models import Channel, HistoryEntry
 from editorial.resources import (
     ActorResource,
@@ -161,6 +167,7 @@ class IncidentAdmin(NoHardDeleteMixin, ReviewedRecordAdmin):
 class EstimateInline(admin.StackedInline):
     model = Estimate
     form = EstimateForm
+    formset = EstimateFormSet
     extra = 0
     min_num = 0
     autocomplete_fields = ["source"]
@@ -179,10 +186,38 @@ class EstimateInline(admin.StackedInline):
                 ]
             },
         ),
+        (
+            "What it counts, when not all the victims",
+            {
+                "fields": [("scope", "per"), "part_of", ("share_low", "share_high", "share_of")],
+                "description": (
+                    "A part breaks down another figure of this incident (20 girls of the 360 "
+                    "shot); a share is a percentage of one (at least one third of 320,000: "
+                    "share low 33.33, no low/best/high); a rate counts per day, week, month or "
+                    "year. Only figures that count the same thing are compared."
+                ),
+            },
+        ),
     ]
 
     def get_extra(self, request, obj=None, **kwargs) -> int:
         return 0 if obj else 2
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        figures = (
+            [
+                (ref, f"{written} ({measure.replace('_', ' ')})")
+                for ref, written, measure in obj.estimates.values_list(
+                    "ref", "as_written", "measure"
+                )
+            ]
+            if obj
+            else []
+        )
+        for name in ("part_of", "share_of"):
+            formset.form.base_fields[name].widget = RefInput(figures)
+        return formset
 
 
 class CitationInline(admin.TabularInline):

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST, require_safe
 
+from archive.estimates import summarise
 from archive.models import Estimate, IncidentVersion, State
 from archive.pages import origin
 from archive.views import incident_context, with_page_content
@@ -175,11 +176,19 @@ class WorkflowAdminMixin:
 
     def _review(self, request, object_id) -> HttpResponse:
         version = self._version_or_404(request, object_id)
-        estimates = (
-            version.estimates.select_related("source", "verified_by")
-            .prefetch_related("citations__source")
-            .order_by("measure", "position", "pk")
+        estimates = []
+        measures = summarise(
+            list(
+                version.estimates.select_related("source", "verified_by")
+                .prefetch_related("citations__source")
+                .order_by("measure", "position", "pk")
+            )
         )
+        for measure in measures:  # parts under their whole, each saying what it counts
+            for row in measure.rows:
+                row.estimate.counts, row.estimate.derived = row.counts, row.derived
+                row.estimate.depth = row.depth
+                estimates.append(row.estimate)
         return TemplateResponse(
             request,
             "admin/archive/incidentversion/review.html",
@@ -189,6 +198,7 @@ class WorkflowAdminMixin:
                 "title": f"Review: {version.title}",
                 "version": version,
                 "estimates": estimates,
+                "measures": measures,
                 "incident_citations": version.citations.filter(
                     estimate__isnull=True
                 ).select_related("source"),

@@ -23,6 +23,12 @@ ESTIMATE_FIELDS = [
     "source",
     "locator",
     "quote",
+    "scope",
+    "part_of",
+    "share_low",
+    "share_high",
+    "share_of",
+    "per",
     "verification",
 ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.text import slugify
 
+from archive.estimates import relation_errors
 from archive.models import Estimate, Incident, IncidentVersion
 from editorial import records, services
 from editorial.models import RecordChange
@@ -113,6 +114,25 @@ class IncidentForm(RecordForm):
         return slug
 
 
+class RefInput(forms.TextInput):
+    """A ref of another figure of the same version, typed or picked from the version's
+    figures (a ``datalist``: plain text without JavaScript)."""
+
+    template_name = "editorial/widgets/ref_input.html"
+
+    def __init__(self, figures: list[tuple[str, str]] | None = None, attrs=None) -> None:
+        super().__init__(attrs)
+        self.figures = figures or []
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        list_id = f"{context['widget']['attrs'].get('id') or name}-figures"
+        context["widget"]["attrs"]["list"] = list_id
+        context["widget"]["list_id"] = list_id
+        context["widget"]["figures"] = self.figures
+        return context
+
+
 class EstimateForm(forms.ModelForm):
     class Meta:
         model = Estimate
@@ -124,6 +144,12 @@ class EstimateForm(forms.ModelForm):
             "high",
             "as_written",
             "ref",
+            "scope",
+            "part_of",
+            "share_low",
+            "share_high",
+            "share_of",
+            "per",
             "claimant",
             "claimant_position",
             "claim_year",
@@ -136,9 +162,53 @@ class EstimateForm(forms.ModelForm):
         widgets = {
             "quote": forms.Textarea(attrs={"rows": 2}),
             "assessment_reason": forms.Textarea(attrs={"rows": 2}),
+            "part_of": RefInput(),
+            "share_of": RefInput(),
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["ref"].required = False
-        self.fields["ref"].help_text = "Stable key; made from the incident and measure if empty."
+        self.fields["ref"].help_text = (
+            "Stable key; made from the incident and measure if empty. Type one to make this "
+            "figure the whole of a part, or the base of a share, in the same save."
+        )
+        for name in ("share_low", "share_high"):
+            self.fields[name].widget.attrs.update({"min": 0, "max": 100, "step": "0.01"})
+
+    def clean_ref(self) -> str | None:
+        # None, not "": new figures without a ref are not duplicates of one another (the
+        # formset's unique check skips None); the admin makes their refs when it saves.
+        return self.cleaned_data["ref"] or None
+
+
+class EstimateFormSet(forms.BaseInlineFormSet):
+    """Parts and shares are checked against the version's other figures, as the import and
+    the workflow check them, and each error is shown on the figure it concerns."""
+
+    def clean(self) -> None:
+        super().clean()
+        if any(form.errors for form in self.forms):
+            return  # each figure's own errors first
+        kept_forms = [
+            form
+            for form in self.forms
+            if form.has_changed() or form.instance.pk
+            if not (self.can_delete and self._should_delete_form(form))
+        ]
+        figures = []
+        form_of = {}
+        for index, form in enumerate(kept_forms):
+            estimate = form.instance
+            if not estimate.ref:  # a ref is made at save; stand in for it meanwhile
+                estimate.ref = f"(new figure {index + 1})"
+                form._made_up_ref = True
+            figures.append(estimate)
+            form_of[estimate.ref] = form
+        problems = relation_errors(figures)
+        for form in kept_forms:
+            if getattr(form, "_made_up_ref", False):
+                form.instance.ref = ""
+        for ref, fields in problems.items():
+            for field_name, message in fields.items():
+                form_of[ref].add_error(field_name, message)

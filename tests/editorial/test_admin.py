@@ -268,3 +268,92 @@ def test_contributors_cannot_hard_delete(client, contributor):
     url = reverse("admin:archive_incidentversion_delete", args=[version.pk])
     assert client.post(url, {"post": "yes"}).status_code == 403
     assert IncidentVersion.objects.filter(pk=version.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_breakdown_and_a_share_are_entered_on_the_same_page(client, contributor):
+    source = make_source("quigley")
+    estimates = [
+        estimate_row(ref="kulchabat-killed", best=360, as_written="360", source=source.pk),
+        estimate_row(
+            best=20,
+            as_written="20 girls",
+            scope="girls",
+            part_of="kulchabat-killed",
+            source=source.pk,
+        ),
+        estimate_row(
+            measure="captured", ref="pows", best=320000, as_written="320,000", source=source.pk
+        ),
+        estimate_row(
+            qualifier="at_least",
+            share_low="33.33",
+            share_of="pows",
+            as_written="at least one third",
+            source=source.pk,
+        ),
+    ]
+    client.force_login(contributor)
+
+    response = client.post(ADD_URL, version_post(estimates=estimates))
+
+    assert response.status_code == 302, form_errors(response)
+    version = IncidentVersion.objects.get(incident__slug="katyn-massacre")
+    rows = version.estimates.order_by("pk").values_list("scope", "part_of", "share_low", "share_of")
+    assert [(s, p, str(low) if low else None, o) for s, p, low, o in rows] == [
+        ("", "", None, ""),
+        ("girls", "kulchabat-killed", None, ""),
+        ("", "", None, ""),
+        ("", "", "33.33", "pows"),
+    ]
+    page = client.get(change_url(version)).text
+    assert '<option value="kulchabat-killed">360 (killed)</option>' in page
+
+    services.version_submit(version=version, user=contributor)
+    client.force_login(make_reviewer())
+    review = client.get(reverse("admin:version_review", args=[version.pk])).text
+    assert "↳ 20 girls" in review and "Counts: girls, part of 360" in review
+    assert "Counts: at least 33.33 % of the 320,000 captured" in review
+    assert "Derived count 106,656 – 320,000 (arithmetic, not the source's)" in review
+    assert "the page will read “360 killed”" in review
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (
+            [{"ref": "whole", "best": 360}, {"best": 20, "scope": "girls", "part_of": "other"}],
+            "“other” is not a figure of this incident: a part breaks down a figure of the same "
+            "incident (give the ref of that figure).",
+        ),
+        (
+            [{"ref": "whole", "best": 360}, {"share_low": "120", "share_of": "whole"}],
+            "120 % is not a share: enter a percentage from 0 to 100 (one third is 33.33).",
+        ),
+        (
+            [
+                {"ref": "a", "best": 10, "scope": "x", "part_of": "b"},
+                {"ref": "b", "best": 10, "scope": "y", "part_of": "a"},
+            ],
+            "These figures are parts of one another in a circle (a → b → a): one of them must "
+            "be the whole.",
+        ),
+        (
+            [{"ref": "whole", "best": 36}, {"best": 200, "scope": "girls", "part_of": "whole"}],
+            "This part (x) is more than its whole “whole” (x) allows.",
+        ),
+    ],
+)
+def test_a_relation_that_cannot_be_true_is_refused_on_the_figure_it_concerns(
+    client, contributor, rows, message
+):
+    source = make_source()
+    estimates = [estimate_row(as_written="x", source=source.pk, **row) for row in rows]
+    client.force_login(contributor)
+
+    response = client.post(ADD_URL, version_post(estimates=estimates))
+
+    assert response.status_code == 200
+    assert message in response.text.replace("&#x27;", "'")
+    assert not IncidentVersion.objects.exists()
