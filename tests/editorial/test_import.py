@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -599,3 +600,83 @@ def test_changing_published_figures_costs_no_query_per_row(tmp_path):
         return len(captured)
 
     assert queries(published[:2], 2) == queries(published[2:], 6)
+
+
+RELATED_HEADER = ESTIMATE_HEADER.strip() + ",scope,part_of,share_low,share_high,share_of,per\n"
+
+
+def related_file(*rows: str) -> str:
+    return RELATED_HEADER + "".join(row + "\n" for row in rows)
+
+
+@pytest.mark.django_db
+def test_parts_shares_and_rates_are_imported_and_a_part_may_come_before_its_whole(
+    tmp_path, katyn, katyn_source
+):
+    text = related_file(
+        "girls,katyn-massacre,killed,,20,,,20 girls,c,,,,naimark-1995,,,girls,shot,,,,",
+        "shot,katyn-massacre,killed,,360,,,360,c,,,,naimark-1995,,,,,,,,",
+        'pows,katyn-massacre,captured,,320000,,,"320,000",c,,,,naimark-1995,,,,,,,,',
+        "third,katyn-massacre,killed,,,,at_least,one third,c,,,,naimark-1995,,,,,33.33%,,pows,",
+        "daily,katyn-massacre,raped,,10,,,10 each day,c,,,,naimark-1995,,,girls,,,,,Day",
+    )
+    assert "Imported: 5 new" in run_import(tmp_path, "EstimateResource", text)
+    rows = {
+        e.ref: (e.scope, e.part_of, e.share_low, e.share_of, e.per) for e in Estimate.objects.all()
+    }
+    assert rows == {
+        "girls": ("girls", "shot", None, "", ""),
+        "shot": ("", "", None, "", ""),
+        "pows": ("", "", None, "", ""),
+        "third": ("", "", Decimal("33.33"), "pows", ""),
+        "daily": ("girls", "", None, "", "day"),
+    }
+
+
+@pytest.mark.django_db
+def test_a_file_without_the_relation_columns_still_imports(tmp_path, katyn, katyn_source):
+    assert "scope" not in ESTIMATE_HEADER
+    text = estimates_file("k-1,katyn-massacre,killed,20000,,,over,over 20000,c,,,,naimark-1995,,")
+    assert "Imported: 1 new" in run_import(tmp_path, "EstimateResource", text)
+    assert Estimate.objects.get().scope == ""
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("chunk_rows", ["2", "1000"])
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (
+            "girls,katyn-massacre,killed,,20,,,20 girls,c,,,,naimark-1995,,,girls,nowhere,,,,",
+            "row 4, column `part_of`: “nowhere” is not a figure of this incident: a part breaks "
+            "down a figure of the same incident (give the ref of that figure).",
+        ),
+        (
+            "girls,katyn-massacre,killed,,400,,,400 girls,c,,,,naimark-1995,,,girls,shot,,,,",
+            "row 4, column `part_of`: This part (400 girls) is more than its whole “shot” "
+            "(360) allows.",
+        ),
+        (
+            "third,katyn-massacre,killed,,,,,a third,c,,,,naimark-1995,,,,,133,,shot,",
+            "row 4, column `share_low`: 133 % is not a share; enter a percentage from 0 to 100",
+        ),
+        (
+            "third,katyn-massacre,killed,,,,,a third,c,,,,naimark-1995,,,,,a third,,shot,",
+            "row 4, column `share_low`: 'a third' is not a percentage; write a number from 0 to "
+            "100 with at most two decimals, e.g. 33.33 for one third",
+        ),
+    ],
+)
+def test_a_relation_that_cannot_be_true_writes_nothing_and_names_its_row(
+    tmp_path, katyn, katyn_source, chunk_rows, row, message
+):
+    text = related_file(
+        "shot,katyn-massacre,killed,,360,,,360,c,,,,naimark-1995,,,,,,,,",
+        "other,katyn-massacre,killed,,300,,,300,c,,,,naimark-1995,,,,,,,,",
+        row,
+    )
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        run_chunked(tmp_path, text, stderr=err, chunk_rows=chunk_rows)
+    assert message in err.getvalue()
+    assert not Estimate.objects.exists()
