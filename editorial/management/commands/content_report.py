@@ -1,12 +1,14 @@
-"""Per section of the source article: the incidents recorded and every figure, so a reviewer
-can check the archive against the article line by line."""
+"""Per section of the source article: each published incident's headline, every figure with
+what it counts (parts under their whole, shares with their derived count, rates) and every
+conflict with its reason, so the archive can be read against the article in one sitting."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from django.core.management.base import BaseCommand
 
+from archive.estimates import is_share, is_whole, summarise
 from archive.models import Citation, IncidentVersion
 
 ARTICLE = "wikipedia-soviet-war-crimes"
@@ -34,26 +36,62 @@ class Command(BaseCommand):
             section_of.setdefault(version_id, locator or "(no section)")
         for version in versions:
             sections[section_of.get(version.pk, "(not cited to the article)")].append(version)
-        total_incidents = total_figures = 0
+        total_incidents = total_figures = flagged = 0
+        kinds = Counter()
         for section in sorted(sections):
             self.stdout.write(f"\n## {section}")
             for version in sections[section]:
                 total_incidents += 1
+                flagged += version.has_conflict
                 self.stdout.write(
-                    f"- {version.title} [{version.incident.slug}], "
+                    f"\n- {version.title} [{version.incident.slug}], "
                     f"{version.date_text} ({version.date})"
                 )
-                for estimate in version.estimates.all():
-                    total_figures += 1
-                    figures = "/".join(
-                        "–" if v is None else f"{v:,}"
-                        for v in (estimate.low, estimate.best, estimate.high)
-                    )
-                    self.stdout.write(
-                        f"    {estimate.ref}: {estimate.get_measure_display()} "
-                        f"“{estimate.as_written}” = {figures} ({estimate.get_qualifier_display()})"
-                        f" — {estimate.claimant}; {estimate.get_assessment_display()}"
-                    )
+                estimates = list(version.estimates.all())
+                for measure in summarise(estimates):
+                    if measure.headline:
+                        self.stdout.write(f"    headline: {measure.headline.text}")
+                    for row in measure.rows:
+                        total_figures += 1
+                        kind = self.kind(row.estimate)
+                        kinds[kind] += 1
+                        self.stdout.write(self.figure_line(row, kind))
+                    for conflict in measure.conflicts:
+                        self.stdout.write(f"    CONFLICT {conflict.reason}")
         self.stdout.write(
-            f"\n{total_incidents} incidents, {total_figures} figures in {len(sections)} sections."
+            f"\n{total_incidents} incidents, {total_figures} figures in {len(sections)} sections; "
+            f"{flagged} incident(s) flagged as conflicting; "
+            + ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
+            + "."
+        )
+
+    @staticmethod
+    def kind(estimate) -> str:
+        if is_share(estimate):
+            return "share"
+        if estimate.per:
+            return "rate"
+        if estimate.part_of:
+            return "part"
+        return "whole count" if is_whole(estimate) else "scoped count"
+
+    @staticmethod
+    def figure_line(row, kind: str) -> str:
+        estimate = row.estimate
+        figures = "/".join(
+            "–" if v is None else f"{v:,}" for v in (estimate.low, estimate.best, estimate.high)
+        )
+        if is_share(estimate):
+            figures = f"{estimate.share_low or '–'}%/{estimate.share_high or '–'}%"
+        line = (
+            f"    {'  ' * row.depth}{estimate.ref} [{kind}]: {estimate.get_measure_display()} "
+            f"“{estimate.as_written}” = {figures} ({estimate.get_qualifier_display()}); "
+            f"counts: {row.counts}"
+        )
+        if row.derived:
+            line += f"; derived count {row.derived}"
+        return (
+            f"{line} — {estimate.claimant}"
+            + (f", {estimate.claim_year}" if estimate.claim_year else "")
+            + f"; {estimate.get_assessment_display()}"
         )
