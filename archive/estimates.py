@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
 
-from archive.models import Assessment, Measure, Per, Qualifier
+from archive.models import Assessment, ClaimantPosition, Measure, Per, Qualifier
 
 INFINITY = float("inf")
 OPEN_ABOVE = (Qualifier.OVER, Qualifier.AT_LEAST)
@@ -39,6 +39,7 @@ class Figure(Protocol):
     qualifier: str
     as_written: str
     claimant: str
+    claimant_position: str
     claim_year: int | None
     assessment: str
     scope: str
@@ -346,6 +347,7 @@ class MeasureSummary:
     rejected: int = 0
     rows: list[Row] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
+    year_charts: list[YearChart] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
 
 
@@ -440,6 +442,11 @@ def summarise(estimates: list[Figure]) -> list[MeasureSummary]:
             for group in groups.values()
             if (chart := range_chart(summary.label, group)) is not None
         ]
+        summary.year_charts = [
+            chart
+            for group in groups.values()
+            if (chart := year_chart(summary.label, group)) is not None
+        ]
         summaries.append(summary)
     return summaries
 
@@ -514,7 +521,8 @@ class Axis:
             share = (value - self.start) / (self.end - self.start)
         return round(self.x0 + share * self.length, 1)
 
-    def ticks(self) -> list[tuple[float, str]]:
+    def values(self) -> list[float]:
+        """Round values to mark on the axis: powers of ten, or about five even steps."""
         if self.log:
             values = [
                 10.0**p
@@ -524,7 +532,10 @@ class Axis:
             step = 10 ** math.floor(math.log10(self.end / 4 or 1))
             count = int(self.end // step)
             values = [step * n for n in range(0, count + 1, max(1, count // 5))]
-        return [(self(t), f"{t:,.0f}") for t in values if self.start <= t <= self.end]
+        return [value for value in values if self.start <= value <= self.end]
+
+    def ticks(self) -> list[tuple[float, str]]:
+        return [(self(value), f"{value:,.0f}") for value in self.values()]
 
 
 def range_chart(label: str, group: list[Figure]) -> Chart | None:
@@ -566,4 +577,129 @@ def range_chart(label: str, group: list[Figure]) -> Chart | None:
         description=f"{what.capitalize()}, as each source gives it: {description}.",
         scope=scope,
         key=group[0].ref,
+    )
+
+
+# Markers by who gives the figure: a shape for each (colour only repeats what the shape says).
+MARKERS = {
+    "perpetrator_state": "circle",
+    "victim_side": "square",
+    "independent_scholarship": "diamond",
+    "court": "triangle",
+}
+YEAR_WIDTH, YEAR_HEIGHT, YEAR_LEFT, YEAR_RIGHT, YEAR_TOP, YEAR_BOTTOM = 640, 280, 78, 24, 16, 34
+
+
+@dataclass(frozen=True)
+class YearPoint:
+    estimate: Figure
+    x: float
+    y_low: float  # the bar's bottom (larger y: lower on the page)
+    y_high: float
+    y_mark: float  # where the marker sits: the best figure, or the single value
+    marker: str
+    open_top: bool
+    rejected: bool
+
+    @property
+    def bar_height(self) -> float:
+        return round(self.y_low - self.y_high, 1)
+
+
+@dataclass(frozen=True)
+class YearChart:
+    width: int
+    height: int
+    points: list[YearPoint]
+    x_ticks: list[tuple[float, str]]
+    y_ticks: list[tuple[float, str]]
+    log: bool
+    description: str
+    markers: list[tuple[str, str]]  # (marker, position label) shown in the legend
+    scope: str = ""
+    key: str = ""
+
+    @property
+    def plot_bottom(self) -> int:
+        return self.height - YEAR_BOTTOM
+
+    @property
+    def plot_right(self) -> int:
+        return self.width - YEAR_RIGHT
+
+
+def year_chart(label: str, group: list[Figure]) -> YearChart | None:
+    """Figures that count the same thing, drawn by the year their claimant published them:
+    how the figure moved over time and who moved it. Drawn when two or more carry a year."""
+    dated = sorted((e for e in group if e.claim_year), key=lambda e: (e.claim_year, e.ref))
+    if len(dated) < 2:
+        return None
+    spans = {e.ref: bounds(e) for e in dated}
+    finite = [v for lo, hi in spans.values() for v in (lo, hi) if v != INFINITY and v > 0]
+    if not finite:
+        return None
+    plot_height = YEAR_HEIGHT - YEAR_TOP - YEAR_BOTTOM
+    axis = Axis(finite, 0, plot_height)
+
+    def y(value: float) -> float:
+        return round(YEAR_TOP + plot_height - axis(value), 1)
+
+    first, last = dated[0].claim_year, dated[-1].claim_year
+    span = max(last - first, 1)
+    start, end = first - span * 0.08 - 0.5, last + span * 0.08 + 0.5
+    plot_width = YEAR_WIDTH - YEAR_LEFT - YEAR_RIGHT
+
+    def x(year: float) -> float:
+        return round(YEAR_LEFT + (year - start) / (end - start) * plot_width, 1)
+
+    same_year: dict[int, int] = {}
+    points = []
+    for estimate in dated:
+        lo, hi = spans[estimate.ref]
+        nth = same_year.get(estimate.claim_year, 0)
+        same_year[estimate.claim_year] = nth + 1
+        shift = (nth - (sum(1 for e in dated if e.claim_year == estimate.claim_year) - 1) / 2) * 12
+        open_top = hi == INFINITY
+        mark = estimate.best if estimate.best is not None else (lo if open_top else (lo + hi) / 2)
+        points.append(
+            YearPoint(
+                estimate=estimate,
+                x=round(x(estimate.claim_year) + shift, 1),
+                y_low=y(max(lo, axis.start) if axis.log else lo),
+                y_high=y(axis.end) if open_top else y(hi),
+                y_mark=y(max(mark, axis.start) if axis.log else mark),
+                marker=MARKERS.get(estimate.claimant_position, "ring"),
+                open_top=open_top,
+                rejected=not kept(estimate),
+            )
+        )
+    years = sorted({e.claim_year for e in dated})
+    step = max(1, round(len(years) / 6))
+    x_ticks = [(x(year), str(year)) for year in years[::step]]
+    y_ticks = [(y(value), f"{value:,.0f}") for value in axis.values()]
+    labels = dict(ClaimantPosition.choices)
+    shown = {point.marker for point in points}
+    legend = [
+        (marker, str(labels[position])) for position, marker in MARKERS.items() if marker in shown
+    ]
+    if "ring" in shown:
+        legend.append(("ring", "another claimant, or not stated"))
+    scope = group[0].scope.strip()
+    what = f"{label} ({scope})" if scope else label
+    description = "; ".join(
+        f"{e.claim_year}, {e.claimant} ({labels.get(e.claimant_position, 'not stated')}): "
+        f"{e.as_written}" + ("" if kept(e) else " (rejected)")
+        for e in dated
+    )
+    return YearChart(
+        width=YEAR_WIDTH,
+        height=YEAR_HEIGHT,
+        points=points,
+        x_ticks=x_ticks,
+        y_ticks=y_ticks,
+        log=axis.log,
+        description=f"{what.capitalize()}, by the year each figure was published: {description}.",
+        markers=legend,
+        scope=scope,
+        key=f"years-{group[0].ref}",
     )

@@ -159,3 +159,54 @@ def test_the_page_and_the_api_cost_the_same_queries_for_2_or_20_related_figures(
             counts[(url.split("many")[0], figures)] = len(queries)
     assert counts[("/api/incidents/", 2)] == counts[("/api/incidents/", 20)]
     assert counts[("/incidents/", 2)] == counts[("/incidents/", 20)]
+
+
+@pytest.mark.django_db
+def test_figures_published_in_different_years_are_drawn_by_year_with_a_table_and_a_text(client):
+    make_published_figures(
+        "by-year",
+        {
+            "best": 381067,
+            "claimant": "Soviet archives",
+            "claimant_position": "perpetrator_state",
+            "claim_year": 1956,
+            "measure": "died_in_custody",
+        },
+        {
+            "low": 500000,
+            "best": None,
+            "qualifier": "over",
+            "claimant": "Victims' association",
+            "claimant_position": "victim_side",
+            "claim_year": 1974,
+            "measure": "died_in_custody",
+        },
+        {
+            "best": 1000000,
+            "qualifier": "about",
+            "claimant": "Overmans",
+            "claimant_position": "independent_scholarship",
+            "claim_year": 2000,
+            "measure": "died_in_custody",
+        },
+        {"best": 20, "scope": "women", "claim_year": 1990, "measure": "died_in_custody"},
+    )
+    page = client.get("/incidents/by-year/").content.decode()
+    assert page.count('class="year-chart"') == 1  # the scoped figure is not compared
+    assert (
+        "Died in custody, by the year each figure was published: 1956, Soviet archives (the "
+        "perpetrator state&#x27;s own records): 381067; 1974, Victims&#x27; association (the "
+        "victims&#x27; side or their state): 500000; 2000, Overmans (independent scholarship): "
+        "1000000."
+    ) in page
+    assert "<caption>Died in custody, by year of publication</caption>" in page
+    for legend in ("the perpetrator state&#x27;s own records", "independent scholarship"):
+        assert f"</svg> {legend}</li>" in page
+    assert 'class="mark m-circle"' in page and 'class="mark m-square"' in page
+    assert "no upper figure" in page  # "over 500,000" has no top
+
+
+@pytest.mark.django_db
+def test_one_dated_figure_draws_no_chart_by_year(client):
+    make_published_figures("one-year", {"best": 5, "claim_year": 1956}, {"best": 6})
+    assert 'class="year-chart"' not in client.get("/incidents/one-year/").content.decode()
