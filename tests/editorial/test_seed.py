@@ -4,6 +4,7 @@ published through the workflow as the project's own review, never over editors' 
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -14,6 +15,7 @@ from archive.models import (
     Context,
     Correction,
     Estimate,
+    Headline,
     Incident,
     IncidentAlias,
     IncidentVersion,
@@ -130,6 +132,58 @@ def test_seed_content_is_complete_cited_and_published_through_the_workflow(seede
     call_command("content_report", stdout=out)
     assert "fantana-alba-massacre" in out.getvalue()
     assert f"{estimates.count()} figures" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_seed_figures_count_what_the_article_says_they_count(seeded):
+    """Breakdowns are parts, proportions are shares, "each day" is a rate, and figures of a
+    group, a period or a place have a scope: only a true disagreement is flagged, and the
+    headlines keep the article's qualifiers and invent no totals."""
+    published = IncidentVersion.objects.published()
+    # Soviet sources' 474,967 against Overmans' about 1.0 million: the one true disagreement.
+    assert set(published.filter(has_conflict=True).values_list("incident__slug", flat=True)) == {
+        "german-prisoners-of-war-in-soviet-captivity"
+    }
+
+    def headline(slug: str, measure: str) -> Headline:
+        return Headline.objects.get(
+            version__in=published, version__incident__slug=slug, measure=measure
+        )
+
+    katyn = headline("katyn-massacre", "killed")
+    assert (katyn.low, katyn.high_open) == (20000, True) and "over 20,000" in katyn.text
+    kulchabat = headline("kulchabat-bala-karz-mushkizi-massacre", "killed")
+    assert (kulchabat.low, kulchabat.high) == (360, 360)
+    # The WuSt list by group gives no total, and none is made up.
+    grishchino = headline("grishchino-massacre", "killed")
+    assert grishchino.low is None and grishchino.high is None
+    assert "406 Wehrmacht soldiers" in grishchino.text
+
+    figures = {e.ref: e for e in Estimate.objects.filter(version__in=published)}
+    assert (figures["beian-raped-1"].per, figures["beian-raped-1"].scope) == ("day", "girls")
+    quigley = figures["polish-pows-killed-1"]
+    assert (quigley.measure, quigley.share_low, quigley.share_of) == (
+        "killed",
+        Decimal("33.33"),
+        "polish-pows-captured-1",
+    )
+    assert quigley.low is None and quigley.best is None and quigley.high is None
+    assert figures["kulchabat-killed-2"].part_of == "kulchabat-killed-1"
+    assert figures["afghanistan-killed-1"].scope  # the whole war, all parties
+    # The 1974 study's totals are deaths, mostly from hunger and disease, not killings.
+    totals = [
+        "expulsion-killed-1",
+        "expulsion-killed-2",
+        "expulsion-killed-4",
+        "expulsion-killed-5",
+    ]
+    assert {figures[ref].measure for ref in totals} == {"died"}
+    # A hedge stays visible.
+    assert "might have exceeded" in figures["poland-rape-raped-1"].as_written
+    assert figures["poland-rape-raped-1"].assessment == "contested"
+    for estimate in figures.values():
+        if estimate.part_of:
+            assert estimate.scope, estimate.ref
 
 
 # A second run over editors' work in progress ---------------------------------------------
