@@ -25,7 +25,7 @@ from archive.models import Assessment, ClaimantPosition, Measure, Per, Qualifier
 
 INFINITY = float("inf")
 OPEN_ABOVE = (Qualifier.OVER, Qualifier.AT_LEAST)
-OPEN_BELOW = (Qualifier.UP_TO, Qualifier.AT_MOST)
+OPEN_BELOW = (Qualifier.UP_TO, Qualifier.AT_MOST, Qualifier.ALMOST)
 
 
 class Figure(Protocol):
@@ -174,13 +174,24 @@ def _span_text(estimates: Sequence[Figure]) -> tuple[int | None, int | None, str
         word = "over" if all(e.qualifier == Qualifier.OVER for e in at_bottom) else "at least"
         return int(lower), None, f"{word} {number(lower)}"
     if lower == 0 and any(e.qualifier in OPEN_BELOW and e.low is None for e in estimates):
-        at_top = [e for e in estimates if bounds(e)[1] == upper]
-        word = "at most" if all(e.qualifier == Qualifier.AT_MOST for e in at_top) else "up to"
+        at_top = {e.qualifier for e in estimates if bounds(e)[1] == upper}
+        word = str(Qualifier(at_top.pop()).label) if len(at_top) == 1 else "up to"
+        word = "up to" if word == str(Qualifier.EXACT.label) else word
         return None, int(upper), f"{word} {number(upper)}"
     if lower == upper:
         return int(lower), int(upper), _qualifier_word(estimates) + number(lower)
     about = "about " if all(e.qualifier == Qualifier.ABOUT for e in estimates) else ""
     return int(lower), int(upper), f"{about}{number(lower)} – {number(upper)}"
+
+
+def _hedge(estimates: Sequence[Figure]) -> str:
+    """The doubt the table shows beside a figure, carried into the headline."""
+    contested = sum(1 for e in estimates if e.assessment == Assessment.CONTESTED)
+    if not contested:
+        return ""
+    if contested == len(estimates):
+        return " (contested)"
+    return f" ({contested} of {len(estimates)} figures contested)"
 
 
 def figure_text(estimate: Figure) -> str:
@@ -191,7 +202,7 @@ def figure_text(estimate: Figure) -> str:
 def _scoped(estimate: Figure) -> str:
     scope = estimate.scope.strip()
     text = figure_text(estimate)
-    if scope:
+    if scope:  # "406 Wehrmacht soldiers", "60,000 in Polish camps", "1,803,392 (1930–1931)"
         text += f" ({scope})" if scope[0].isdigit() else f" {scope}"
     if estimate.per:
         text += f" a {Per(estimate.per).label}"
@@ -199,16 +210,25 @@ def _scoped(estimate: Figure) -> str:
 
 
 def share_text(share: Figure, whole: Figure | None) -> str:
-    """A share as the page words it: "at least 33.33 % of the 320,000 captured"."""
+    """A share as the page words it: "at least 33.33 % of 320,000 captured"."""
     low, high = share.share_low, share.share_high
     if low is not None and high is not None and low != high:
-        percent = f"{low:g} – {high:g} %"
+        percent = f"{percent_text(low)} – {percent_text(high)} %"
     else:
-        value = low if low is not None else high
-        percent = _qualifier_word([share]) + f"{value:g} %"
+        percent = _qualifier_word([share]) + f"{percent_text(low if low is not None else high)} %"
+    scope = share.scope.strip()
+    who = f"{scope}: " if scope else ""
     if whole is None:
-        return f"{percent} of figure “{share.share_of}”"
-    return f"{percent} of the {figure_text(whole)} {measure_label(whole.measure)}"
+        return f"{who}{percent} of figure “{share.share_of}”"
+    return f"{who}{percent} of {figure_text(whole)} {measure_label(whole.measure)}"
+
+
+def percent_text(value: Decimal | None) -> str:
+    """33.33 stays 33.33; 58.00 is 58."""
+    if value is None:
+        return "–"
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def headlines(estimates: Iterable[Figure]) -> list[HeadlineFigure]:
@@ -226,20 +246,14 @@ def headlines(estimates: Iterable[Figure]) -> list[HeadlineFigure]:
         wholes = [e for e in own if is_whole(e)]
         if wholes:
             low, high, text = _span_text(wholes)
-            result.append(
-                HeadlineFigure(measure, low, high, low is None, high is None, f"{text} {label}")
-            )
+            text = f"{text} {label}{_hedge(wholes)}"
+            result.append(HeadlineFigure(measure, low, high, low is None, high is None, text))
             continue
-        groups = [e for e in own if is_count(e)]
-        shares = [e for e in own if is_share(e)]
-        rates = [e for e in own if e.per]
-        words = []
-        if groups:
-            words.append(f"{label}, listed by group: " + ", ".join(_scoped(e) for e in groups))
-        words += [f"{label}: {share_text(e, by_ref.get(e.share_of))}" for e in shares]
-        words += [f"{label}: {_scoped(e)}" for e in rates]
+        words = [_scoped(e) for e in own if is_count(e) or e.per]
+        words += [share_text(e, by_ref.get(e.share_of)) for e in own if is_share(e)]
         if words:  # parts alone, of a whole that was rejected, say nothing on their own
-            result.append(HeadlineFigure(measure, None, None, False, False, "; ".join(words)))
+            text = f"{label}: no overall figure; given separately: " + "; ".join(words)
+            result.append(HeadlineFigure(measure, None, None, False, False, text))
     return result
 
 
@@ -596,7 +610,7 @@ class YearPoint:
     x: float
     y_low: float  # the bar's bottom (larger y: lower on the page)
     y_high: float
-    y_mark: float  # where the marker sits: the best figure, or the single value
+    y_marks: list[float]  # the best or single figure; else both ends of the range
     marker: str
     open_top: bool
     rejected: bool
@@ -660,14 +674,17 @@ def year_chart(label: str, group: list[Figure]) -> YearChart | None:
         same_year[estimate.claim_year] = nth + 1
         shift = (nth - (sum(1 for e in dated if e.claim_year == estimate.claim_year) - 1) / 2) * 12
         open_top = hi == INFINITY
-        mark = estimate.best if estimate.best is not None else (lo if open_top else (lo + hi) / 2)
+        if estimate.best is not None:
+            marks = [float(estimate.best)]
+        else:
+            marks = [lo] if open_top or lo == hi else [lo, hi]
         points.append(
             YearPoint(
                 estimate=estimate,
                 x=round(x(estimate.claim_year) + shift, 1),
                 y_low=y(max(lo, axis.start) if axis.log else lo),
                 y_high=y(axis.end) if open_top else y(hi),
-                y_mark=y(max(mark, axis.start) if axis.log else mark),
+                y_marks=[y(max(mark, axis.start) if axis.log else mark) for mark in marks],
                 marker=MARKERS.get(estimate.claimant_position, "ring"),
                 open_top=open_top,
                 rejected=not kept(estimate),

@@ -497,6 +497,8 @@ class Qualifier(models.TextChoices):
     OVER = "over", _("over")
     AT_MOST = "at_most", _("at most")
     UP_TO = "up_to", _("up to")
+    # "nearly 1,000", "almost 780,000": a little below the figure, how far not said.
+    ALMOST = "almost", _("almost")
 
 
 class Per(models.TextChoices):

@@ -52,6 +52,11 @@ CASES = [
         ],
         False,
     ),
+    (
+        "'almost' allows anything a little below",
+        [figure("a", high=1000, qualifier="almost"), figure("b", best=990)],
+        False,
+    ),
     ("a rate beside a count", [figure("a", best=10, per="day"), figure("b", best=5000)], False),
     (
         "a rejected figure",
@@ -113,6 +118,26 @@ HEADLINES = [
     ),
     ([figure("a", best=120, qualifier="about")], "about 120 killed", (120, 120, False, False)),
     (
+        [figure("a", high=1000, qualifier="almost")],
+        "almost 1,000 killed",
+        (None, 1000, True, False),
+    ),
+    (
+        [figure("a", low=100000, qualifier="over", assessment="contested", assessment_reason="r")],
+        "over 100,000 killed (contested)",
+        (100000, None, False, True),
+    ),
+    (
+        [
+            figure("a", best=474967),
+            figure(
+                "b", best=10**6, qualifier="about", assessment="contested", assessment_reason="r"
+            ),
+        ],
+        "474,967 – 1,000,000 killed (1 of 2 figures contested)",
+        (474967, 1000000, False, False),
+    ),
+    (
         # a part is never the low end of its whole
         [figure("a", best=360), figure("b", best=20, scope="girls", part_of="a")],
         "360 killed",
@@ -124,12 +149,13 @@ HEADLINES = [
             figure("b", best=58, scope="Organisation Todt members"),
             figure("c", best=2, scope="Danish nationals", part_of="b"),
         ],
-        "killed, listed by group: 406 Wehrmacht soldiers, 58 Organisation Todt members",
+        "killed: no overall figure; given separately: 406 Wehrmacht soldiers; 58 Organisation "
+        "Todt members",
         (None, None, False, False),
     ),
     (
         [figure("a", best=10, scope="girls", per="day", measure="raped")],
-        "raped: 10 girls a day",
+        "raped: no overall figure; given separately: 10 girls a day",
         (None, None, False, False),
     ),
 ]
@@ -147,7 +173,8 @@ def test_a_share_reads_as_written_and_its_count_is_only_derived():
     share = figure("b", share_low=Decimal("33.33"), share_of="a", qualifier="at_least")
     texts = {h.measure: h.text for h in headlines([captured, share])}
     assert texts == {
-        "killed": "killed: at least 33.33 % of the 320,000 captured",
+        "killed": "killed: no overall figure; given separately: at least 33.33 % of 320,000 "
+        "captured",
         "captured": "320,000 captured",
     }
     assert derived_count(share, captured) == (106_656, 320_000)

@@ -84,14 +84,14 @@ def test_a_share_reads_as_written_with_its_derived_count_labelled_and_a_rate_is_
 
     page = client.get("/incidents/quigley/").content.decode()
     assert (
-        "No figure for all the victims: <strong>killed: at least 33.33 % of the 320,000 "
+        "<strong>Killed: no overall figure; given separately: at least 33.33 % of 320,000 "
         "captured</strong>" in page
     )
     assert (
         "Derived count: 106,656 – 320,000 (our arithmetic from the percentage, not a figure the "
         "source gives)"
     ) in page
-    assert "raped: 10 girls a day" in page
+    assert "Raped: no overall figure; given separately: 10 girls a day" in page
 
     data = client.get("/api/incidents/quigley/").json()
     murdered = next(e for e in data["estimates"] if e["ref"] == "murdered")

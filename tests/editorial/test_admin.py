@@ -313,7 +313,7 @@ def test_a_breakdown_and_a_share_are_entered_on_the_same_page(client, contributo
     client.force_login(make_reviewer())
     review = client.get(reverse("admin:version_review", args=[version.pk])).text
     assert "↳ 20 girls" in review and "Counts: girls, part of 360" in review
-    assert "Counts: at least 33.33 % of the 320,000 captured" in review
+    assert "Counts: at least 33.33 % of 320,000 captured" in review
     assert "Derived count 106,656 – 320,000 (arithmetic, not the source's)" in review
     assert "the page will read “360 killed”" in review
 
