@@ -273,6 +273,20 @@ def derived_count(share: Figure, whole: Figure) -> tuple[int, int | None]:
     return low, high
 
 
+def derived_text(share: Figure, whole: Figure) -> str:
+    """The derived count in words, keeping the whole's and the share's hedges: "about 1,400",
+    "almost 870,000", "at least 3,000", "106,656 – 320,000"."""
+    low, high = derived_count(share, whole)
+    about = "about " if Qualifier.ABOUT in (share.qualifier, whole.qualifier) else ""
+    if high is None:
+        return f"at least {about}{number(low)}"
+    if low == 0 and whole.qualifier in OPEN_BELOW and whole.low is None:
+        return f"{Qualifier(whole.qualifier).label} {about}{number(high)}"
+    if low == high:
+        return f"{about}{number(low)}"
+    return f"{about}{number(low)} – {number(high)}"
+
+
 # -- Relations, checked across the figures of one version -----------------------------------
 
 
@@ -396,16 +410,7 @@ def _rows(own: list[Figure], by_ref: dict[str, Figure]) -> list[Row]:
         whole = by_ref.get(estimate.part_of or estimate.share_of)
         if is_share(estimate):
             counts = share_text(estimate, whole)
-            derived = ""
-            if whole is not None:
-                low, high = derived_count(estimate, whole)
-                derived = (
-                    f"{number(low)} – {number(high)}"
-                    if high is not None and high != low
-                    else number(low)
-                    if high is not None
-                    else f"at least {number(low)}"
-                )
+            derived = derived_text(estimate, whole) if whole is not None else ""
         elif estimate.part_of and whole is not None:
             counts = f"{estimate.scope.strip()}, part of {figure_text(whole)}"
             derived = ""

@@ -182,6 +182,34 @@ def test_a_share_reads_as_written_and_its_count_is_only_derived():
     assert killed.rows[0].derived == "106,656 – 320,000"
 
 
+@pytest.mark.parametrize(
+    ("share", "whole", "text"),
+    [
+        (
+            {"share_low": Decimal(40), "share_high": Decimal(40), "qualifier": "about"},
+            {"best": 3500, "qualifier": "about"},
+            "about 1,400",
+        ),
+        (
+            {"share_low": Decimal(58), "share_high": Decimal(58)},
+            {"high": 1_500_000, "qualifier": "almost"},
+            "almost 870,000",
+        ),
+        (
+            {"share_low": Decimal(50), "qualifier": "over"},
+            {"low": 6000, "qualifier": "at_least"},
+            "at least 3,000",
+        ),
+    ],
+)
+def test_a_derived_count_keeps_the_hedges_of_its_share_and_its_whole(share, whole, text):
+    summary = summarise(
+        [figure("w", measure="affected", **whole), figure("s", share_of="w", **share)]
+    )
+    (row,) = [r for m in summary for r in m.rows if r.estimate.ref == "s"]
+    assert row.derived == text
+
+
 def test_rejected_figures_stay_out_of_the_headline_and_are_counted_as_left_out():
     figures = [
         figure("a", best=200),
