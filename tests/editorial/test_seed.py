@@ -39,15 +39,6 @@ from tests.factories import (
     make_source,
 )
 
-# Incidents for which the controlled list of categories has none the article supports: a
-# wrong category would say more than the article does, so they carry none.
-UNCATEGORISED = {
-    # prisoners who died, mostly of hunger, cold and transport: not "killing of prisoners of war"
-    "finnish-prisoners-of-war-in-soviet-captivity",
-    # died of injuries "sustained possibly under torture": not "torture"
-    "death-of-wilm-hosenfeld",
-}
-
 
 @pytest.fixture
 def seeded(db):
@@ -70,9 +61,7 @@ def test_seed_content_is_complete_cited_and_published_through_the_workflow(seede
     assert len(titles) == len(set(titles)), "two incidents share a title"
     for version in versions.prefetch_related("categories", "places"):
         assert version.date and version.date_text, version.incident.slug
-        assert version.categories.exists() or version.incident.slug in UNCATEGORISED, (
-            version.incident.slug
-        )
+        assert version.categories.exists(), version.incident.slug
         assert version.places.exists() or "unknown" in version.date_text.lower(), version
     estimates = Estimate.objects.select_related("source")
     assert estimates.count() >= 90
