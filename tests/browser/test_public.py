@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from archive.models import Category, IncidentPage
 from tests.browser.conftest import screenshot
-from tests.factories import make_estimate, make_place, make_published
+from tests.factories import make_estimate, make_place, make_published, make_published_figures
 
 pytestmark = [
     pytest.mark.browser,
@@ -136,3 +137,51 @@ def test_no_serious_accessibility_violations(live_server, new_page, archive, pat
     if path == "/sources/":
         page.goto(f"{live_server.url}{page.locator('.bibliography a').last.get_attribute('href')}")
     assert axe_violations(page) == []
+
+
+@pytest.fixture
+def figures(db):
+    """An incident whose figures break one another down, share, rate and change over time."""
+    make_published_figures(
+        "figures",
+        {"ref": "shot", "best": 360, "as_written": "360 people"},
+        {"best": 20, "as_written": "20 girls", "scope": "girls", "part_of": "shot"},
+        {"measure": "captured", "ref": "pows", "best": 320000, "as_written": "320,000"},
+        {
+            "best": None,
+            "share_low": Decimal("33.33"),
+            "share_of": "pows",
+            "qualifier": "at_least",
+            "as_written": "at least one third",
+        },
+        *(
+            {
+                "measure": "died_in_custody",
+                "best": best,
+                "claim_year": year,
+                "claimant": claimant,
+                "claimant_position": position,
+                "as_written": f"{best:,}",
+            }
+            for best, year, claimant, position in [
+                (381067, 1956, "Soviet archives", "perpetrator_state"),
+                (1000000, 2000, "Overmans", "independent_scholarship"),
+                (700000, 1990, "A court", "court"),
+            ]
+        ),
+        title="Figures that count different things",
+    )
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_figures_by_part_share_and_year_read_well_and_pass_axe(
+    live_server, new_page, figures, width
+):
+    page = new_page(viewport={"width": width, "height": 900}, bypass_csp=True)
+    page.goto(f"{live_server.url}/incidents/figures/")
+    assert page.locator(".year-chart .chart-scroll svg").count() == 1
+    assert page.locator("tr.part").count() == 1
+    assert "Derived count: 106,656 – 320,000" in page.content()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert axe_violations(page) == []
+    screenshot(page, f"figures-{width}")
