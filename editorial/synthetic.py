@@ -344,6 +344,8 @@ CATEGORY_WORDS = {
     "violent-crackdown": ("Crackdown in {place}", "fired on", "killed"),
     "destruction-of-property": ("Burning of {place}", "burned out", "affected"),
     "forced-conscription": ("Forced conscription in {place}", "conscripted", "captured"),
+    "death-in-captivity": ("Deaths in the camp at {place}", "held", "died_in_custody"),
+    "antisemitism": ("Anti-Jewish measures in {place}", "persecuted", "affected"),
 }
 MEASURE_SCALE = {  # typical orders of magnitude, as powers of ten
     "killed": (1.0, 4.5),
