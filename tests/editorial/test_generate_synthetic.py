@@ -168,3 +168,11 @@ def test_bulk_publication_keeps_the_workflow_rules():
         services.versions_publish_bulk(versions=[fresh], reviewer=reviewer, publisher=publisher)
     fresh.refresh_from_db()
     assert fresh.state == State.DRAFT
+
+
+@pytest.mark.django_db
+def test_every_category_of_the_controlled_list_has_synthetic_words():
+    from archive.models import Category
+    from editorial.synthetic import CATEGORY_WORDS
+
+    assert set(Category.objects.values_list("slug", flat=True)) <= set(CATEGORY_WORDS)
