@@ -114,6 +114,49 @@ class TextWidget(widgets.CharWidget):
         return neutralise("" if value is None else str(value))
 
 
+GROUPED = r"\d{1,3}(?:[,\u00a0\u202f ]\d{3})+|\d{1,15}"  # 20,000 · 20 000 · 20000
+SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9}
+QUALIFIER_WORDS = [
+    ("about|around|approximately|some|ca\\.?|circa", "about"),
+    ("over|more than", "over"),
+    ("at least", "at_least"),
+    ("at most", "at_most"),
+    ("up to", "up_to"),
+    ("nearly|almost", "almost"),
+]
+
+
+def _whole(text: str) -> int | None:
+    """The number a plainly written count stands for, or None when it is not one."""
+    text = text.strip()
+    if re.fullmatch(GROUPED, text):
+        return int(re.sub(r"\D", "", text))
+    scaled = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(thousand|million|billion)", text, re.IGNORECASE)
+    if scaled:
+        value = Decimal(scaled[1]) * SCALES[scaled[2].lower()]
+        return int(value) if value == value.to_integral_value() else None
+    return None
+
+
+def number_hint(text: str, column: str) -> str:
+    """Advice only where the number is certain: "20,000", "2.5 million", a range "44–3,000".
+    Anything else (12.5, "about 1000") is left to the editor, never guessed."""
+    written = f"'{text}' in `as_written`"
+    if (value := _whole(text)) is not None:
+        return f"put {value} in `{column}` and {written}"
+    for words, qualifier in QUALIFIER_WORDS:
+        rest = re.fullmatch(rf"(?:{words})\s+(.+)", text, re.IGNORECASE)
+        if rest and (value := _whole(rest[1])) is not None:
+            return f"put {value} in `{column}`, {qualifier} in `qualifier` and {written}"
+    ends = re.fullmatch(r"(.+?)\s*(?:–|—|-|to)\s*(.+)", text)
+    if ends and (low := _whole(ends[1])) is not None and (high := _whole(ends[2])) is not None:
+        return f"for a range put {low} in `low` and {high} in `high`, and {written}"
+    return (
+        f"enter the figure in digits only (a qualifier such as about or over goes in "
+        f"`qualifier`) and {written}"
+    )
+
+
 class WholeNumberWidget(widgets.Widget):
     """A count of people: digits only, blank for none."""
 
@@ -129,9 +172,7 @@ class WholeNumberWidget(widgets.Widget):
             return int(text)
         if re.fullmatch(r"-\d+", text):
             raise ValueError(f"'{text}' is negative; figures count people, so enter 0 or more")
-        digits = re.sub(r"\D", "", text)
-        hint = f"put {digits} in `best`" if digits and len(digits) <= 15 else "put the number"
-        raise ValueError(f"'{text}' is not a whole number; {hint} and '{text}' in `as_written`")
+        raise ValueError(f"'{text}' is not a whole number; {number_hint(text, self.column)}")
 
     def render(self, value, obj=None, **kwargs) -> str:
         return "" if value is None else str(value)

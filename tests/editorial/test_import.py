@@ -139,8 +139,8 @@ def test_importing_the_same_files_twice_changes_nothing(tmp_path, katyn, katyn_s
         ),
         (
             "katyn-1,katyn-massacre,killed,,,about 1000,,x,c,,,,naimark-1995,,",
-            "row 3, column `high`: 'about 1000' is not a whole number; put 1000 in `best` and "
-            "'about 1000' in `as_written`",
+            "row 3, column `high`: 'about 1000' is not a whole number; put 1000 in `high`, about "
+            "in `qualifier` and 'about 1000' in `as_written`",
         ),
         (
             "katyn-1,no-such-incident,killed,,5,,,x,c,,,,naimark-1995,,",
@@ -680,3 +680,38 @@ def test_a_relation_that_cannot_be_true_writes_nothing_and_names_its_row(
         run_chunked(tmp_path, text, stderr=err, chunk_rows=chunk_rows)
     assert message in err.getvalue()
     assert not Estimate.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("written", "hint"),
+    [
+        ("20,000", "put 20000 in `best` and '20,000' in `as_written`"),
+        ("20 000", "put 20000 in `best` and '20 000' in `as_written`"),
+        ("2.5 million", "put 2500000 in `best` and '2.5 million' in `as_written`"),
+        (
+            "44–3,000",
+            "for a range put 44 in `low` and 3000 in `high`, and '44–3,000' in `as_written`",
+        ),
+        (
+            "nearly 1,000",
+            "put 1000 in `best`, almost in `qualifier` and 'nearly 1,000' in `as_written`",
+        ),
+        # Never a guess: the digits of 12.5 are not 125, 1.2345678 million is not a whole count.
+        (
+            "12.5",
+            "enter the figure in digits only (a qualifier such as about or over goes in "
+            "`qualifier`) and '12.5' in `as_written`",
+        ),
+        (
+            "1.2345678 million",
+            "enter the figure in digits only (a qualifier such as about or over goes in "
+            "`qualifier`) and '1.2345678 million' in `as_written`",
+        ),
+    ],
+)
+def test_a_figure_written_in_words_gets_advice_only_where_the_number_is_certain(written, hint):
+    from editorial.resources import WholeNumberWidget
+
+    with pytest.raises(ValueError) as error:
+        WholeNumberWidget("best").clean(written)
+    assert str(error.value) == f"'{written}' is not a whole number; {hint}"
