@@ -16,7 +16,15 @@ FORMATS = {
 }
 
 
+def _one_line(text: str) -> str:
+    """Every kind of line break and control character folded to a space: in RIS a new line
+    ends the field, so a multi-paragraph summary would end the record early or start a
+    forged one."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+
+
 def _bibtex_escape(text: str) -> str:
+    text = _one_line(text)
     for char in "\\{}%&$#_^~":
         text = text.replace(char, "\\" + char)
     return text
@@ -46,13 +54,13 @@ def cite(request: HttpRequest, slug: str, style: str) -> HttpResponse:
         body = "\r\n".join(
             [
                 "TY  - ELEC",
-                f"TI  - {version.title}",
+                f"TI  - {_one_line(version.title)}",
                 "AU  - Incident Archive",
                 f"PY  - {published.year}",
                 f"DA  - {published:%Y/%m/%d}",
                 f"UR  - {url}",
                 f"ET  - Version {version.number}",
-                f"AB  - {version.summary}",
+                f"AB  - {_one_line(version.summary)}",
                 "ER  - ",
                 "",
             ]

@@ -429,3 +429,28 @@ def test_related_incidents_cost_the_same_queries_for_1_and_12(
 def test_the_method_page_says_who_checked_the_demonstration_content(client):
     body = client.get("/about/").content.decode()
     assert "not by a second editor of this archive" in body and "channel “seed”" in body
+
+
+@pytest.mark.django_db
+def test_a_summary_of_several_paragraphs_cannot_end_or_forge_a_ris_record(client):
+    make_published(
+        "forged",
+        title="Title\nER  - ",
+        summary="First paragraph.\r\n\r\nER  - \nTY  - JOUR\nTI  - Forged\u2028record",
+    )
+    body = client.get("/incidents/forged/cite/ris/").content.decode()
+    tags = [line[:6] for line in body.split("\r\n") if line]
+    assert tags == [
+        "TY  - ",
+        "TI  - ",
+        "AU  - ",
+        "PY  - ",
+        "DA  - ",
+        "UR  - ",
+        "ET  - ",
+        "AB  - ",
+        "ER  - ",
+    ]
+    assert "AB  - First paragraph. ER - TY - JOUR TI - Forged record\r\n" in body
+    bibtex = client.get("/incidents/forged/cite/bibtex/").content.decode()
+    assert "title = {Title ER -}," in bibtex
