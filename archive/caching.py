@@ -16,11 +16,12 @@ from functools import wraps
 from django.core.cache import cache, caches
 from django.db import transaction
 from django.db.models import F
-from django.http import HttpResponseNotModified
+from django.http import HttpResponseNotAllowed, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
-from django.utils.http import http_date, quote_etag
+from django.utils.http import http_date, parse_etags, quote_etag, urlencode
 
+from archive.filters import IncidentFilter
 from archive.models import Publication
 
 PAGE_TIMEOUT = 60 * 60 * 24
@@ -75,27 +76,56 @@ def _announce_generation() -> None:
     caches["shared"].set(GENERATION_KEY, (state.generation, state.changed_at.timestamp()), None)
 
 
+# The query parameters the public views read. A request with any other is answered but not
+# cached: junk parameters cannot fill a worker's memory with copies of one page.
+KNOWN_PARAMETERS = frozenset({*IncidentFilter.base_filters, "page", "p", "ordering", "since"})
+
+
+def cache_address(request) -> str | None:
+    """The request as the cache knows it: known parameters in a canonical order (the values
+    of a repeated parameter keep theirs), or None when it carries any other parameter."""
+    names = set(request.GET)
+    if not names <= KNOWN_PARAMETERS:
+        return None
+    query = urlencode(
+        [(name, value) for name in sorted(names) for value in request.GET.getlist(name)]
+    )
+    return f"{request.scheme}://{request.get_host()}{request.path}?{query}"
+
+
+def etag_matches(header: str, etag: str) -> bool:
+    """If-None-Match as RFC 9110 reads it: ``*`` or a list of tags, compared weakly."""
+    tags = parse_etags(header)
+    return tags == ["*"] or any(tag.removeprefix("W/") == etag for tag in tags)
+
+
 def cached_public(view):
-    """Serve from the cache for the current generation; answer If-None-Match with 304."""
+    """Serve GET and HEAD from the cache for the current generation; answer If-None-Match
+    with 304; refuse every other method with 405 (these pages only read)."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if request.method not in ("GET", "HEAD"):
-            return view(request, *args, **kwargs)
+            return HttpResponseNotAllowed(["GET", "HEAD"])
         generation, changed_at = current_generation()
-        address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+        canonical = cache_address(request)
+        address = canonical or f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
         digest = hashlib.blake2s(address.encode(), digest_size=12).hexdigest()
         etag = quote_etag(f"{generation}-{digest}")
-        if etag in request.headers.get("If-None-Match", ""):
+        wanted = request.headers.get("If-None-Match", "")
+        if wanted and wanted.strip() != "*" and etag_matches(wanted, etag):
             return not_modified(etag, changed_at)
         key = f"archive:page:{generation}:{digest}"
-        response = cache.get(key)
+        response = cache.get(key) if canonical else None
         if response is None:
             response = view(request, *args, **kwargs)
             if response.status_code in (200, 404, 410) and not response.streaming:
                 if hasattr(response, "render"):
                     response = response.render()
-                cache.set(key, response, PAGE_TIMEOUT)
+                if canonical:
+                    cache.set(key, response, PAGE_TIMEOUT)
+        if wanted.strip() == "*" and response.status_code == 200:
+            return not_modified(etag, changed_at)  # "*": any current representation
         response["ETag"] = etag
         response["Last-Modified"] = http_date(changed_at)
         patch_cache_control(response, public=True, max_age=0, must_revalidate=True)

@@ -193,8 +193,13 @@ elif CACHE_URL.startswith(("memcached", "pymemcache")):
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CACHE_MAX_ENTRIES", "5000"))},
+            # Each worker's own memory, bounded by bytes (archive/cache_backends.py).
+            "BACKEND": "archive.cache_backends.BoundedLocMemCache",
+            "OPTIONS": {
+                "MAX_ENTRIES": int(os.environ.get("CACHE_MAX_ENTRIES", "5000")),
+                "MAX_BYTES": int(os.environ.get("CACHE_MAX_MB", "64")) * 2**20,
+                "MAX_ENTRY_BYTES": 4 * 2**20,
+            },
         },
         "shared": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",

@@ -5,3 +5,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("archive.public_urls")),
 ]
+
+handler404 = "archive.views.not_found"

@@ -32,7 +32,7 @@ def fresh_cache(settings):
     from django.core.cache import cache, caches
 
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "default": {"BACKEND": "archive.cache_backends.BoundedLocMemCache"},
         "shared": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "shared",
