@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.db.models import Count
 from django.http import HttpRequest
 from django.utils.text import slugify
@@ -29,6 +32,7 @@ from editorial import services
 from editorial.admin_links import PlainLinksAdminMixin
 from editorial.admin_records import ReviewedRecordAdmin
 from editorial.admin_views import WorkflowAdminMixin
+from editorial.admin_widgets import SafeRelationsMixin
 from editorial.forms import (
     EstimateForm,
     EstimateFormSet,
@@ -110,7 +114,7 @@ class PlaceAdmin(DataAdminMixin, NoHardDeleteMixin, ReviewedRecordAdmin):
 
 
 @admin.register(Actor)
-class ActorAdmin(DataAdminMixin, NoHardDeleteMixin, ReviewedRecordAdmin):
+class ActorAdmin(SafeRelationsMixin, DataAdminMixin, NoHardDeleteMixin, ReviewedRecordAdmin):
     resource_classes = [ActorResource]
     list_display = ["name", "parent"]
     list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
@@ -134,7 +138,13 @@ class SourceAdmin(DataAdminMixin, NoHardDeleteMixin, ReviewedRecordAdmin):
 
 
 @admin.register(Proceeding)
-class ProceedingAdmin(DataAdminMixin, NoHardDeleteMixin, PlainLinksAdminMixin, ReviewedRecordAdmin):
+class ProceedingAdmin(
+    SafeRelationsMixin,
+    DataAdminMixin,
+    NoHardDeleteMixin,
+    PlainLinksAdminMixin,
+    ReviewedRecordAdmin,
+):
     resource_classes = [ProceedingResource]
     list_display = ["title", "court", "date_text", "in_absentia", "source"]
     list_filter = ["in_absentia", "court"]
@@ -164,7 +174,7 @@ class IncidentAdmin(NoHardDeleteMixin, ReviewedRecordAdmin):
         return False  # a new incident starts as the first version of its content
 
 
-class EstimateInline(admin.StackedInline):
+class EstimateInline(SafeRelationsMixin, admin.StackedInline):
     model = Estimate
     form = EstimateForm
     formset = EstimateFormSet
@@ -220,7 +230,7 @@ class EstimateInline(admin.StackedInline):
         return formset
 
 
-class CitationInline(admin.TabularInline):
+class CitationInline(SafeRelationsMixin, admin.TabularInline):
     model = Citation
     fields = ["source", "locator", "quote", "note", "estimate"]
     autocomplete_fields = ["source"]
@@ -235,7 +245,12 @@ class CitationInline(admin.TabularInline):
 
 @admin.register(IncidentVersion)
 class IncidentVersionAdmin(
-    WorkflowAdminMixin, DataAdminMixin, NoHardDeleteMixin, PlainLinksAdminMixin, admin.ModelAdmin
+    SafeRelationsMixin,
+    WorkflowAdminMixin,
+    DataAdminMixin,
+    NoHardDeleteMixin,
+    PlainLinksAdminMixin,
+    admin.ModelAdmin,
 ):
     resource_classes = [IncidentResource]
     form = IncidentVersionForm
@@ -485,3 +500,19 @@ class CorrectionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+# Django's own user and group pages, with relation fields that answer a value that is no key
+# (a group or permission id too large for the database) with a message, not a server error.
+admin.site.unregister(get_user_model())
+admin.site.unregister(Group)
+
+
+@admin.register(get_user_model())
+class ArchiveUserAdmin(SafeRelationsMixin, UserAdmin):
+    pass
+
+
+@admin.register(Group)
+class ArchiveGroupAdmin(SafeRelationsMixin, GroupAdmin):
+    pass

@@ -13,6 +13,8 @@ from django.contrib.admin import widgets
 from django.db import models
 from django.http import HttpRequest
 
+from editorial.admin_widgets import AutocompleteSelectMultiple
+
 
 def plain_link(field: models.ManyToManyField) -> bool:
     """The field's link model holds nothing besides its two keys."""
@@ -29,7 +31,7 @@ class PlainLinksAdminMixin:
         using = kwargs.get("using")
         if "widget" not in kwargs:
             if db_field.name in self.get_autocomplete_fields(request):
-                kwargs["widget"] = widgets.AutocompleteSelectMultiple(
+                kwargs["widget"] = AutocompleteSelectMultiple(
                     db_field, self.admin_site, using=using
                 )
             elif db_field.name in self.raw_id_fields:

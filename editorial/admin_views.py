@@ -44,6 +44,12 @@ def available_actions(version: IncidentVersion, user) -> list[dict[str, str]]:
     return actions
 
 
+def key_or_none(object_id: object) -> int | None:
+    """An id from an admin address: a whole number, else None (the page answers 404)."""
+    text = str(object_id)
+    return int(text) if text.isascii() and text.isdecimal() and len(text) < 19 else None
+
+
 class WorkflowAdminMixin:
     """Added to ``IncidentVersionAdmin``."""
 
@@ -267,7 +273,7 @@ class WorkflowAdminMixin:
         return self._back(draft or version)
 
     def history_view(self, request: HttpRequest, object_id: str, extra_context=None):
-        version = self._version_or_404(request, int(object_id))
+        version = self._version_or_404(request, key_or_none(object_id) or 0)
         entries = HistoryEntry.objects.filter(incident=version.incident).select_related(
             "user", "version"
         )
@@ -287,7 +293,11 @@ class WorkflowAdminMixin:
         )
 
     def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
-        version = IncidentVersion.objects.filter(pk=object_id).select_related("incident").first()
+        version = (
+            IncidentVersion.objects.filter(pk=key_or_none(object_id) or 0)
+            .select_related("incident")
+            .first()
+        )
         if version is not None:
             last_transition = (
                 HistoryEntry.objects.filter(version=version, action="transition")

@@ -1,0 +1,91 @@
+"""Relation fields of the admin that answer a bad value with a message instead of failing.
+
+The admin's autocomplete widgets look the submitted values up to show them as chosen; a value
+that is not a key at all ("abc" for a place) made that lookup raise, so the page answered 500
+instead of showing the field's own error ("“abc” is not a valid value"); a number too large
+for a database key reached the database and failed there."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.admin import widgets
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+
+BIGGEST_KEY = 2**63 - 1  # what a database's 64-bit integer key can hold
+
+
+def is_key(field, value) -> bool:
+    """Whether ``value`` could be a value of the key ``field`` at all: "abc" and a number
+    too large for the database are not, and are never sent to the database."""
+    try:
+        value = field.to_python(value)
+    except (ValidationError, TypeError, ValueError):
+        return False
+    return not isinstance(value, int) or -BIGGEST_KEY <= value <= BIGGEST_KEY
+
+
+class KeyedChoiceField(forms.ModelChoiceField):
+    def to_python(self, value):
+        if value not in self.empty_values and not is_key(self._key(), value):
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return super().to_python(value)
+
+    def _key(self):
+        model = self.queryset.model
+        return model._meta.get_field(self.to_field_name) if self.to_field_name else model._meta.pk
+
+
+class KeyedMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        model = self.queryset.model
+        key = model._meta.get_field(self.to_field_name) if self.to_field_name else model._meta.pk
+        for item in value:
+            if not is_key(key, item):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": item},
+                )
+        return super()._check_values(value)
+
+
+class ValidKeysOnly:
+    def optgroups(self, name, value, attr=None):
+        model = self.choices.queryset.model
+        name = getattr(self.field.remote_field, "field_name", None)
+        key = model._meta.get_field(name) if name else model._meta.pk
+        return super().optgroups(name, [item for item in value if is_key(key, item)], attr)
+
+
+class AutocompleteSelect(ValidKeysOnly, widgets.AutocompleteSelect):
+    pass
+
+
+class AutocompleteSelectMultiple(ValidKeysOnly, widgets.AutocompleteSelectMultiple):
+    pass
+
+
+class SafeRelationsMixin:
+    """For a ModelAdmin or an inline: its relation fields refuse values that are no key, and
+    its autocomplete fields use the widgets above."""
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = AutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        kwargs.setdefault("form_class", KeyedChoiceField)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = AutocompleteSelectMultiple(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        kwargs.setdefault("form_class", KeyedMultipleChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
