@@ -18,6 +18,9 @@ $(STAMP): requirements.lock
 
 demo: install
 	$(BIN)/python manage.py migrate --noinput
+	@# The pages stored at publication link the static files by their hashed names: collect
+	@# them first, or with DJANGO_DEBUG=0 every page would fail to render.
+	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py demo
 
 run: demo
