@@ -80,9 +80,10 @@ def totals(versions: QuerySet[IncidentVersion]) -> list[Total]:
         Headline.objects.filter(version__in=versions.order_by().values("pk"))
         .values("measure")
         .order_by("measure")
+        # Not named low and high: the filters would then read the sums, not the columns.
         .annotate(
-            low=Coalesce(Sum(Coalesce("low", 0), filter=has_figure), 0),
-            high=Sum("high", filter=has_figure),
+            low_sum=Coalesce(Sum(Coalesce("low", 0), filter=has_figure), 0),
+            high_sum=Sum("high", filter=has_figure),
             opened=Count("pk", filter=Q(high_open=True)),
             with_figure=Count("pk", filter=has_figure),
         )
@@ -91,8 +92,8 @@ def totals(versions: QuerySet[IncidentVersion]) -> list[Total]:
     return [
         Total(
             measure=measure,
-            low=row["low"],
-            high=None if row["opened"] else (row["high"] or 0),
+            low=row["low_sum"],
+            high=None if row["opened"] else (row["high_sum"] or 0),
             high_open=bool(row["opened"]),
             incidents_with=row["with_figure"],
             incidents_without=incidents - row["with_figure"],
