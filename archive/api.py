@@ -15,6 +15,7 @@ from archive.filters import IncidentFilter
 from archive.models import Estimate, IncidentVersion, Source, State
 from archive.serializers import incident_detail, incident_summary
 from archive.spreadsheet import safe_cell
+from archive.totals import totals
 from archive.views import listed, published_related, published_versions, with_page_content
 
 API_PAGE_SIZE = 50
@@ -57,6 +58,29 @@ def incident_item(request: HttpRequest, slug: str) -> JsonResponse:
     if version is None:
         raise Http404("No published incident at this address.")
     return JsonResponse(incident_detail(version, base_url(request)))
+
+
+@require_safe
+def aggregates(request: HttpRequest) -> JsonResponse:
+    """Per measure, the sum of the headlines of the incidents the list's filters match."""
+    filterset = IncidentFilter(request.GET, queryset=published_versions())
+    if not filterset.is_valid():
+        return JsonResponse({"errors": filterset.errors.get_json_data()}, status=400)
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "measure": total.measure,
+                    "low": total.low,
+                    "high": total.high,
+                    "high_open": total.high_open,
+                    "incidents_with": total.incidents_with,
+                    "incidents_without": total.incidents_without,
+                }
+                for total in totals(filterset.qs)
+            ]
+        }
+    )
 
 
 class Echo:

@@ -32,6 +32,7 @@ CRAWLED_NAMES = {
     "corrections",
     "api_incident_list",
     "api_incident",
+    "api_aggregates",
     "data_incidents_csv",
     "data_estimates_csv",
     "data_sources_csv",
@@ -54,6 +55,7 @@ def public_urls() -> list[str]:
     urls += [reverse("archive:incident_list") + "?conflicting=true"]
     for context in Context.objects.values_list("slug", flat=True):
         urls.append(reverse("archive:incident_list") + f"?context={context}")
+        urls.append(reverse("archive:api_aggregates") + f"?context={context}")
     for slug in slugs:
         urls.append(reverse("archive:incident", args=[slug]))
         urls.append(reverse("archive:api_incident", args=[slug]))

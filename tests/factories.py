@@ -83,9 +83,15 @@ def make_actor(name: str | None = None, **fields: Any) -> Actor:
 
 
 def make_draft(
-    author: User | None = None, slug: str | None = None, *, estimates: int = 1, **content: Any
+    author: User | None = None,
+    slug: str | None = None,
+    *,
+    estimates: int = 1,
+    figures: Iterable[dict[str, Any]] = (),
+    **content: Any,
 ) -> IncidentVersion:
-    """A new incident's first draft with cited estimates, written by ``author``."""
+    """A new incident's first draft with cited estimates, written by ``author``: ``estimates``
+    of 100 killed, then one per dict of ``figures`` (the fields of ``make_estimate``)."""
     author = author or make_contributor()
     slug = slug or f"incident-{next(_counter)}"
     fields = {
@@ -101,6 +107,8 @@ def make_draft(
     source = make_source()
     for number in range(estimates):
         make_estimate(version, ref=f"{slug}-killed-{number + 1}", source=source)
+    for fields in figures:
+        make_estimate(version, **{"source": source, **fields})
     Citation.objects.create(version=version, source=source, locator="p. 1")
     return version
 

@@ -129,6 +129,10 @@ def url_kinds(slugs: list[str]) -> dict[str, list[str]]:
             reverse("archive:api_incident_list") + "?q=secret+draft",
         ],
         "api_incident": [reverse("archive:api_incident", args=[slug]) for slug in everything],
+        "api_aggregates": [
+            reverse("archive:api_aggregates"),
+            reverse("archive:api_aggregates") + "?q=secret+draft",
+        ],
         "data_incidents_csv": [reverse("archive:data_incidents_csv")],
         "data_estimates_csv": [reverse("archive:data_estimates_csv")],
         "data_sources_csv": [reverse("archive:data_sources_csv")],
