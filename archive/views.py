@@ -33,6 +33,7 @@ from archive.models import (
 )
 from archive.text import render_markdown
 from archive.timeline import TIMELINE_LIMIT, build_timeline
+from archive.totals import totals
 
 
 class Footnote(NamedTuple):
@@ -128,6 +129,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
             "page": page_of(request, versions),
             # The counts depend on the filters only: every page of one search shares them.
             "facets": memoised("facets", lambda: facets(versions), facet_key),
+            "totals": memoised("totals", lambda: totals(versions), facet_key),
             "query": query.urlencode(),
             "filtered": any(v for k, v in request.GET.items() if k not in ("page", "ordering")),
             **filter_choices(),
@@ -268,7 +270,7 @@ def source_detail(request: HttpRequest, key: str) -> HttpResponse:
     citing = listed(
         published_versions().filter(Q(estimates__source=source) | Q(citations__source=source))
     ).distinct()
-    return _browse(request, source, citing, "archive/source_detail.html")
+    return _browse(request, source, citing, "archive/source_detail.html", with_totals=False)
 
 
 @require_safe
@@ -289,12 +291,17 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return _browse(request, category, published_versions().filter(categories=category))
 
 
-def _browse(request, subject, versions, template="archive/browse.html") -> HttpResponse:
+def _browse(
+    request, subject, versions, template="archive/browse.html", *, with_totals=True
+) -> HttpResponse:
     # Reference records are public only through a published incident.
     page = page_of(request, listed(versions))
     if not page.paginator.count:
         return render(request, "404.html", status=404)
-    return render(request, template, {"subject": subject, "page": page})
+    context = {"subject": subject, "page": page}
+    if with_totals:
+        context["totals"] = totals(versions)
+    return render(request, template, context)
 
 
 @require_safe

@@ -1,12 +1,24 @@
-"""Totals across incidents: /api/aggregates/, checked against sums worked out by hand."""
+"""Totals across incidents: /api/aggregates/, the totals on the public pages and the method
+on /about/, checked against a brute-force sum of the figures written out here."""
 
 from __future__ import annotations
 
-import pytest
+import csv
+import io
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
 
-from archive.models import Category, Context
+import pytest
+from django.core.cache import cache, caches
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from archive.models import Category, Context, Measure
+from archive.views import published_versions
 from editorial import services
 from tests.factories import (
+    make_actor,
     make_contributor,
     make_draft,
     make_place,
@@ -16,11 +28,69 @@ from tests.factories import (
     make_source,
 )
 
+OPEN_TOP = {"over", "at_least"}
+OPEN_BOTTOM = {"up_to", "at_most"}
+
+
+def brute_force(incidents: Iterable[Iterable[Mapping[str, Any]]]) -> dict[str, dict]:
+    """Per measure with a figure anywhere: what the totals must say, from the figures alone.
+
+    Each incident adds, per measure, the lowest and the highest bound of its figures that
+    count all the victims (no scope, not a part, a share or a rate) and are not rejected."""
+    incidents = [list(figures) for figures in incidents]
+    found: dict[str, dict] = {}
+    for figures in incidents:
+        lowest: dict[str, float] = {}
+        highest: dict[str, float] = {}
+        for f in figures:
+            if f["assessment"] == "rejected" or (f["scope"] or "").strip():
+                continue
+            if f["part_of"] or f["per"] or f["share_of"]:
+                continue
+            if f["share_low"] not in (None, "") or f["share_high"] not in (None, ""):
+                continue
+            values = [int(f[key]) for key in ("low", "best", "high") if f[key] not in (None, "")]
+            bottom, top = min(values), max(values)
+            if f["qualifier"] in OPEN_BOTTOM and f["low"] in (None, ""):
+                bottom = 0
+            if f["qualifier"] in OPEN_TOP and f["high"] in (None, ""):
+                top = math.inf
+            measure = f["measure"]
+            lowest[measure] = min(lowest.get(measure, math.inf), bottom)
+            highest[measure] = max(highest.get(measure, -math.inf), top)
+        for measure, bottom in lowest.items():
+            total = found.setdefault(measure, {"low": 0, "high": 0, "open": False, "with": 0})
+            total["low"] += bottom
+            total["with"] += 1
+            if highest[measure] == math.inf:
+                total["open"] = True
+            else:
+                total["high"] += highest[measure]
+    return {
+        measure: {
+            "measure": measure,
+            "low": total["low"],
+            "high": None if total["open"] else total["high"],
+            "high_open": total["open"],
+            "incidents_with": total["with"],
+            "incidents_without": len(incidents) - total["with"],
+        }
+        for measure, total in found.items()
+    }
+
 
 def aggregates(client, **params) -> list[dict]:
     response = client.get("/api/aggregates/", params)
     assert response.status_code == 200
     return response.json()["results"]
+
+
+def with_figures(results: list[dict]) -> dict[str, dict]:
+    """The rows of measures some incident has a figure for; the others must say nothing."""
+    for row in results:
+        if not row["incidents_with"]:
+            assert (row["low"], row["high"], row["high_open"]) == (0, 0, False), row
+    return {row["measure"]: row for row in results if row["incidents_with"]}
 
 
 def republish(version, figures: list[dict]) -> None:
@@ -173,6 +243,26 @@ def test_only_the_published_version_of_an_incident_is_counted(client):
             "incidents_without": 0,
         }
     ]
+    page = client.get("/incidents/").content.decode()
+    assert "150 killed" in page and "987,654" not in page and "5,000" not in page
+
+
+@pytest.mark.django_db
+def test_browse_pages_and_the_list_show_the_totals(client, small_archive):
+    category = client.get("/categories/massacre/").content.decode()
+    assert "<strong>100 – 2,300 killed</strong>" in category
+    assert "2 incidents with a figure, 1 without" in category
+    assert '<a href="/about/#totals">How these totals are made</a>' in category
+
+    listed = client.get("/incidents/").content.decode()
+    assert "<strong>≥ 20,100 killed</strong>" in listed
+    assert "3 incidents with a figure, 1 without" in listed
+    assert "<strong>1,000 deported</strong>" in listed
+
+    for url in ("/incidents/?country=russia", "/incidents/?context=world-war-ii"):
+        page = client.get(url).content.decode()
+        assert "<strong>≥ 20,000 killed</strong>" in page, url
+        assert "1 incident with a figure, 0 without" in page, url
 
 
 @pytest.mark.django_db
@@ -186,3 +276,100 @@ def test_a_measure_listed_only_by_group_has_no_figure_to_add(client):
         "incidents_with": 0,
         "incidents_without": 1,
     }
+    page = client.get("/categories/massacre/").content.decode()
+    assert "<strong>Killed</strong>: no figure to add up" in page
+    assert "0 incidents with a figure, 1 without" in page
+
+
+def hand_sum_from_open_data(client, category: str) -> dict[str, dict]:
+    slugs = {
+        row["slug"]
+        for row in client.get("/api/incidents/", {"category": category}).json()["results"]
+    }
+    body = b"".join(client.get("/data/estimates.csv").streaming_content).decode()
+    rows = [row for row in csv.DictReader(io.StringIO(body)) if row["incident"] in slugs]
+    by_incident: dict[str, list[dict]] = {slug: [] for slug in slugs}
+    for row in rows:
+        by_incident[row["incident"]].append(row)
+    return brute_force(by_incident.values())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("category", ["massacre", "deportation"])
+def test_a_category_pages_total_is_the_hand_sum_of_the_open_data(client, small_archive, category):
+    page = client.get(f"/categories/{category}/").content.decode()
+    expected = hand_sum_from_open_data(client, category)
+    assert expected
+    for measure, total in expected.items():
+        label = Measure(measure).label
+        if total["high_open"]:
+            text = f"≥ {total['low']:,} {label}"
+        elif total["low"] == total["high"]:
+            text = f"{total['low']:,} {label}"
+        else:
+            text = f"{total['low']:,} – {total['high']:,} {label}"
+        assert f"<strong>{text}</strong>" in page
+        assert (
+            f"{total['incidents_with']} incident{'s' if total['incidents_with'] != 1 else ''} "
+            f"with a figure, {total['incidents_without']} without"
+        ) in page
+
+
+@pytest.mark.django_db
+def test_the_method_page_explains_the_totals(client):
+    page = client.get("/about/").content.decode()
+    assert 'id="totals"' in page
+    for words in ("once", "“up to”", "“≥”", "without a figure", "Rejected estimates"):
+        assert words in page
+
+
+# -- Query counts ---------------------------------------------------------------------------
+
+TOTALLED = [
+    "/categories/massacre/",
+    "/perpetrators/nkvd/",
+    "/places/katyn/",
+    "/incidents/",
+    "/incidents/?country=Russia",
+    "/incidents/?context=world-war-ii",
+    "/api/aggregates/",
+    "/api/aggregates/?country=Russia&category=massacre",
+]
+
+
+def queries_of(client, url: str) -> int:
+    cache.clear()
+    caches["shared"].clear()
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200, url
+    return len(queries)
+
+
+@pytest.mark.django_db
+def test_pages_with_totals_cost_as_many_queries_for_20_incidents_as_for_2(
+    client, django_assert_max_num_queries
+):
+    war = Context.objects.create(name="World War II", slug="world-war-ii")
+    place, actor = make_place("Katyń", country="Russia"), make_actor("NKVD")
+
+    def grow(count: int) -> None:
+        while published_versions().count() < count:
+            n = published_versions().count()
+            figures = [
+                {"ref": f"f{n}-1", "low": 10 * n, "best": None, "high": 20 * n + 5},
+                {"ref": f"f{n}-2", "best": n, "measure": "deported", "qualifier": "over"},
+                {"ref": f"f{n}-3", "best": 2, "scope": "girls", "part_of": f"f{n}-1"},
+            ]
+            version = make_published(f"incident-{n}", estimates=0, figures=figures, context=war)
+            version.places.add(place)
+            version.perpetrators.add(actor)
+
+    grow(2)
+    few = {url: queries_of(client, url) for url in TOTALLED}
+    grow(20)
+    for url in TOTALLED:
+        cache.clear()
+        caches["shared"].clear()
+        with django_assert_max_num_queries(few[url]):
+            assert client.get(url).status_code == 200
+    assert "20 incidents with a figure" in client.get("/places/katyn/").content.decode()
