@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from archive.dates import parse_date_range
@@ -59,6 +60,9 @@ class Context(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("archive:context", args=[self.slug])
 
     def natural_key(self) -> tuple[str]:
         return (self.name,)
@@ -109,6 +113,12 @@ class Place(models.Model):
 
     def alternative_name_list(self) -> list[str]:
         return [name.strip() for name in self.alternative_names.splitlines() if name.strip()]
+
+    def get_country_url(self) -> str:
+        """The page of the modern country (``Place.country`` is plain text, its address the
+        text slugified), or "" when the name makes no address."""
+        slug = slugify(self.country)
+        return reverse("archive:country", args=[slug]) if slug else ""
 
 
 class Actor(models.Model):

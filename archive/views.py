@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.db.models import Count, F, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.csp import CSP
+from django.utils.text import slugify
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_safe
 
@@ -289,6 +291,36 @@ def place_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     category = get_object_or_404(Category, slug=slug)
     return _browse(request, category, published_versions().filter(categories=category))
+
+
+@require_safe
+def context_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    context = get_object_or_404(Context, slug=slug)
+    return _browse(request, context, published_versions().filter(context=context))
+
+
+@dataclass(frozen=True)
+class Country:
+    """A modern country as places name it: ``Place.country`` is plain text, so a country's
+    page gathers every spelling of it that slugifies to the page's address."""
+
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def description(self) -> str:
+        return f"Incidents at places that lie in present-day {self.name}."
+
+
+@require_safe
+def country_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    spellings = tuple(name for name in filter_choices()["all_countries"] if slugify(name) == slug)
+    if not spellings:
+        raise Http404("No published incident in this country.")
+    versions = published_versions().filter(places__country__in=spellings).distinct()
+    return _browse(request, Country(spellings[0]), versions)
 
 
 def _browse(

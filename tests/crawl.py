@@ -1,16 +1,19 @@
 """The leak crawl: every public URL the archive can answer for what is in the database, read
 as a stranger would, and searched for text that must not be public.
 
-Every incident, source, place, actor and category in the database is tried, published or not,
-so a page that ought to answer 404 is read too. Tests call ``leaks`` after each scenario.
+Every incident, source, place, actor, category, context and country in the database is tried,
+published or not, so a page that ought to answer 404 is read too. Tests call ``leaks`` after
+each scenario.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from urllib.parse import urlencode
 
 from django.test import Client
 from django.urls import reverse
+from django.utils.text import slugify
 
 from archive.models import Actor, Category, Context, Incident, IncidentAlias, Place, Source
 
@@ -29,6 +32,8 @@ CRAWLED_NAMES = {
     "perpetrator",
     "place",
     "category",
+    "context",
+    "country",
     "corrections",
     "api_incident_list",
     "api_incident",
@@ -44,7 +49,17 @@ CRAWLED_NAMES = {
 }
 
 # The names whose URLs take a record's slug or key; the others are read once each.
-PER_RECORD = {"incident", "cite", "source", "perpetrator", "place", "category", "api_incident"}
+PER_RECORD = {
+    "incident",
+    "cite",
+    "source",
+    "perpetrator",
+    "place",
+    "category",
+    "context",
+    "country",
+    "api_incident",
+}
 
 
 def public_urls() -> list[str]:
@@ -53,9 +68,15 @@ def public_urls() -> list[str]:
     slugs += IncidentAlias.objects.values_list("slug", flat=True)
     urls = [reverse(f"archive:{name}") for name in sorted(CRAWLED_NAMES - PER_RECORD)]
     urls += [reverse("archive:incident_list") + "?conflicting=true"]
+    countries = sorted(set(Place.objects.exclude(country="").values_list("country", flat=True)))
     for context in Context.objects.values_list("slug", flat=True):
         urls.append(reverse("archive:incident_list") + f"?context={context}")
         urls.append(reverse("archive:api_aggregates") + f"?context={context}")
+        urls.append(reverse("archive:context", args=[context]))
+    for country in countries:
+        urls.append(reverse("archive:api_aggregates") + f"?{urlencode({'country': country})}")
+        if slugify(country):
+            urls.append(reverse("archive:country", args=[slugify(country)]))
     for slug in slugs:
         urls.append(reverse("archive:incident", args=[slug]))
         urls.append(reverse("archive:api_incident", args=[slug]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from archive.models import IncidentVersion, Place, Proceeding
+from archive.models import Context, IncidentVersion, Place, Proceeding
 from editorial import services
 from tests.factories import (
     make_actor,
@@ -23,6 +23,7 @@ MARKER = "SECRET-DRAFT-MARKER"
 
 def marked_draft(slug: str, author) -> IncidentVersion:
     """A draft whose every text and reference record carries the marker."""
+    secret_war = Context.objects.get_or_create(name=f"{MARKER} war", slug="secret-war")[0]
     version = make_draft(
         author,
         slug,
@@ -30,8 +31,9 @@ def marked_draft(slug: str, author) -> IncidentVersion:
         summary=f"{MARKER} summary",
         description=f"{MARKER} description",
         date_text=f"{MARKER} date",
+        context=secret_war,
     )
-    version.places.add(make_place(f"{MARKER} place {slug}"))
+    version.places.add(make_place(f"{MARKER} place {slug}", country=f"{MARKER} land"))
     version.perpetrators.add(make_actor(f"{MARKER} actor {slug}"))
     estimate = version.estimates.get()
     estimate.as_written = f"{MARKER} figure"
@@ -67,8 +69,13 @@ def archive_with_drafts(db):
     # The published incident lists every other one as related and shares a trial with them,
     # as editors may link an incident that is not public yet or not any more.
     hidden = [version.incident for version in versions.values()]
-    public = make_published("public-one", title="A published incident", related=hidden)
-    public.places.add(make_place("Katyń"))
+    public = make_published(
+        "public-one",
+        title="A published incident",
+        related=hidden,
+        context=Context.objects.create(name="Second World War", slug="second-world-war"),
+    )
+    public.places.add(make_place("Katyń", country="Russia"))
     trial = Proceeding.objects.create(
         slug="a-trial", title="A trial", court="A court", date="1946", outcome="Convicted."
     )
@@ -123,6 +130,14 @@ def url_kinds(slugs: list[str]) -> dict[str, list[str]]:
         "perpetrator": [],
         "place": [],
         "category": [],
+        "context": [
+            reverse("archive:context", args=["second-world-war"]),
+            reverse("archive:context", args=["secret-war"]),
+        ],
+        "country": [
+            reverse("archive:country", args=["russia"]),
+            reverse("archive:country", args=["secret-draft-marker-land"]),
+        ],
         "corrections": [reverse("archive:corrections")],
         "api_incident_list": [
             reverse("archive:api_incident_list"),
@@ -132,6 +147,8 @@ def url_kinds(slugs: list[str]) -> dict[str, list[str]]:
         "api_aggregates": [
             reverse("archive:api_aggregates"),
             reverse("archive:api_aggregates") + "?q=secret+draft",
+            reverse("archive:api_aggregates") + "?context=secret-war",
+            reverse("archive:api_aggregates") + "?country=secret-draft-marker+land",
         ],
         "data_incidents_csv": [reverse("archive:data_incidents_csv")],
         "data_estimates_csv": [reverse("archive:data_estimates_csv")],
@@ -202,6 +219,15 @@ def test_reference_records_of_drafts_are_not_public(client, archive_with_drafts)
     place = draft.places.exclude(name__startswith="Katy").first()
     assert client.get(reverse("archive:place", args=[place.slug])).status_code == 404
     assert client.get(reverse("archive:source", args=["secret-hidden-draft"])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_context_or_country_only_drafts_name_has_no_page(client, archive_with_drafts):
+    assert client.get(reverse("archive:context", args=["secret-war"])).status_code == 404
+    assert (
+        client.get(reverse("archive:country", args=["secret-draft-marker-land"])).status_code == 404
+    )
+    assert client.get(reverse("archive:country", args=["russia"])).status_code == 200
 
 
 def test_the_leak_crawl_reads_every_public_url_name():

@@ -259,7 +259,7 @@ def test_browse_pages_and_the_list_show_the_totals(client, small_archive):
     assert "3 incidents with a figure, 1 without" in listed
     assert "<strong>1,000 deported</strong>" in listed
 
-    for url in ("/incidents/?country=russia", "/incidents/?context=world-war-ii"):
+    for url in ("/incidents/?country=russia", "/countries/russia/", "/contexts/world-war-ii/"):
         page = client.get(url).content.decode()
         assert "<strong>≥ 20,000 killed</strong>" in page, url
         assert "1 incident with a figure, 0 without" in page, url
@@ -279,6 +279,31 @@ def test_a_measure_listed_only_by_group_has_no_figure_to_add(client):
     page = client.get("/categories/massacre/").content.decode()
     assert "<strong>Killed</strong>: no figure to add up" in page
     assert "0 incidents with a figure, 1 without" in page
+
+
+@pytest.mark.django_db
+def test_country_and_context_pages_list_their_published_incidents(client, small_archive):
+    country = client.get("/countries/russia/").content.decode()
+    assert "<h1>Russia</h1>" in country and "Over twenty thousand" in country
+    assert "Up to two thousand" not in country
+    assert client.get("/countries/nowhere/").status_code == 404
+    context = client.get("/contexts/world-war-ii/").content.decode()
+    assert "Over twenty thousand" in context and "Listed by group" not in context
+    Context.objects.create(name="Unused", slug="unused")
+    assert client.get("/contexts/unused/").status_code == 404
+    place = client.get("/places/katyn/").content.decode()
+    assert '<a href="/countries/russia/">Russia</a>' in place
+
+
+@pytest.mark.django_db
+def test_a_country_page_gathers_every_spelling_of_its_name(client):
+    one = make_published("one", title="First")
+    one.places.add(make_place("Lviv", country="Ukraine"))
+    two = make_published("two", title="Second")
+    two.places.add(make_place("Kyiv", country="ukraine"))
+    page = client.get("/countries/ukraine/").content.decode()
+    assert "First" in page and "Second" in page
+    assert "2 incidents with a figure, 0 without" in page
 
 
 def hand_sum_from_open_data(client, category: str) -> dict[str, dict]:
@@ -329,6 +354,8 @@ TOTALLED = [
     "/categories/massacre/",
     "/perpetrators/nkvd/",
     "/places/katyn/",
+    "/contexts/world-war-ii/",
+    "/countries/russia/",
     "/incidents/",
     "/incidents/?country=Russia",
     "/incidents/?context=world-war-ii",
@@ -372,4 +399,4 @@ def test_pages_with_totals_cost_as_many_queries_for_20_incidents_as_for_2(
         caches["shared"].clear()
         with django_assert_max_num_queries(few[url]):
             assert client.get(url).status_code == 200
-    assert "20 incidents with a figure" in client.get("/places/katyn/").content.decode()
+    assert "20 incidents with a figure" in client.get("/countries/russia/").content.decode()
