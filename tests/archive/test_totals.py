@@ -7,14 +7,18 @@ import csv
 import io
 import math
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.core.cache import cache, caches
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from archive.models import Category, Context, Measure
+from archive.models import Category, Context, Measure, Per, Qualifier
+from archive.totals import totals
 from archive.views import published_versions
 from editorial import services
 from tests.factories import (
@@ -29,7 +33,7 @@ from tests.factories import (
 )
 
 OPEN_TOP = {"over", "at_least"}
-OPEN_BOTTOM = {"up_to", "at_most"}
+OPEN_BOTTOM = {"up_to", "at_most", "almost"}
 
 
 def brute_force(incidents: Iterable[Iterable[Mapping[str, Any]]]) -> dict[str, dict]:
@@ -400,3 +404,130 @@ def test_pages_with_totals_cost_as_many_queries_for_20_incidents_as_for_2(
         with django_assert_max_num_queries(few[url]):
             assert client.get(url).status_code == 200
     assert "20 incidents with a figure" in client.get("/countries/russia/").content.decode()
+
+
+# -- The property: totals are the brute-force sum over any archive --------------------------
+
+MEASURES = ["killed", "died", "deported"]
+ASSESSMENTS = ["preferred", "accepted", "contested", "rejected"]
+
+
+@st.composite
+def figures_of_an_incident(draw) -> list[dict]:
+    """A few figures of one incident: counts of all the victims or of some (a scope), parts
+    of an earlier count, shares of one, rates; any qualifier; some rejected."""
+    figures: list[dict] = []
+    for index in range(draw(st.integers(0, 6))):
+        ref = f"f-{index}"
+        kind = draw(st.sampled_from(["whole", "whole", "whole", "scoped", "part", "share", "rate"]))
+        assessment = draw(st.sampled_from(ASSESSMENTS))
+        figure: dict[str, Any] = {
+            "ref": ref,
+            "measure": draw(st.sampled_from(MEASURES)),
+            "qualifier": draw(st.sampled_from(Qualifier.values)),
+            "assessment": assessment,
+            "assessment_reason": "" if assessment in ("preferred", "accepted") else "Doubted.",
+            "low": None,
+            "best": None,
+            "high": None,
+            "scope": "",
+            "part_of": "",
+            "share_low": None,
+            "share_high": None,
+            "share_of": "",
+            "per": "",
+        }
+        counts = [f for f in figures if not (f["share_of"] or f["per"])]
+        if kind == "share" and counts:
+            whole = draw(st.sampled_from(counts))
+            low, high = sorted(draw(st.lists(st.integers(0, 100), min_size=2, max_size=2)))
+            shape = draw(st.sampled_from(["low", "high", "both"]))
+            figure["share_low"] = Decimal(low) if shape != "high" else None
+            figure["share_high"] = Decimal(high) if shape != "low" else None
+            figure["share_of"] = whole["ref"]
+            figures.append(figure)
+            continue
+        numbers = sorted(draw(st.lists(st.integers(0, 10**7), min_size=3, max_size=3)))
+        shape = draw(st.sampled_from(["best", "low", "high", "low-high", "low-best-high"]))
+        for key, value in zip(("low", "best", "high"), numbers, strict=True):
+            if key in shape.split("-"):
+                figure[key] = value
+        if kind == "scoped":
+            figure["scope"] = draw(st.sampled_from(["girls", "1930–1931", "  "]))  # blank: all
+        elif kind == "part" and counts:
+            whole = draw(st.sampled_from(counts))
+            figure.update(measure=whole["measure"], part_of=whole["ref"], scope="girls")
+        elif kind == "rate":
+            figure["per"] = draw(st.sampled_from(Per.values))
+            figure["scope"] = draw(st.sampled_from(["", "girls"]))
+        figures.append(figure)
+    return figures
+
+
+archives = st.lists(
+    st.tuples(figures_of_an_incident(), st.sampled_from(["massacre", "deportation"])),
+    min_size=1,
+    max_size=5,
+)
+
+
+@pytest.fixture
+def editors(db):
+    return make_contributor(), make_reviewer(), make_publisher(), make_source()
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=50,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(archive=archives)
+def test_totals_are_the_brute_force_sum_over_random_archives(client, editors, archive):
+    """Random archives published through ``editorial.services.versions_publish_bulk`` (the
+    workflow's bulk path: it stores the headlines with ``archive.totals.derive_figures`` as
+    ``version_publish`` does), each example in a savepoint rolled back after it; then
+    ``totals()`` and ``/api/aggregates/`` against ``brute_force``, for the whole archive and
+    for one category."""
+    author, reviewer, publisher, source = editors
+    with transaction.atomic():
+        cache.clear()
+        caches["shared"].clear()
+        versions = []
+        for number, (figures, category) in enumerate(archive):
+            version = services.incident_create(
+                slug=f"incident-{number}",
+                user=author,
+                title=f"Incident {number}",
+                summary="What happened.",
+                date="1941",
+                date_text="1941",
+            )
+            version.categories.add(Category.objects.get(slug=category))
+            for figure in figures:
+                version.estimates.create(
+                    source=source, as_written="as written", claimant="A source", **figure
+                )
+            versions.append(version)
+        services.versions_publish_bulk(
+            versions=versions, reviewer=reviewer, publisher=publisher, render_pages=False
+        )
+
+        everything = brute_force(figures for figures, _ in archive)
+        assert {
+            t.measure: {
+                "measure": t.measure,
+                "low": t.low,
+                "high": t.high,
+                "high_open": t.high_open,
+                "incidents_with": t.incidents_with,
+                "incidents_without": t.incidents_without,
+            }
+            for t in totals(published_versions())
+            if t.incidents_with
+        } == everything
+        assert with_figures(aggregates(client)) == everything
+        massacres = brute_force(figures for figures, kind in archive if kind == "massacre")
+        assert with_figures(aggregates(client, category="massacre")) == massacres
+        transaction.set_rollback(True)
