@@ -83,15 +83,9 @@ def make_actor(name: str | None = None, **fields: Any) -> Actor:
 
 
 def make_draft(
-    author: User | None = None,
-    slug: str | None = None,
-    *,
-    estimates: int = 1,
-    figures: Iterable[dict[str, Any]] = (),
-    **content: Any,
+    author: User | None = None, slug: str | None = None, *, estimates: int = 1, **content: Any
 ) -> IncidentVersion:
-    """A new incident's first draft with cited estimates, written by ``author``: ``estimates``
-    of 100 killed, then one per dict of ``figures`` (the fields of ``make_estimate``)."""
+    """A new incident's first draft with cited estimates, written by ``author``."""
     author = author or make_contributor()
     slug = slug or f"incident-{next(_counter)}"
     fields = {
@@ -107,8 +101,6 @@ def make_draft(
     source = make_source()
     for number in range(estimates):
         make_estimate(version, ref=f"{slug}-killed-{number + 1}", source=source)
-    for fields in figures:
-        make_estimate(version, **{"source": source, **fields})
     Citation.objects.create(version=version, source=source, locator="p. 1")
     return version
 

@@ -25,8 +25,10 @@ from tests.factories import (
     make_actor,
     make_contributor,
     make_draft,
+    make_estimate,
     make_place,
     make_published,
+    make_published_figures,
     make_publisher,
     make_reviewer,
     make_source,
@@ -148,14 +150,14 @@ ONLY_PARTS = [
 @pytest.fixture
 def small_archive(db):
     war = Context.objects.create(name="World War II", slug="world-war-ii")
-    open_ended = make_published(
-        "open-ended", estimates=0, figures=[OVER], title="Over twenty thousand", context=war
+    open_ended = make_published_figures(
+        "open-ended", OVER, title="Over twenty thousand", context=war
     )
     open_ended.categories.set([Category.objects.get(slug="deportation")])
     open_ended.places.add(make_place("Katyń", country="Russia"))
-    make_published("up-to", estimates=0, figures=[UP_TO], title="Up to two thousand")
-    make_published("ranges", estimates=0, figures=RANGE, title="Ranges, parts and shares")
-    make_published("only-parts", estimates=0, figures=ONLY_PARTS, title="Listed by group")
+    make_published_figures("up-to", UP_TO, title="Up to two thousand")
+    make_published_figures("ranges", *RANGE, title="Ranges, parts and shares")
+    make_published_figures("only-parts", *ONLY_PARTS, title="Listed by group")
     return open_ended
 
 
@@ -226,13 +228,14 @@ def test_only_the_published_version_of_an_incident_is_counted(client):
     """Drafts, versions in review, withdrawn and superseded versions never add a figure; a
     corrected incident counts once, with its new figures."""
     author, publisher = make_contributor(), make_publisher()
-    published = make_published("published", estimates=0, figures=[{"best": 100}])
-    make_draft(author, "a-draft", estimates=0, figures=[{"best": 5000}])
-    in_review = make_draft(author, "in-review", estimates=0, figures=[{"best": 7000}])
+    published = make_published_figures("published", {"best": 100})
+    make_estimate(make_draft(author, "a-draft", estimates=0), best=5000)
+    in_review = make_draft(author, "in-review", estimates=0)
+    make_estimate(in_review, best=7000)
     services.version_submit(version=in_review, user=author)
-    withdrawn = make_published("withdrawn", estimates=0, figures=[{"best": 3000}])
+    withdrawn = make_published_figures("withdrawn", {"best": 3000})
     services.version_withdraw(version=withdrawn, user=publisher, reason="Not sourced.")
-    corrected = make_published("corrected", estimates=0, figures=[{"best": 40}])
+    corrected = make_published_figures("corrected", {"best": 40})
     republish(corrected, [{"ref": "c-1", "best": 50, "as_written": "50"}])
     redraft = services.version_start_draft(incident=published.incident, user=author)
     redraft.estimates.update(best=987654)
@@ -271,7 +274,7 @@ def test_browse_pages_and_the_list_show_the_totals(client, small_archive):
 
 @pytest.mark.django_db
 def test_a_measure_listed_only_by_group_has_no_figure_to_add(client):
-    make_published("only-parts", estimates=0, figures=ONLY_PARTS)
+    make_published_figures("only-parts", *ONLY_PARTS)
     assert aggregates(client)[0] == {
         "measure": "killed",
         "low": 0,
@@ -391,7 +394,7 @@ def test_pages_with_totals_cost_as_many_queries_for_20_incidents_as_for_2(
                 {"ref": f"f{n}-2", "best": n, "measure": "deported", "qualifier": "over"},
                 {"ref": f"f{n}-3", "best": 2, "scope": "girls", "part_of": f"f{n}-1"},
             ]
-            version = make_published(f"incident-{n}", estimates=0, figures=figures, context=war)
+            version = make_published_figures(f"incident-{n}", *figures, context=war)
             version.places.add(place)
             version.perpetrators.add(actor)
 
