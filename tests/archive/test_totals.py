@@ -351,7 +351,7 @@ def test_a_category_pages_total_is_the_hand_sum_of_the_open_data(client, small_a
 def test_the_method_page_explains_the_totals(client):
     page = client.get("/about/").content.decode()
     assert 'id="totals"' in page
-    for words in ("once", "“up to”", "“≥”", "without a figure", "Rejected estimates"):
+    for words in ("once", "“up to 2,000”", "“almost 1,000”", "“≥”", "without a figure", "Rejected"):
         assert words in page
 
 
