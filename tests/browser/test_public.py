@@ -124,6 +124,8 @@ def test_phone_width_detail_is_readable(live_server, new_page, archive):
         "/",
         "/incidents/",
         "/incidents/fantana-alba-massacre/",
+        "/categories/massacre/",
+        "/countries/russia/",
         "/sources/",
         "/corrections/",
         "/timeline/",
