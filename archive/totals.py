@@ -69,6 +69,8 @@ class Total:
             return f"≥ {number(self.low)}"
         if self.high == self.low:
             return number(self.low)
+        if self.low == 0:  # every headline has only a top ("up to", "almost")
+            return f"up to {number(self.high or 0)}"
         return f"{number(self.low)} – {number(self.high or 0)}"
 
 

@@ -210,3 +210,18 @@ def test_figures_published_in_different_years_are_drawn_by_year_with_a_table_and
 def test_one_dated_figure_draws_no_chart_by_year(client):
     make_published_figures("one-year", {"best": 5, "claim_year": 1956}, {"best": 6})
     assert 'class="year-chart"' not in client.get("/incidents/one-year/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_incident_page_links_its_context_and_the_country_of_each_place(client):
+    from archive.models import Context, Place
+
+    version = make_published_figures("linked", {"best": 5})
+    version.places.add(Place.objects.create(name="Katyń", slug="katyn", country="Russia"))
+    context = Context.objects.create(name="World War II", slug="world-war-ii")
+    type(version).objects.filter(pk=version.pk).update(context=context)
+    IncidentPage.objects.all().delete()
+    page = client.get("/incidents/linked/").content.decode()
+    assert '<a href="/contexts/world-war-ii/">World War II</a>' in page
+    assert '(<a href="/countries/russia/">Russia</a>)' in page
+    assert client.get("/countries/russia/").status_code == 200
