@@ -74,7 +74,20 @@ class Total:
         return f"{number(self.low)} – {number(self.high or 0)}"
 
 
-def totals(versions: QuerySet[IncidentVersion]) -> list[Total]:
+class Totals(list[Total]):
+    """The totals per measure, and the measures that have figures but none to add up (given
+    only for parts of the victims, as shares or as rates)."""
+
+    @property
+    def summed(self) -> list[Total]:
+        return [total for total in self if total.incidents_with]
+
+    @property
+    def unsummed(self) -> list[Total]:
+        return [total for total in self if not total.incidents_with]
+
+
+def totals(versions: QuerySet[IncidentVersion]) -> Totals:
     """Per measure, over these (published) versions: two queries whatever their number."""
     has_figure = Q(low__isnull=False) | Q(high__isnull=False)
     incidents = versions.order_by().count()
@@ -91,7 +104,7 @@ def totals(versions: QuerySet[IncidentVersion]) -> list[Total]:
         )
     )
     found = {row["measure"]: row for row in rows}
-    return [
+    return Totals(
         Total(
             measure=measure,
             low=row["low_sum"],
@@ -102,4 +115,4 @@ def totals(versions: QuerySet[IncidentVersion]) -> list[Total]:
         )
         for measure in Measure.values
         if (row := found.get(measure)) is not None
-    ]
+    )

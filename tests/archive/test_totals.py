@@ -284,8 +284,11 @@ def test_a_measure_listed_only_by_group_has_no_figure_to_add(client):
         "incidents_without": 1,
     }
     page = client.get("/categories/massacre/").content.decode()
-    assert "<strong>Killed</strong>: no figure to add up" in page
-    assert "0 incidents with a figure, 1 without" in page
+    assert (
+        "Nothing to add up for killed: these figures are given only for part of the victims, "
+        "as shares or as rates." in page
+    )
+    assert "0 incidents with a figure" not in page
 
 
 @pytest.mark.django_db
