@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 
 from django.core.management.base import BaseCommand
 
-from archive.estimates import is_share, is_whole, summarise
+from archive.estimates import is_share, is_whole, percent_text, summarise
 from archive.models import Citation, IncidentVersion
 
 ARTICLE = "wikipedia-soviet-war-crimes"
@@ -82,7 +82,7 @@ class Command(BaseCommand):
             "–" if v is None else f"{v:,}" for v in (estimate.low, estimate.best, estimate.high)
         )
         if is_share(estimate):
-            figures = f"{estimate.share_low or '–'}%/{estimate.share_high or '–'}%"
+            figures = f"{percent_text(estimate.share_low)}%/{percent_text(estimate.share_high)}%"
         line = (
             f"    {'  ' * row.depth}{estimate.ref} [{kind}]: {estimate.get_measure_display()} "
             f"“{estimate.as_written}” = {figures} ({estimate.get_qualifier_display()}); "
