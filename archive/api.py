@@ -12,11 +12,10 @@ from django.views.decorators.http import require_safe
 
 from archive.columns import ESTIMATE_COLUMNS, INCIDENT_COLUMNS, SOURCE_COLUMNS
 from archive.filters import IncidentFilter
-from archive.models import Estimate, IncidentVersion, Source, State
+from archive.models import Estimate, IncidentVersion, Source
 from archive.serializers import incident_detail, incident_summary
 from archive.spreadsheet import safe_cell
 from archive.totals import totals
-from archive.views import listed, published_related, published_versions, with_page_content
 
 API_PAGE_SIZE = 50
 CHUNK = 500
@@ -31,7 +30,9 @@ def base_url(request: HttpRequest) -> str:
 
 @require_safe
 def incident_list(request: HttpRequest) -> JsonResponse:
-    filterset = IncidentFilter(request.GET, queryset=listed(published_versions()))
+    filterset = IncidentFilter(
+        request.GET, queryset=IncidentVersion.objects.published().with_incident().listed()
+    )
     if not filterset.is_valid():
         return JsonResponse({"errors": filterset.errors.get_json_data()}, status=400)
     page = Paginator(filterset.qs, API_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -54,7 +55,13 @@ def incident_list(request: HttpRequest) -> JsonResponse:
 
 @require_safe
 def incident_item(request: HttpRequest, slug: str) -> JsonResponse:
-    version = with_page_content(published_versions()).filter(incident__slug=slug).first()
+    version = (
+        IncidentVersion.objects.published()
+        .with_incident()
+        .with_page_content()
+        .filter(incident__slug=slug)
+        .first()
+    )
     if version is None:
         raise Http404("No published incident at this address.")
     return JsonResponse(incident_detail(version, base_url(request)))
@@ -63,7 +70,9 @@ def incident_item(request: HttpRequest, slug: str) -> JsonResponse:
 @require_safe
 def aggregates(request: HttpRequest) -> JsonResponse:
     """Per measure, the sum of the headlines of the incidents the list's filters match."""
-    filterset = IncidentFilter(request.GET, queryset=published_versions())
+    filterset = IncidentFilter(
+        request.GET, queryset=IncidentVersion.objects.published().with_incident()
+    )
     if not filterset.is_valid():
         return JsonResponse({"errors": filterset.errors.get_json_data()}, status=400)
     return JsonResponse(
@@ -113,8 +122,11 @@ def published_in_chunks(queryset) -> Iterator[IncidentVersion]:
 @require_safe
 def incidents_csv(request: HttpRequest) -> StreamingHttpResponse:
     root = base_url(request)
-    versions = published_versions().prefetch_related(
-        "places", "categories", "perpetrators", "victim_groups", published_related()
+    versions = (
+        IncidentVersion.objects.published()
+        .with_incident()
+        .prefetch_related("places", "categories", "perpetrators", "victim_groups")
+        .with_published_related()
     )
     rows = (
         [
@@ -153,7 +165,7 @@ def estimate_cell(estimate: Estimate, column: str):
 @require_safe
 def estimates_csv(request: HttpRequest) -> StreamingHttpResponse:
     estimates = (
-        Estimate.objects.filter(version__state=State.PUBLISHED)
+        Estimate.objects.published()
         .select_related("version__incident", "source")
         .order_by("pk")
         .iterator(chunk_size=CHUNK * 4)
@@ -162,16 +174,9 @@ def estimates_csv(request: HttpRequest) -> StreamingHttpResponse:
     return stream_csv("estimates.csv", ESTIMATE_DATA_COLUMNS, rows)
 
 
-def cited_sources():
-    published = IncidentVersion.objects.published()
-    return Source.objects.filter(
-        pk__in=Estimate.objects.filter(version__in=published).values("source")
-    ) | Source.objects.filter(citations__version__in=published)
-
-
 @require_safe
 def sources_csv(request: HttpRequest) -> StreamingHttpResponse:
-    sources = cited_sources().distinct().order_by("key").iterator(chunk_size=CHUNK)
+    sources = Source.objects.published().order_by("key").iterator(chunk_size=CHUNK)
     rows = ([getattr(source, column) for column in SOURCE_COLUMNS] for source in sources)
     return stream_csv("sources.csv", SOURCE_COLUMNS, rows)
 
@@ -191,7 +196,7 @@ def stream_json(filename: str, content_type: str, head: str, items: Iterable, ta
 @require_safe
 def incidents_json(request: HttpRequest) -> StreamingHttpResponse:
     root = base_url(request)
-    versions = with_page_content(published_versions())
+    versions = IncidentVersion.objects.published().with_incident().with_page_content()
     items = (incident_detail(v, root) for v in published_in_chunks(versions))
     return stream_json("incidents.json", "application/json", "[", items, "]")
 
@@ -199,7 +204,9 @@ def incidents_json(request: HttpRequest) -> StreamingHttpResponse:
 @require_safe
 def incidents_geojson(request: HttpRequest) -> StreamingHttpResponse:
     root = base_url(request)
-    versions = published_versions().prefetch_related("places", "categories")
+    versions = (
+        IncidentVersion.objects.published().with_incident().prefetch_related("places", "categories")
+    )
 
     def features() -> Iterator[dict]:
         for version in published_in_chunks(versions):

@@ -7,7 +7,7 @@ import json
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
-from archive.views import published_versions
+from archive.models import IncidentVersion
 
 FORMATS = {
     "bibtex": ("application/x-bibtex", "bib"),
@@ -34,7 +34,9 @@ def _bibtex_escape(text: str) -> str:
 def cite(request: HttpRequest, slug: str, style: str) -> HttpResponse:
     if style not in FORMATS:
         raise Http404("Unknown citation format.")
-    version = published_versions().filter(incident__slug=slug).first()
+    version = (
+        IncidentVersion.objects.published().with_incident().filter(incident__slug=slug).first()
+    )
     if version is None:
         raise Http404("No published incident at this address.")
     url = request.build_absolute_uri(version.get_absolute_url())

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -22,6 +22,12 @@ from archive.dates import parse_date_range
 
 
 class NamedQuerySet(models.QuerySet):
+    def published(self) -> NamedQuerySet:
+        """Records a published version names: reference records are public only through a
+        published incident. One row per such version (``distinct()`` for one per record;
+        ``Count("versions")`` after it counts the published versions only)."""
+        return self.filter(versions__state=State.PUBLISHED)
+
     def get_by_natural_key(self, name: str):
         return self.get(name=name)
 
@@ -167,6 +173,14 @@ class VictimGroup(models.Model):
 
 
 class SourceQuerySet(models.QuerySet):
+    def published(self) -> SourceQuerySet:
+        """Sources a published version cites, by a figure or by a citation (each once)."""
+        published = IncidentVersion.objects.published()
+        return self.filter(
+            Q(pk__in=Estimate.objects.filter(version__in=published).values("source"))
+            | Q(pk__in=Citation.objects.filter(version__in=published).values("source"))
+        )
+
     def get_by_natural_key(self, key: str):
         return self.get(key=key)
 
@@ -293,6 +307,7 @@ EDITABLE_STATES = (State.DRAFT, State.CHANGES_REQUESTED)
 
 class IncidentVersionQuerySet(models.QuerySet):
     def published(self) -> IncidentVersionQuerySet:
+        """The versions the public reads: every public page starts from here."""
         return self.filter(state=State.PUBLISHED)
 
     def open(self) -> IncidentVersionQuerySet:
@@ -301,8 +316,59 @@ class IncidentVersionQuerySet(models.QuerySet):
     def awaiting_review(self) -> IncidentVersionQuerySet:
         return self.filter(state=State.IN_REVIEW)
 
+    def withdrawn(self) -> IncidentVersionQuerySet:
+        return self.filter(state=State.WITHDRAWN)
+
+    def with_incident(self) -> IncidentVersionQuerySet:
+        """With the incident (the address) and the context joined, as every page shows them."""
+        return self.select_related("incident", "context")
+
+    def listed(self) -> IncidentVersionQuerySet:
+        """What a list row shows, fetched in a constant number of queries, in date order."""
+        return self.prefetch_related("places", "categories", "perpetrators").order_by(
+            "date_earliest", "title"
+        )
+
+    def with_published_related(self) -> IncidentVersionQuerySet:
+        """Each version's related incidents that the public can read, with their published
+        titles, as ``published_related``: an unpublished or withdrawn incident is never named."""
+        return self.prefetch_related(_published_related())
+
+    def with_page_content(self) -> IncidentVersionQuerySet:
+        """Everything the incident page shows, in a constant number of queries."""
+        return self.prefetch_related(
+            "places",
+            "categories",
+            "perpetrators",
+            "victim_groups",
+            "incident__proceedings",
+            "incident__corrections",
+            _published_related(),
+            Prefetch(
+                "estimates",
+                queryset=Estimate.objects.select_related("source").prefetch_related(
+                    Prefetch("citations", queryset=Citation.objects.select_related("source"))
+                ),
+            ),
+            Prefetch(
+                "citations",
+                queryset=Citation.objects.filter(estimate__isnull=True).select_related("source"),
+                to_attr="incident_citations",
+            ),
+        )
+
     def get_by_natural_key(self, slug: str, number: int):
         return self.get(incident__slug=slug, number=number)
+
+
+def _published_related() -> Prefetch:
+    return Prefetch(
+        "related",
+        queryset=Incident.objects.published()
+        .annotate(title=F("versions__title"))
+        .order_by("title"),
+        to_attr="published_related",
+    )
 
 
 class IncidentVersion(models.Model):
@@ -546,6 +612,10 @@ class Verification(models.TextChoices):
 
 
 class EstimateQuerySet(models.QuerySet):
+    def published(self) -> EstimateQuerySet:
+        """The figures of published versions."""
+        return self.filter(version__state=State.PUBLISHED)
+
     def not_verified(self) -> EstimateQuerySet:
         return self.exclude(verification=Verification.VERIFIED)
 
@@ -919,7 +989,7 @@ def protect_if_published(collector, field, sub_objs, using) -> None:
     """``on_delete`` of a proceeding's links to incidents: a proceeding that a published
     incident's page shows is public and cannot be deleted; links to incidents nobody can read
     go with the proceeding."""
-    shown = list(sub_objs.filter(incident__versions__state=State.PUBLISHED))
+    shown = list(sub_objs.filter(incident__in=Incident.objects.published()))
     if shown:
         raise models.ProtectedError(
             "A published incident shows this proceeding: it cannot be deleted. Retire it "
@@ -958,6 +1028,12 @@ class Publication(models.Model):
         return f"generation {self.generation} at {self.changed_at:%Y-%m-%d %H:%M:%S}"
 
 
+class IncidentPageQuerySet(models.QuerySet):
+    def published(self) -> IncidentPageQuerySet:
+        """The stored pages of published versions."""
+        return self.filter(version__state=State.PUBLISHED)
+
+
 class IncidentPage(models.Model):
     """A published version's page, rendered when it is published and served as it is.
 
@@ -973,6 +1049,8 @@ class IncidentPage(models.Model):
     html = models.TextField()
     build = models.CharField(max_length=32)
     rendered_at = models.DateTimeField(default=timezone.now)
+
+    objects = IncidentPageQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"page of version {self.version_id} ({self.build})"

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from functools import cache
 from importlib import metadata
 from pathlib import Path
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
@@ -29,7 +30,9 @@ from django.templatetags.static import static
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from archive.models import IncidentPage, IncidentVersion, Publication, State
+from archive.estimates import summarise
+from archive.models import Correction, IncidentPage, IncidentVersion, Publication, Source
+from archive.text import render_markdown
 
 logger = logging.getLogger("archive.pages")
 
@@ -62,18 +65,55 @@ def origin(request) -> str:
 def stored_page(slug: str) -> str | None:
     """The stored page of the incident's published version, if it is there and current."""
     return (
-        IncidentPage.objects.filter(
-            version__incident__slug=slug, version__state=State.PUBLISHED, build=build()
-        )
+        IncidentPage.objects.published()
+        .filter(version__incident__slug=slug, build=build())
         .values_list("html", flat=True)
         .first()
     )
 
 
-def render_page(version: IncidentVersion) -> str:
-    """``version`` comes from ``with_page_content``."""
-    from archive.views import incident_context
+class Footnote(NamedTuple):
+    source: Source
+    locator: str
+    quote: str
+    note: str = ""
 
+
+def incident_context(version: IncidentVersion) -> dict:
+    """The incident page's content: estimates per measure, numbered footnotes, proceedings.
+    ``version`` comes from ``with_page_content()``."""
+    footnotes: list[Footnote] = []
+    numbers: dict[Footnote, int] = {}
+
+    def number(note: Footnote) -> int:
+        if note not in numbers:
+            footnotes.append(note)
+            numbers[note] = len(footnotes)
+        return numbers[note]
+
+    estimates = list(version.estimates.all())
+    for estimate in estimates:
+        notes = [Footnote(estimate.source, estimate.locator, estimate.quote)]
+        notes = notes if estimate.source else []
+        notes += [Footnote(c.source, c.locator, c.quote, c.note) for c in estimate.citations.all()]
+        estimate.footnotes = [number(note) for note in notes]
+    for citation in version.incident_citations:
+        number(Footnote(citation.source, citation.locator, citation.quote, citation.note))
+    return {
+        "version": version,
+        "description_html": render_markdown(version.description),
+        "measures": summarise(estimates),
+        "footnotes": footnotes,
+        "proceedings": version.incident.proceedings.all(),
+        "corrections": [
+            c for c in version.incident.corrections.all() if c.kind == Correction.Kind.CORRECTION
+        ],
+        "sexual_violence": any(c.slug == "sexual-violence" for c in version.categories.all()),
+    }
+
+
+def render_page(version: IncidentVersion) -> str:
+    """``version`` comes from ``with_page_content()``."""
     return render_to_string(TEMPLATE, {**incident_context(version), "origin": mark_safe(ORIGIN)})
 
 
@@ -121,13 +161,12 @@ def not_waiting_for_writers():
 def render_published(version_ids: list[int]) -> int:
     """Render and store the pages of these (just published) versions, in the caller's
     transaction so that they appear together with the publication."""
-    from archive.views import published_versions, with_page_content
-
+    published = IncidentVersion.objects.published().with_incident().with_page_content()
     rendered = 0
     for start in range(0, len(version_ids), 200):
         chunk = version_ids[start : start + 200]
         pages = []
-        for version in with_page_content(published_versions().filter(pk__in=chunk)):
+        for version in published.filter(pk__in=chunk):
             try:  # the content is loaded: rendering runs no query
                 pages.append((version.pk, render_page(version)))
             except Exception:  # the publication stands; the first reader renders the page

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, F, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.csp import CSP
@@ -17,46 +16,22 @@ from django.views.decorators.http import require_safe
 
 from archive import pages
 from archive.caching import memoised
-from archive.estimates import summarise
 from archive.filters import IncidentFilter
 from archive.models import (
     Actor,
     Category,
-    Citation,
     Context,
     Correction,
     Estimate,
-    Incident,
     IncidentAlias,
     IncidentVersion,
     Place,
     Source,
-    State,
 )
-from archive.text import render_markdown
 from archive.timeline import TIMELINE_LIMIT, build_timeline
 from archive.totals import totals
 
-
-class Footnote(NamedTuple):
-    source: Source
-    locator: str
-    quote: str
-    note: str = ""
-
-
 PAGE_SIZE = 50
-
-
-def published_versions():
-    return IncidentVersion.objects.published().select_related("incident", "context")
-
-
-def listed(queryset):
-    """What a list row shows, fetched in a constant number of queries."""
-    return queryset.prefetch_related("places", "categories", "perpetrators").order_by(
-        "date_earliest", "title"
-    )
 
 
 def page_of(request: HttpRequest, queryset):
@@ -66,10 +41,10 @@ def page_of(request: HttpRequest, queryset):
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    versions = published_versions()
-    recent = listed(versions).order_by("-published_at")[:8]
+    versions = IncidentVersion.objects.published().with_incident()
+    recent = versions.listed().order_by("-published_at")[:8]
     categories = (
-        Category.objects.filter(versions__state=State.PUBLISHED)
+        Category.objects.published()
         .annotate(incident_count=Count("versions"))
         .order_by("-incident_count", "name")
     )
@@ -80,13 +55,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "recent": recent,
             "categories": categories,
             "incident_count": versions.count(),
-            "estimate_count": Estimate.objects.filter(version__state=State.PUBLISHED).count(),
-            "source_count": Source.objects.filter(
-                Q(estimates__version__state=State.PUBLISHED)
-                | Q(citations__version__state=State.PUBLISHED)
-            )
-            .distinct()
-            .count(),
+            "estimate_count": Estimate.objects.published().count(),
+            "source_count": Source.objects.published().count(),
         },
     )
 
@@ -113,7 +83,9 @@ def facets(versions) -> dict[str, list[dict]]:
 
 @require_safe
 def incident_list(request: HttpRequest) -> HttpResponse:
-    filterset = IncidentFilter(request.GET, queryset=listed(published_versions()))
+    filterset = IncidentFilter(
+        request.GET, queryset=IncidentVersion.objects.published().with_incident().listed()
+    )
     if not filterset.is_valid():
         context = {"filter": filterset, "page": None, "facets": {}, **filter_choices()}
         return render(request, "archive/incident_list.html", context, status=400)
@@ -145,91 +117,22 @@ def filter_choices() -> dict:
 
 def _filter_choices() -> dict:
     """The values readers can pick from: only those that published incidents use."""
-    public = IncidentVersion.objects.published()
     return {
-        "all_categories": list(Category.objects.filter(versions__in=public).distinct()),
+        "all_categories": list(Category.objects.published().distinct()),
         "all_countries": list(
-            Place.objects.filter(versions__in=public)
+            Place.objects.published()
             .exclude(country="")
             .values_list("country", flat=True)
             .distinct()
             .order_by("country")
         ),
-        "all_contexts": list(Context.objects.filter(versions__in=public).distinct()),
+        "all_contexts": list(Context.objects.published().distinct()),
         "ordering_choices": [
             ("date", "date, earliest first"),
             ("-date", "date, latest first"),
             ("title", "title"),
             ("-published", "recently published"),
         ],
-    }
-
-
-def published_related() -> Prefetch:
-    """A version's related incidents that the public can read, with their published titles,
-    as ``published_related``: an unpublished or withdrawn incident is never named."""
-    return Prefetch(
-        "related",
-        queryset=Incident.objects.published()
-        .annotate(title=F("versions__title"))
-        .order_by("title"),
-        to_attr="published_related",
-    )
-
-
-def with_page_content(versions):
-    """Everything the incident page shows, in a constant number of queries."""
-    return versions.prefetch_related(
-        "places",
-        "categories",
-        "perpetrators",
-        "victim_groups",
-        "incident__proceedings",
-        "incident__corrections",
-        published_related(),
-        Prefetch(
-            "estimates",
-            queryset=Estimate.objects.select_related("source").prefetch_related(
-                Prefetch("citations", queryset=Citation.objects.select_related("source"))
-            ),
-        ),
-        Prefetch(
-            "citations",
-            queryset=Citation.objects.filter(estimate__isnull=True).select_related("source"),
-            to_attr="incident_citations",
-        ),
-    )
-
-
-def incident_context(version: IncidentVersion) -> dict:
-    """The incident page's content: estimates per measure, numbered footnotes, proceedings."""
-    footnotes: list[Footnote] = []
-    numbers: dict[Footnote, int] = {}
-
-    def number(note: Footnote) -> int:
-        if note not in numbers:
-            footnotes.append(note)
-            numbers[note] = len(footnotes)
-        return numbers[note]
-
-    estimates = list(version.estimates.all())
-    for estimate in estimates:
-        notes = [Footnote(estimate.source, estimate.locator, estimate.quote)]
-        notes = notes if estimate.source else []
-        notes += [Footnote(c.source, c.locator, c.quote, c.note) for c in estimate.citations.all()]
-        estimate.footnotes = [number(note) for note in notes]
-    for citation in version.incident_citations:
-        number(Footnote(citation.source, citation.locator, citation.quote, citation.note))
-    return {
-        "version": version,
-        "description_html": render_markdown(version.description),
-        "measures": summarise(estimates),
-        "footnotes": footnotes,
-        "proceedings": version.incident.proceedings.all(),
-        "corrections": [
-            c for c in version.incident.corrections.all() if c.kind == Correction.Kind.CORRECTION
-        ],
-        "sexual_violence": any(c.slug == "sexual-violence" for c in version.categories.all()),
     }
 
 
@@ -240,13 +143,20 @@ def incident_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if html is not None:
         return HttpResponse(html.replace(pages.ORIGIN, pages.origin(request)))
     seen_generation = pages.generation()
-    version = with_page_content(published_versions()).filter(incident__slug=slug).first()
+    version = (
+        IncidentVersion.objects.published()
+        .with_incident()
+        .with_page_content()
+        .filter(incident__slug=slug)
+        .first()
+    )
     if version is None:
         alias = IncidentAlias.objects.filter(slug=slug).select_related("incident").first()
         if alias is not None:
             return redirect(alias.incident.get_absolute_url(), permanent=True)
         withdrawn = (
-            IncidentVersion.objects.filter(incident__slug=slug, state=State.WITHDRAWN)
+            IncidentVersion.objects.withdrawn()
+            .filter(incident__slug=slug)
             .order_by("-number")
             .first()
         )
@@ -260,43 +170,59 @@ def incident_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 def source_list(request: HttpRequest) -> HttpResponse:
-    sources = Source.objects.filter(
-        Q(estimates__version__state=State.PUBLISHED) | Q(citations__version__state=State.PUBLISHED)
-    ).distinct()
+    sources = Source.objects.published()
     return render(request, "archive/source_list.html", {"page": page_of(request, sources)})
 
 
 @require_safe
 def source_detail(request: HttpRequest, key: str) -> HttpResponse:
     source = get_object_or_404(Source, key=key)
-    citing = listed(
-        published_versions().filter(Q(estimates__source=source) | Q(citations__source=source))
-    ).distinct()
+    citing = (
+        IncidentVersion.objects.published()
+        .with_incident()
+        .filter(Q(estimates__source=source) | Q(citations__source=source))
+        .listed()
+        .distinct()
+    )
     return _browse(request, source, citing, "archive/source_detail.html", with_totals=False)
 
 
 @require_safe
 def perpetrator_detail(request: HttpRequest, slug: str) -> HttpResponse:
     actor = get_object_or_404(Actor, slug=slug)
-    return _browse(request, actor, published_versions().filter(perpetrators=actor))
+    return _browse(
+        request,
+        actor,
+        IncidentVersion.objects.published().with_incident().filter(perpetrators=actor),
+    )
 
 
 @require_safe
 def place_detail(request: HttpRequest, slug: str) -> HttpResponse:
     place = get_object_or_404(Place, slug=slug)
-    return _browse(request, place, published_versions().filter(places=place))
+    return _browse(
+        request, place, IncidentVersion.objects.published().with_incident().filter(places=place)
+    )
 
 
 @require_safe
 def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     category = get_object_or_404(Category, slug=slug)
-    return _browse(request, category, published_versions().filter(categories=category))
+    return _browse(
+        request,
+        category,
+        IncidentVersion.objects.published().with_incident().filter(categories=category),
+    )
 
 
 @require_safe
 def context_detail(request: HttpRequest, slug: str) -> HttpResponse:
     context = get_object_or_404(Context, slug=slug)
-    return _browse(request, context, published_versions().filter(context=context))
+    return _browse(
+        request,
+        context,
+        IncidentVersion.objects.published().with_incident().filter(context=context),
+    )
 
 
 @dataclass(frozen=True)
@@ -319,7 +245,12 @@ def country_detail(request: HttpRequest, slug: str) -> HttpResponse:
     spellings = tuple(name for name in filter_choices()["all_countries"] if slugify(name) == slug)
     if not spellings:
         raise Http404("No published incident in this country.")
-    versions = published_versions().filter(places__country__in=spellings).distinct()
+    versions = (
+        IncidentVersion.objects.published()
+        .with_incident()
+        .filter(places__country__in=spellings)
+        .distinct()
+    )
     return _browse(request, Country(spellings[0]), versions)
 
 
@@ -327,7 +258,7 @@ def _browse(
     request, subject, versions, template="archive/browse.html", *, with_totals=True
 ) -> HttpResponse:
     # Reference records are public only through a published incident.
-    page = page_of(request, listed(versions))
+    page = page_of(request, versions.listed())
     if not page.paginator.count:
         return render(request, "404.html", status=404)
     context = {"subject": subject, "page": page}
@@ -344,7 +275,9 @@ def corrections(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def timeline(request: HttpRequest) -> HttpResponse:
-    filterset = IncidentFilter(request.GET, queryset=published_versions())
+    filterset = IncidentFilter(
+        request.GET, queryset=IncidentVersion.objects.published().with_incident()
+    )
     if not filterset.is_valid():
         return render(request, "archive/timeline.html", {"filter": filterset}, status=400)
     versions = filterset.qs.order_by("date_earliest", "date_latest", "title")
@@ -370,7 +303,7 @@ TILE_HOST = "https://tile.openstreetmap.org"
 @csp_override({**settings.SECURE_CSP, "img-src": [CSP.SELF, "data:", TILE_HOST]})
 def place_map(request: HttpRequest) -> HttpResponse:
     places = (
-        Place.objects.filter(versions__state=State.PUBLISHED)
+        Place.objects.published()
         .annotate(incident_count=Count("versions", distinct=True))
         .order_by("country", "name")
     )

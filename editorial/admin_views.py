@@ -17,8 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from archive.estimates import summarise
 from archive.models import Estimate, IncidentVersion, State
-from archive.pages import origin
-from archive.views import incident_context, with_page_content
+from archive.pages import incident_context, origin
 from editorial import services
 from editorial.diff import version_diff
 from editorial.models import HistoryEntry
@@ -224,7 +223,7 @@ class WorkflowAdminMixin:
         if not self.has_view_permission(request):
             raise PermissionDenied
         version = get_object_or_404(
-            with_page_content(IncidentVersion.objects.select_related("incident", "context")),
+            IncidentVersion.objects.with_incident().with_page_content(),
             pk=object_id,
         )
         context = {**incident_context(version), "preview": True, "origin": origin(request)}

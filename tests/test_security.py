@@ -92,7 +92,7 @@ def test_404_and_500_pages_reveal_nothing(client, settings):
     crashing = Client(raise_request_exception=False)
     from unittest import mock
 
-    with mock.patch("archive.views.render_markdown", side_effect=RuntimeError("boom")):
+    with mock.patch("archive.pages.render_markdown", side_effect=RuntimeError("boom")):
         make_published("boom")
         response = crashing.get("/incidents/boom/")
     assert response.status_code == 500

@@ -17,9 +17,8 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archive.models import Category, Context, Measure, Per, Qualifier
+from archive.models import Category, Context, IncidentVersion, Measure, Per, Qualifier
 from archive.totals import totals
-from archive.views import published_versions
 from editorial import services
 from tests.factories import (
     make_actor,
@@ -390,8 +389,8 @@ def test_pages_with_totals_cost_as_many_queries_for_20_incidents_as_for_2(
     place, actor = make_place("Katyń", country="Russia"), make_actor("NKVD")
 
     def grow(count: int) -> None:
-        while published_versions().count() < count:
-            n = published_versions().count()
+        while IncidentVersion.objects.published().count() < count:
+            n = IncidentVersion.objects.published().count()
             figures = [
                 {"ref": f"f{n}-1", "low": 10 * n, "best": None, "high": 20 * n + 5},
                 {"ref": f"f{n}-2", "best": n, "measure": "deported", "qualifier": "over"},
@@ -530,7 +529,7 @@ def test_totals_are_the_brute_force_sum_over_random_archives(client, editors, ar
                 "incidents_with": t.incidents_with,
                 "incidents_without": t.incidents_without,
             }
-            for t in totals(published_versions())
+            for t in totals(IncidentVersion.objects.published())
             if t.incidents_with
         } == everything
         assert with_figures(aggregates(client)) == everything
