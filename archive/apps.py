@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 
 class ArchiveConfig(AppConfig):
@@ -6,14 +7,8 @@ class ArchiveConfig(AppConfig):
     verbose_name = "Archive"
 
     def ready(self) -> None:
-        from django.db.models.signals import m2m_changed, post_delete, post_save
-
-        from archive import models
-        from archive.caching import (
-            proceeding_links_changed,
-            published_content_deleted,
-            reference_changed,
-        )
+        # The models and what imports them load once the app registry is ready, not before.
+        from archive import models, receivers
 
         # Reference records are shared by published incidents and edited in place, so a
         # change to one changes public pages: the cached pages must go.
@@ -26,10 +21,14 @@ class ArchiveConfig(AppConfig):
             models.VictimGroup,
             models.Proceeding,
         ):
-            post_save.connect(reference_changed, sender=model, dispatch_uid=f"cache-{model}")
-            post_delete.connect(reference_changed, sender=model, dispatch_uid=f"cache-d-{model}")
+            post_save.connect(
+                receivers.reference_changed, sender=model, dispatch_uid=f"cache-{model}"
+            )
+            post_delete.connect(
+                receivers.reference_changed, sender=model, dispatch_uid=f"cache-d-{model}"
+            )
         m2m_changed.connect(
-            proceeding_links_changed,
+            receivers.proceeding_links_changed,
             sender=models.Proceeding.incidents.through,
             dispatch_uid="cache-proceeding-incidents",
         )
@@ -38,5 +37,5 @@ class ArchiveConfig(AppConfig):
         # showing what is gone.
         for model in (models.Estimate, models.Citation):
             post_delete.connect(
-                published_content_deleted, sender=model, dispatch_uid=f"cache-d-{model}"
+                receivers.published_content_deleted, sender=model, dispatch_uid=f"cache-d-{model}"
             )

@@ -3,10 +3,10 @@
 A published version never changes, so rendering its page on every request repeats the same
 work. ``version_publish`` renders the page in the publishing transaction and stores it in
 ``IncidentPage``; the detail view then answers with one indexed read. A stored page is deleted
-when something it shows changes: a reference record (``reference_changed``), an incident it
-lists as related being published, withdrawn or renamed (``forget_pages_showing``), or the code
-and templates that render it (the ``build`` stamp). The next reader renders a missing page
-again and stores it, unless content was published meanwhile (``store_rendered``).
+when something it shows changes: a reference record (``receivers.reference_changed``), an
+incident it lists as related being published, withdrawn or renamed (``forget_pages_showing``),
+or the code and templates that render it (the ``build`` stamp). The next reader renders a
+missing page again and stores it, unless content was published meanwhile (``store_rendered``).
 
 The reader's own address goes into the citation line, so the stored page carries a marker
 where it goes (``ORIGIN``), filled in per request.
