@@ -21,6 +21,9 @@ from dataclasses import dataclass
 from django.db import connections
 from django.http import HttpRequest, HttpResponse
 
+from archive.caching import current_generation
+from archive.models import Publication
+
 PRIMARY = "default"
 REPLICA = "replica"
 PUBLIC_NAMESPACE = "archive"
@@ -76,9 +79,6 @@ def _reading_from(reads: _Reads, content: Iterable[bytes]) -> Iterator[bytes]:
 
 
 def _replica_is_current() -> bool:
-    from archive.caching import current_generation
-    from archive.models import Publication
-
     announced, _ = current_generation()
     replica = Publication.objects.using(REPLICA).filter(pk=1).values_list("generation", flat=True)
     generation = replica.first()
