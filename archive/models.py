@@ -313,8 +313,17 @@ class IncidentVersionQuerySet(models.QuerySet):
     def open(self) -> IncidentVersionQuerySet:
         return self.filter(state__in=OPEN_STATES)
 
+    def in_draft(self) -> IncidentVersionQuerySet:
+        return self.filter(state=State.DRAFT)
+
+    def sent_back(self) -> IncidentVersionQuerySet:
+        return self.filter(state=State.CHANGES_REQUESTED)
+
     def awaiting_review(self) -> IncidentVersionQuerySet:
         return self.filter(state=State.IN_REVIEW)
+
+    def approved(self) -> IncidentVersionQuerySet:
+        return self.filter(state=State.APPROVED)
 
     def withdrawn(self) -> IncidentVersionQuerySet:
         return self.filter(state=State.WITHDRAWN)

@@ -492,7 +492,8 @@ def version_publish(
     now = timezone.now()
     previous = (
         IncidentVersion.objects.select_for_update()
-        .filter(incident_id=version.incident_id, state=State.PUBLISHED)
+        .published()
+        .filter(incident_id=version.incident_id)
         .first()
     )
     note = note.strip()
@@ -562,7 +563,7 @@ def publish_due(*, now: datetime.datetime | None = None) -> list[IncidentVersion
     """Publish every approved version whose time has come, as the publisher who scheduled it."""
     now = now or timezone.now()
     published = []
-    for version in IncidentVersion.objects.filter(state=State.APPROVED, publish_at__lte=now):
+    for version in IncidentVersion.objects.approved().filter(publish_at__lte=now):
         scheduled = (
             HistoryEntry.objects.filter(version=version, action=Action.SCHEDULE)
             .select_related("user")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import Q
 
-from archive.models import IncidentVersion, State
+from archive.models import IncidentVersion
 from editorial.models import HistoryEntry, RecordChange
 from editorial.workflow import PUBLISH, REVIEW, SUBMIT
 
@@ -39,14 +39,12 @@ def my_work(user) -> list[dict]:
     )
     queues = []
     if user.has_perm(SUBMIT):
-        queues.append(("My drafts", versions.filter(mine, state=State.DRAFT)))
-        queues.append(("Sent back to me", versions.filter(mine, state=State.CHANGES_REQUESTED)))
+        queues.append(("My drafts", versions.in_draft().filter(mine)))
+        queues.append(("Sent back to me", versions.sent_back().filter(mine)))
     if user.has_perm(REVIEW):
-        queues.append(
-            ("Waiting for my review", versions.filter(state=State.IN_REVIEW).exclude(mine))
-        )
+        queues.append(("Waiting for my review", versions.awaiting_review().exclude(mine)))
     if user.has_perm(PUBLISH):
-        queues.append(("Approved, waiting to publish", versions.filter(state=State.APPROVED)))
+        queues.append(("Approved, waiting to publish", versions.approved()))
     return [
         {"title": title, "versions": list(queryset[:DASHBOARD_ROWS]), "total": queryset.count()}
         for title, queryset in queues
