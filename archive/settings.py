@@ -238,6 +238,19 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# Imports (editorial.tabular): every file is read within these bounds, whatever it declares;
+# a file over one is refused with a message that names it, and nothing is written.
+MIB = 1024 * 1024
+# Uploads, XLSX files and standard input; a CSV file named on the command line is streamed.
+IMPORT_MAX_BYTES = int(os.environ.get("DJANGO_IMPORT_MAX_BYTES", str(20 * MIB)))
+IMPORT_MAX_ROWS = int(os.environ.get("DJANGO_IMPORT_MAX_ROWS", "100000"))  # below the header
+IMPORT_MAX_COLUMNS = 50
+IMPORT_MAX_CELL_CHARS = 100_000
+IMPORT_MAX_INFLATED_BYTES = 100 * MIB  # an XLSX file's parts, once inflated
+IMPORT_MAX_ZIP_RATIO = 100  # times a part of an XLSX file may inflate (beyond its first MB)
+IMPORT_MAX_SHARED_STRINGS = 1_000_000  # the distinct texts of an XLSX file
+IMPORT_MAX_XML_DEPTH = 64
+
 # django-import-export: an import with any invalid row writes nothing.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False

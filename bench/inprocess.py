@@ -447,6 +447,8 @@ def import_memory(rows: int) -> dict:
                 [sys.executable, "-c", IMPORT_AND_REPORT_PEAK, str(path)],
                 capture_output=True,
                 text=True,
+                # The import's row limit (IMPORT_MAX_ROWS) must not stop a larger benchmark.
+                env={**os.environ, "DJANGO_IMPORT_MAX_ROWS": str(max(count, 100_000))},
             )
             if done.returncode != 0 or f"{count} new" not in done.stdout:
                 raise SystemExit(

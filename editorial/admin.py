@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
@@ -50,7 +51,7 @@ from editorial.resources import (
     ProceedingResource,
     SourceResource,
 )
-from editorial.uploads import MAX_UPLOAD_BYTES, UploadRefused, read_upload
+from editorial.uploads import UploadRefused, read_upload
 
 
 class ArchiveImportForm(ImportForm):
@@ -58,7 +59,7 @@ class ArchiveImportForm(ImportForm):
 
     def clean_import_file(self):
         upload = self.cleaned_data["import_file"]
-        raw = upload.read(MAX_UPLOAD_BYTES + 1)
+        raw = upload.read(settings.IMPORT_MAX_BYTES + 1)
         upload.seek(0)
         try:
             read_upload(upload.name, raw)

@@ -1,54 +1,78 @@
-"""Reading an import file safely: CSV (UTF-8) or XLSX only, within a size limit."""
+"""Reading an import file: CSV (UTF-8) or XLSX only, within the limits in settings.
+
+``open_import`` hands a file's rows on in chunks as it streams them, so that a file of any
+shape is imported in bounded memory; ``read_upload`` gives a small file's rows as one
+dataset.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
+from typing import BinaryIO
 
 import tablib
-from import_export.formats.base_formats import CSV, XLSX
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-FORMATS = {"csv": CSV, "xlsx": XLSX}
+from editorial.tabular import ImportLimits, RowChunks, UploadRefused, size_text
+from editorial.xlsx import XlsxChunks
 
-
-class UploadRefused(Exception):
-    """The file cannot be read as an import; the message says why and what to do."""
+FORMATS = ("csv", "xlsx")
+CHUNK_ROWS = 2000
 
 
-def read_upload(name: str, raw: bytes, format_name: str | None = None) -> tablib.Dataset:
-    extension = format_name or name.rsplit(".", 1)[-1] if "." in name else format_name or ""
-    extension = extension.lower()
+def import_format(name: str, format_name: str | None = None) -> str:
+    """``csv`` or ``xlsx``, as chosen or else as the file's name says."""
+    extension = (format_name or (name.rsplit(".", 1)[-1] if "." in name else "")).lower()
     if extension not in FORMATS:
         raise UploadRefused(
             f"“{name}” is not a CSV or XLSX file; save the spreadsheet as CSV (UTF-8) or XLSX."
         )
-    if len(raw) > MAX_UPLOAD_BYTES:
-        raise UploadRefused(
-            f"“{name}” is {len(raw) / 1_048_576:.1f} MB; the limit is "
-            f"{MAX_UPLOAD_BYTES // 1_048_576} MB. Split it into smaller files."
-        )
-    if not raw.strip():
-        raise UploadRefused(f"“{name}” is empty.")
-    if extension == "xlsx":
-        if not raw.startswith(b"PK"):
-            raise UploadRefused(f"“{name}” is not an XLSX workbook.")
-        try:
-            return XLSX().create_dataset(raw)
-        except Exception:
-            raise UploadRefused(f"“{name}” could not be read as an XLSX workbook.") from None
+    return extension
+
+
+def open_import(
+    name: str,
+    file: BinaryIO,
+    format_name: str | None = None,
+    *,
+    rows: int = CHUNK_ROWS,
+    any_size: bool = False,
+) -> RowChunks:
+    """The rows of ``file`` (named ``name``) in chunks of ``rows``, its header read already.
+    ``any_size`` lifts the size limit from a CSV file, which is streamed whatever its length
+    (the command line's); its rows stay limited. ``file`` is closed when its rows have been
+    read, when the file is refused, or on ``close()``."""
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise UploadRefused(
-            f"“{name}” is not UTF-8 text (byte 0x{raw[error.start]:02x} at position "
-            f"{error.start}); save it as “CSV UTF-8”."
-        ) from None
-    refuse_markup(name, text)
-    try:
-        return CSV().create_dataset(text)
-    except Exception:
-        raise UploadRefused(f"“{name}” could not be read as CSV.") from None
+        extension = import_format(name, format_name)
+        limits = ImportLimits.from_settings()
+        size = file.seek(0, 2)
+        if size > limits.bytes and not (any_size and extension == "csv"):
+            raise UploadRefused(
+                f"“{name}” is {size_text(size)}; the limit is {size_text(limits.bytes)}. "
+                "Split it into smaller files."
+            )
+        file.seek(0)
+        if not file.read(4096).strip():
+            raise UploadRefused(f"“{name}” is empty.")
+        file.seek(0)
+        if extension == "xlsx":
+            if file.read(2) != b"PK":
+                raise UploadRefused(f"“{name}” is not an XLSX workbook.")
+            return XlsxChunks(name, file, rows, limits)
+        return CsvChunks(name, file, rows, limits)
+    except BaseException:
+        file.close()
+        raise
+
+
+def read_upload(name: str, raw: bytes, format_name: str | None = None) -> tablib.Dataset:
+    """A small file's rows in one dataset, read as ``open_import`` reads them."""
+    with open_import(name, io.BytesIO(raw), format_name) as chunks:
+        dataset = tablib.Dataset(headers=chunks.headers)
+        for chunk in chunks:
+            dataset.extend(chunk)
+    return dataset
 
 
 def refuse_markup(name: str, text: str) -> None:
@@ -59,36 +83,34 @@ def refuse_markup(name: str, text: str) -> None:
         )
 
 
-class CsvChunks:
-    """A CSV file read a chunk of rows at a time, so that a file of any length is imported in
-    flat memory: ``headers``, then datasets of at most ``rows`` rows, and how far it has got
-    (``fraction``, by bytes). Refuses the same files ``read_upload`` refuses, except that it
-    has no size limit; a byte that is not UTF-8 further on stops it with the row's number."""
+class CsvChunks(RowChunks):
+    """A CSV file in UTF-8, a line at a time. A line is read at most as long as the longest
+    row the limits allow, so that neither a huge cell nor a very wide row is built in memory
+    before it is refused; a byte that is not UTF-8 further on stops it with the row's
+    number."""
 
-    def __init__(self, name: str, path, rows: int = 2000) -> None:
-        self.name, self.rows = name, rows
-        self.size = path.stat().st_size
-        self.raw = path.open("rb")
+    def __init__(self, name: str, file: BinaryIO, rows: int, limits: ImportLimits) -> None:
+        super().__init__(name, rows, limits)
+        self.raw = file
+        self.size = file.seek(0, 2)
+        file.seek(0)
+        self.read_rows = 0  # rows read so far, the header and blank rows too
+        self.row_chars = 0  # characters read so far of the row being read
         try:
-            self.open()
-        except UploadRefused:
-            self.raw.close()
+            self.text = io.TextIOWrapper(file, encoding="utf-8-sig", newline="")
+            try:
+                head = self.text.read(4096)
+            except UnicodeDecodeError as error:
+                raise self.not_utf8(error, 1) from None
+            refuse_markup(name, head)
+            self.text.seek(0)
+            self.start()
+        except BaseException:
+            self.close()
             raise
 
-    def open(self) -> None:
-        if not self.raw.read(4096).strip():
-            raise UploadRefused(f"“{self.name}” is empty.")
-        self.raw.seek(0)
-        self.text = io.TextIOWrapper(self.raw, encoding="utf-8-sig", newline="")
-        try:
-            head = self.text.read(4096)
-        except UnicodeDecodeError as error:
-            raise self.not_utf8(error, 1) from None
-        refuse_markup(self.name, head)
-        self.text.seek(0)
-        self.reader = csv.reader(self.text)
-        self.read_rows = 0
-        self.headers = self.next_row() or []
+    def close(self) -> None:
+        self.raw.close()
 
     def not_utf8(self, error: UnicodeDecodeError, row: int) -> UploadRefused:
         return UploadRefused(
@@ -96,39 +118,44 @@ class CsvChunks:
             f"{row}); save it as “CSV UTF-8”."
         )
 
-    def next_row(self) -> list[str] | None:
-        try:
-            row = next(self.reader, None)
-        except UnicodeDecodeError as error:
-            raise self.not_utf8(error, self.read_rows + 1) from None
-        except csv.Error as error:
-            raise UploadRefused(
-                f"“{self.name}” could not be read as CSV near row {self.read_rows + 1}: {error}."
-            ) from None
-        if row is not None:
-            self.read_rows += 1
-        return row
+    def lines(self) -> Iterator[str]:
+        """The file's lines for the CSV reader, refused once a row has read more characters
+        than a row can hold."""
+        limit = self.limits.row_chars
+        while line := self.text.readline(limit + 1 - self.row_chars):
+            self.row_chars += len(line)
+            if self.row_chars > limit:
+                raise UploadRefused(
+                    f"“{self.name}”, row {self.read_rows + 1} holds more than {limit:,} "
+                    f"characters; a row holds at most {self.limits.columns:,} cells of "
+                    f"{self.limits.cell_chars:,} characters. Check for a missing closing quote."
+                )
+            yield line
 
-    def __iter__(self):
-        with self.raw:
-            while True:
-                chunk = []
-                while len(chunk) < self.rows and (row := self.next_row()) is not None:
-                    if any(cell.strip() for cell in row):
-                        chunk.append(self.fitted(row))
-                if not chunk:
-                    return
-                yield tablib.Dataset(*chunk, headers=self.headers)
-
-    def fitted(self, row: list[str]) -> list[str]:
-        """The row with as many cells as the header: missing cells are blank."""
-        width = len(self.headers)
-        if any(cell.strip() for cell in row[width:]):
-            raise UploadRefused(
-                f"“{self.name}”, row {self.read_rows}: {len(row)} cells, but the header has "
-                f"{width} columns; check for a stray comma or a missing header."
-            )
-        return row[:width] + [""] * (width - len(row))
+    def numbered_rows(self) -> Iterator[tuple[int, list[str]]]:
+        reader = csv.reader(self.lines())
+        while True:
+            number = self.read_rows + 1
+            try:
+                row = next(reader, None)
+            except UnicodeDecodeError as error:
+                raise self.not_utf8(error, number) from None
+            except csv.Error as error:
+                if "field larger than field limit" in str(error):
+                    raise self.cell_too_long(number, None, csv.field_size_limit()) from None
+                raise UploadRefused(
+                    f"“{self.name}” could not be read as CSV near row {number}: {error}."
+                ) from None
+            if row is None:
+                return
+            self.read_rows, self.row_chars = number, 0
+            self.check_row_number(number)
+            if len(row) > self.limits.columns:
+                raise self.too_wide(number, len(row))
+            for column, value in enumerate(row, start=1):
+                if len(value) > self.limits.cell_chars:
+                    raise self.cell_too_long(number, column)
+            yield number, row
 
     @property
     def fraction(self) -> float:

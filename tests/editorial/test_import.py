@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -21,6 +22,7 @@ from editorial.resources import (
     ProceedingResource,
     SourceResource,
 )
+from editorial.uploads import open_import
 from tests.factories import make_draft, make_published, make_source
 
 INCIDENT_HEADER = (
@@ -256,6 +258,94 @@ def test_an_xlsx_file_with_number_and_empty_cells_imports(tmp_path, katyn, katyn
     assert (estimate.qualifier, estimate.assessment, estimate.quote) == ("exact", "accepted", "")
 
 
+def xlsx_values(path) -> tuple[list, list[list]]:
+    """The header and rows of ``path``'s active sheet as the importer reads them."""
+    with open_import(path.name, path.open("rb")) as chunks:
+        return chunks.headers, [list(row) for chunk in chunks for row in chunk]
+
+
+def openpyxl_values(path) -> tuple[list, list[list]]:
+    """The same, as openpyxl reads them (read-only, saved values), blank rows left out."""
+    from openpyxl import load_workbook
+
+    rows = [
+        [cell.value for cell in row]
+        for row in load_workbook(path, read_only=True, data_only=True).active.rows
+    ]
+    rows = [row for row in rows if any(value is not None for value in row)]
+    return rows[0], rows[1:]
+
+
+def test_an_xlsx_file_reads_as_openpyxl_reads_it(tmp_path):
+    """Numbers, dates by their style, booleans and text come out as openpyxl gives them, from
+    the sheet the workbook shows first; blank rows are left out."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.title = "notes"
+    workbook.active["A1"] = "not this sheet"
+    sheet = workbook.create_sheet("data")
+    sheet.append(["key", "number", "decimal", "date", "when", "flag", "text"])
+    sheet.append(["a", 21857, 12.5, date(1940, 4, 3), datetime(1941, 6, 22, 3, 15), True, "Łódź"])
+    sheet.append([None] * 7)
+    sheet.append(["b", 10**20, -3, None, None, False, "“quoted”, with a comma"])
+    workbook.active = 1
+    workbook.save(tmp_path / "values.xlsx")
+
+    headers, rows = xlsx_values(tmp_path / "values.xlsx")
+
+    assert (headers, rows) == openpyxl_values(tmp_path / "values.xlsx")
+    assert rows[0][1:6] == [21857, 12.5, datetime(1940, 4, 3), datetime(1941, 6, 22, 3, 15), True]
+
+
+def test_shared_and_rich_text_strings_read_as_openpyxl_reads_them(tmp_path):
+    from tests.editorial import bombs
+
+    strings = (
+        f'<sst xmlns="{bombs.MAIN}"><si><t>key</t></si><si><t>title</t></si>'
+        "<si><r><t>Łódź </t></r><r><rPr><b/></rPr><t>ghetto</t></r>"
+        '<rPh sb="0" eb="1"><t>phonetic, not text</t></rPh></si>'
+        '<si><t xml:space="preserve"> x </t></si></sst>'
+    )
+    rows = (
+        '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>'
+        '<row r="3"><c r="A3" t="s"><v>2</v></c><c r="B3" t="s"><v>3</v></c></row>'
+        '<row r="4"><c r="B4" t="str"><f>A3</f><v>Łódź ghetto</v></c></row>'
+    )
+    path = bombs.write_xlsx(tmp_path / "strings.xlsx", bombs.sheet(rows), [strings.encode()])
+
+    assert xlsx_values(path) == openpyxl_values(path)
+    assert xlsx_values(path)[1] == [["Łódź ghetto", " x "], [None, "Łódź ghetto"]]
+
+
+@pytest.mark.django_db
+def test_an_xlsx_formula_without_a_saved_value_is_refused_with_its_row(
+    tmp_path, katyn, katyn_source
+):
+    """openpyxl saves formulas without their results; read as blanks, they would drop a
+    figure without a word."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(ESTIMATE_HEADER.strip().split(","))
+    row = ["katyn-1", "katyn-massacre", "killed", None, 21857, None, None, "21,857"]
+    sheet.append([*row, "NKVD records", 1940, None, None, "naimark-1995", "p. 5", None])
+    sheet.append(["katyn-2", "katyn-massacre", "killed", None, "=E2+1", None, None, "21,858"])
+    workbook.save(tmp_path / "estimates.xlsx")
+
+    output = refused(
+        tmp_path, "EstimateResource", (tmp_path / "estimates.xlsx").read_bytes(), "estimates.xlsx"
+    )
+
+    assert (
+        "“estimates.xlsx”, row 3, column `best` (E): the cell holds a formula (=E2+1) but no "
+        "value worked out from it. Open the file in a spreadsheet program and save it again, so "
+        "that the values are saved with the formulas, or type the value instead."
+    ) in output
+    assert not Estimate.objects.exists()
+
+
 @pytest.mark.django_db
 def test_a_source_key_that_is_not_a_slug_is_refused(tmp_path, db):
     output = errors_of(
@@ -355,18 +445,23 @@ def test_bad_files_are_refused_with_a_clear_message(tmp_path, db, name, content,
 
 
 @pytest.mark.django_db
-def test_oversize_file_is_refused_where_it_is_read_whole(tmp_path, db, monkeypatch):
-    """Uploads and XLSX files are read whole, so they have a size limit; a CSV file on the
-    command line is streamed in chunks and has none."""
-    monkeypatch.setattr("editorial.uploads.MAX_UPLOAD_BYTES", 100)
+def test_an_oversize_file_is_refused_unless_it_is_a_csv_file_named_on_the_command_line(
+    tmp_path, settings
+):
+    """Uploads, XLSX files and standard input have a size limit; a CSV file named on the
+    command line is streamed in chunks and has none (its rows are limited)."""
+    settings.IMPORT_MAX_BYTES = 100
     path = tmp_path / "big.xlsx"
     path.write_bytes(b"PK" + b"x" * 200)
     with pytest.raises(CommandError) as error:
         call_command("import", "editorial.resources.IncidentResource", str(path), "--no-input")
-    assert "big.xlsx” is 0.0 MB; the limit is 0 MB. Split it into smaller files." in str(
-        error.value
+    assert (
+        str(error.value)
+        == "“big.xlsx” is 202 bytes; the limit is 100 bytes. Split it into smaller files."
     )
-    assert not IncidentVersion.objects.exists()
+    output = run_import(tmp_path, "IncidentResource", INCIDENT_HEADER + INCIDENT_ROW * 1)
+    assert "Imported: 1 new" in output
+    assert IncidentVersion.objects.count() == 1
 
 
 def numbered_estimates(count: int, bad: dict[int, str] | None = None) -> str:
@@ -412,6 +507,29 @@ def test_a_long_file_is_imported_in_chunks_all_or_nothing(tmp_path, katyn, katyn
     again = run_chunked(tmp_path, numbered_estimates(25))
     assert "0 new, 0 updated, 25 unchanged" in again
     assert HistoryEntry.objects.count() == history + 1
+
+
+@pytest.mark.django_db
+def test_a_long_xlsx_file_is_imported_in_chunks_too(tmp_path, katyn, katyn_source):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    for row in csv.reader(io.StringIO(numbered_estimates(25))):
+        workbook.active.append(row)
+    workbook.save(tmp_path / "estimates.xlsx")
+    terminal = Terminal()
+    call_command(
+        "import",
+        "editorial.resources.EstimateResource",
+        str(tmp_path / "estimates.xlsx"),
+        "--no-input",
+        "--chunk-rows",
+        "10",
+        stdout=io.StringIO(),
+        stderr=terminal,
+    )
+    assert katyn.versions.get().estimates.count() == 25
+    assert terminal.getvalue().split("\r")[-1] == "[##############################] 100% 25 rows\n"
 
 
 @pytest.mark.django_db

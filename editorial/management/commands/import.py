@@ -1,9 +1,9 @@
 """django-import-export's ``import`` command, made strict for the archive.
 
 The file must be CSV or XLSX, UTF-8 when it is CSV; any bad row means nothing is written and
-every error is printed with its row and column. A CSV file is read and imported a chunk of
-rows at a time inside one transaction, so a file of any length is imported in flat memory,
-all or nothing, with a progress bar on a terminal.
+every error is printed with its row and column. The file is read and imported a chunk of rows
+at a time inside one transaction (``editorial.imports``), within the limits in settings, so
+it is imported in flat memory, all or nothing, with a progress bar on a terminal.
 
 ``--user NAME`` records that person as the author of what the file brings in, after checking
 that the account may import as the admin would let it; without it the import is recorded as
@@ -15,24 +15,24 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections import Counter
+import tempfile
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_permission_codename, get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.management.base import CommandError
-from django.db import transaction
 from import_export.command_utils import get_resource_class
 from import_export.results import RowResult
 
 from archive.models import Citation, Estimate, IncidentVersion
+from editorial.imports import ImportFailed, file_import
 from editorial.models import Channel
-from editorial.uploads import CsvChunks, UploadRefused, read_upload
+from editorial.tabular import size_text
+from editorial.uploads import CHUNK_ROWS, UploadRefused, open_import
 
 # "import" is a keyword, so the base command is loaded by name.
 ImportCommand = importlib.import_module("import_export.management.commands.import").Command
-
-CHUNK_ROWS = 2000
 
 
 def permission(action: str, model) -> str:
@@ -64,35 +64,54 @@ class Command(ImportCommand):
         if options["interactive"] and input("Import the file? [yes/no]: ") != "yes":
             raise CommandError("Import cancelled.")
         try:
-            chunks = self.chunks(file_name, options.get("format"), options["chunk_rows"])
-            totals, rows = self.import_chunks(
-                resource, chunks, file_name, options["dry_run"], user=user
-            )
+            with self.chunks(file_name, options.get("format"), options["chunk_rows"]) as chunks:
+                outcome = file_import(
+                    resource=resource,
+                    chunks=chunks,
+                    file_name=file_name,
+                    dry_run=options["dry_run"],
+                    user=user,
+                    channel=Channel.COMMAND,
+                    progress=self.progress(),
+                )
         except (OSError, UploadRefused) as refusal:
             raise CommandError(str(refusal)) from None
+        except ImportFailed as failure:
+            self.refuse(failure.lines)
+        totals = outcome.totals
         verb = "Would import" if options["dry_run"] else "Imported"
         self.stdout.write(
             f"{verb}: {totals[RowResult.IMPORT_TYPE_NEW]} new, "
             f"{totals[RowResult.IMPORT_TYPE_UPDATE]} updated, "
             f"{totals[RowResult.IMPORT_TYPE_SKIP]} unchanged "
-            f"{resource._meta.model._meta.verbose_name_plural} ({rows} rows)."
+            f"{resource._meta.model._meta.verbose_name_plural} ({outcome.rows} rows)."
         )
-        held = len(getattr(resource, "held", []))
-        if held:
+        if outcome.held:
             self.stdout.write(
-                f"{held} of these rows change records that published pages show: those "
+                f"{outcome.held} of these rows change records that published pages show: those "
                 "changes wait for a second person's review in the admin (Record changes)."
             )
         if options["dry_run"]:
             self.stdout.write("Dry run: nothing was written.")
 
     def chunks(self, file_name: str, format_name: str | None, rows: int):
-        """A CSV file in chunks of ``rows``; standard input or XLSX as one dataset."""
-        name = Path(file_name).name
-        if file_name != "-" and (format_name or Path(file_name).suffix[1:]).lower() == "csv":
-            return CsvChunks(name, Path(file_name), rows=rows)
-        raw = sys.stdin.buffer.read() if file_name == "-" else Path(file_name).read_bytes()
-        return [read_upload(name, raw, format_name)]
+        """The file's rows in chunks of ``rows``. A CSV file named here is streamed whatever
+        its size; standard input is first copied to a temporary file (at most
+        ``IMPORT_MAX_BYTES``), which goes when the chunks are closed."""
+        if file_name != "-":
+            file = Path(file_name).open("rb")  # noqa: SIM115 - the chunks close it
+            return open_import(Path(file_name).name, file, format_name, rows=rows, any_size=True)
+        limit = settings.IMPORT_MAX_BYTES
+        spool = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)  # noqa: SIM115 - as above
+        while block := sys.stdin.buffer.read(64 * 1024):
+            spool.write(block)
+            if spool.tell() > limit:
+                spool.close()
+                raise UploadRefused(
+                    f"Standard input holds more than {size_text(limit)}, the limit for an "
+                    "import file; split it into smaller files."
+                )
+        return open_import(file_name, spool, format_name, rows=rows)
 
     def importer(self, username: str | None, model) -> AbstractBaseUser | None:
         """The account named by ``--user``, if it may import ``model``'s records as the admin
@@ -124,48 +143,11 @@ class Command(ImportCommand):
             )
         return user
 
-    @transaction.atomic
-    def import_chunks(
-        self, resource, chunks, file_name: str, dry_run: bool, *, user: AbstractBaseUser | None
-    ):
-        """Every chunk in one transaction: any error rolls back the chunks before it too."""
-        resource.in_chunks = True
-        totals, rows = Counter(), 0
-        progress = self.progress()
-        for dataset in chunks:
-            resource.row_offset = rows
-            result = resource.import_data(
-                dataset,
-                raise_errors=False,
-                file_name=file_name,
-                user=user,
-                channel=Channel.COMMAND,
-            )
-            if result.has_errors() or result.has_validation_errors():
-                self.refuse(result, rows)
-            totals.update(result.totals)
-            rows += len(dataset)
-            progress(rows, getattr(chunks, "fraction", 1.0))
-        if not rows:
-            raise UploadRefused(f"“{Path(file_name).name}” has no rows below its header.")
-        if problems := getattr(resource, "relation_problems", list)():
-            self.stderr.write(self.style.ERROR("Nothing was imported:"))
-            for problem in problems:
-                self.stderr.write(self.style.ERROR(problem))
-            raise CommandError("Import refused: fix the rows above and run it again.")
-        resource.record_import(file_name, totals, rows, dry_run=dry_run, channel=Channel.COMMAND)
-        if dry_run:
-            transaction.set_rollback(True)
-        return totals, rows
-
-    def refuse(self, result, offset: int) -> None:
+    def refuse(self, lines: list[str]) -> None:
         self.stderr.write("")
         self.stderr.write(self.style.ERROR("Nothing was imported:"))
-        for error in result.base_errors:
-            self.stderr.write(self.style.ERROR(str(error.error)))
-        for number, errors in result.row_errors():
-            for error in errors:
-                self.stderr.write(self.style.ERROR(f"row {offset + number + 1}: {error.error}"))
+        for line in lines:
+            self.stderr.write(self.style.ERROR(line))
         raise CommandError("Import refused: fix the rows above and run it again.")
 
     def progress(self):

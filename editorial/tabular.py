@@ -1,0 +1,162 @@
+"""Rows read from an import file within fixed limits, handed on a chunk at a time.
+
+Whatever a file declares about itself, it is read within the limits in settings
+(``IMPORT_MAX_*``, README "Import and export"): a file over one is refused with a message
+that names the limit, while it is being read and before any row is imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import tablib
+from django.conf import settings
+
+MIB = 1024 * 1024
+
+
+class UploadRefused(Exception):
+    """The file cannot be read as an import; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    bytes: int  # the file as uploaded (a CSV file named on the command line is streamed)
+    rows: int  # below the header, blank rows included
+    columns: int
+    cell_chars: int
+    inflated_bytes: int  # an XLSX file's parts, once inflated
+    zip_ratio: int  # how many times a part may inflate
+    shared_strings: int  # the distinct texts of an XLSX file, held while its sheet is read
+    xml_depth: int
+
+    @classmethod
+    def from_settings(cls) -> ImportLimits:
+        return cls(
+            bytes=settings.IMPORT_MAX_BYTES,
+            rows=settings.IMPORT_MAX_ROWS,
+            columns=settings.IMPORT_MAX_COLUMNS,
+            cell_chars=settings.IMPORT_MAX_CELL_CHARS,
+            inflated_bytes=settings.IMPORT_MAX_INFLATED_BYTES,
+            zip_ratio=settings.IMPORT_MAX_ZIP_RATIO,
+            shared_strings=settings.IMPORT_MAX_SHARED_STRINGS,
+            xml_depth=settings.IMPORT_MAX_XML_DEPTH,
+        )
+
+    @property
+    def row_chars(self) -> int:
+        """The most characters one row can hold: every column's cell at its longest."""
+        return self.columns * self.cell_chars
+
+
+def size_text(size: int) -> str:
+    """A byte count as people read it: 20 MB, 1.5 MB, 64 KB, 100 bytes."""
+    if size >= MIB:
+        return f"{size / MIB:,.1f}".removesuffix(".0") + " MB"
+    if size >= 1024:
+        return f"{size / 1024:,.0f} KB"
+    return f"{size:,} bytes"
+
+
+def column_letters(index: int) -> str:
+    """The spreadsheet's name of the 1-based column ``index``: 1 → A, 16384 → XFD."""
+    letters = ""
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+class RowChunks:
+    """A file's rows as datasets of at most ``rows`` rows under its header row, blank rows
+    left out. A subclass reads the file (``numbered_rows``); this class checks each row
+    against the header and the limits, and counts the rows as they stream past."""
+
+    blank_cell: Any = ""
+
+    def __init__(self, name: str, rows: int, limits: ImportLimits) -> None:
+        self.name, self.rows, self.limits = name, rows, limits
+        self.headers: list[Any] = []
+        self.source: Iterator[tuple[int, list[Any]]] = iter(())
+
+    def numbered_rows(self) -> Iterator[tuple[int, list[Any]]]:
+        """Each row of the file with its number as a spreadsheet program shows it."""
+        raise NotImplementedError
+
+    def start(self) -> None:
+        """Read as far as the header row, so that ``headers`` is known before any import."""
+        self.source = self.numbered_rows()
+        for _number, row in self.source:
+            if not all(is_blank(value) for value in row):
+                self.headers = row
+                return
+
+    def __iter__(self) -> Iterator[tablib.Dataset]:
+        try:
+            while True:
+                chunk = []
+                for number, row in self.source:
+                    if not all(is_blank(value) for value in row):
+                        chunk.append(self.fitted(number, row))
+                    if len(chunk) == self.rows:
+                        break
+                if not chunk:
+                    return
+                yield tablib.Dataset(*chunk, headers=self.headers)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Let go of the file."""
+
+    def __enter__(self) -> RowChunks:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def fitted(self, number: int, row: list[Any]) -> list[Any]:
+        """The row with as many cells as the header: missing cells are blank."""
+        width = len(self.headers)
+        if not all(is_blank(value) for value in row[width:]):
+            raise UploadRefused(
+                f"“{self.name}”, row {number}: {len(row)} cells, but the header has "
+                f"{width} columns; check for a stray comma or a missing header."
+            )
+        return row[:width] + [self.blank_cell] * (width - len(row))
+
+    def check_row_number(self, number: int) -> None:
+        """Refuse the file as soon as a row lies beyond the limit, whatever its cells."""
+        if number - 1 > self.limits.rows:
+            raise UploadRefused(
+                f"“{self.name}” has more than {self.limits.rows:,} rows below its header; the "
+                f"limit is {self.limits.rows:,}. Split it into smaller files."
+            )
+
+    def too_wide(self, number: int, cells: int) -> UploadRefused:
+        return UploadRefused(
+            f"“{self.name}”, row {number}: {cells:,} cells; the limit is "
+            f"{self.limits.columns:,} columns."
+        )
+
+    def cell_too_long(
+        self, number: int, column: int | None, found: int | None = None
+    ) -> UploadRefused:
+        """``found``: the length at which the reading stopped, when it is not the limit."""
+        limit = self.limits.cell_chars
+        if column is None:
+            where = ""
+        elif column <= len(self.headers) and not is_blank(self.headers[column - 1]):
+            where = f", column `{self.headers[column - 1]}`"
+        else:
+            where = f", column {column_letters(column)}"
+        return UploadRefused(
+            f"“{self.name}”, row {number}{where}: a cell of more than {found or limit:,} "
+            f"characters; the limit is {limit:,} characters in a cell."
+        )
