@@ -7,6 +7,7 @@ the site refuses to start without a real secret key.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -250,6 +251,13 @@ IMPORT_MAX_INFLATED_BYTES = 100 * MIB  # an XLSX file's parts, once inflated
 IMPORT_MAX_ZIP_RATIO = 100  # times a part of an XLSX file may inflate (beyond its first MB)
 IMPORT_MAX_SHARED_STRINGS = 1_000_000  # the distinct texts of an XLSX file
 IMPORT_MAX_XML_DEPTH = 64
+# An admin import's preview keeps its file here until it is confirmed, and for at most
+# IMPORT_PREVIEW_MAX_AGE seconds; several machines serving the admin need a shared folder.
+IMPORT_PREVIEW_DIR = Path(
+    os.environ.get("DJANGO_IMPORT_PREVIEW_DIR")
+    or Path(tempfile.gettempdir()) / "incident-archive-import-previews"
+)
+IMPORT_PREVIEW_MAX_AGE = int(os.environ.get("DJANGO_IMPORT_PREVIEW_MAX_AGE", "3600"))
 
 # django-import-export: an import with any invalid row writes nothing.
 IMPORT_EXPORT_USE_TRANSACTIONS = True

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
@@ -11,9 +10,6 @@ from django.contrib.auth.models import Group
 from django.db.models import Count
 from django.http import HttpRequest
 from django.utils.text import slugify
-from import_export.admin import ImportExportMixin
-from import_export.formats.base_formats import CSV, XLSX
-from import_export.forms import ImportForm
 
 from archive.models import (
     Actor,
@@ -30,6 +26,7 @@ from archive.models import (
     VictimGroup,
 )
 from editorial import services
+from editorial.admin_imports import DataAdminMixin
 from editorial.admin_links import PlainLinksAdminMixin
 from editorial.admin_records import ReviewedRecordAdmin
 from editorial.admin_views import WorkflowAdminMixin
@@ -51,30 +48,6 @@ from editorial.resources import (
     ProceedingResource,
     SourceResource,
 )
-from editorial.uploads import UploadRefused, read_upload
-
-
-class ArchiveImportForm(ImportForm):
-    """CSV (UTF-8) or XLSX within the size limit, checked before anything is read."""
-
-    def clean_import_file(self):
-        upload = self.cleaned_data["import_file"]
-        raw = upload.read(settings.IMPORT_MAX_BYTES + 1)
-        upload.seek(0)
-        try:
-            read_upload(upload.name, raw)
-        except UploadRefused as refusal:
-            raise forms.ValidationError(str(refusal)) from None
-        return upload
-
-
-class DataAdminMixin(ImportExportMixin):
-    """Import with a dry-run preview and export, for users with those permissions only."""
-
-    formats = [CSV, XLSX]
-    import_form_class = ArchiveImportForm
-    import_template_name = "admin/editorial/import.html"
-    skip_admin_log = True  # the archive writes its own history entries
 
 
 class NoHardDeleteMixin:

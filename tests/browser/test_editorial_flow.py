@@ -88,3 +88,41 @@ def test_contributor_reviewer_publisher_and_reader(live_server, new_page):
     assert "about 1,000" in rows.nth(1).inner_text() or "about 1,000" in rows.nth(0).inner_text()
     assert "Above the town's population" in page.content().replace("&#x27;", "'")
     screenshot(page, "flow-published-detail")
+
+
+def test_a_data_editor_imports_a_file_through_its_preview(
+    live_server, new_page, tmp_path, settings
+):
+    """Upload, read the preview, confirm: the page runs no script the policy refuses, and the
+    preview's file is gone once the import is confirmed."""
+    from archive.models import Source
+    from tests.editorial.test_admin_import import SOURCES
+    from tests.factories import make_user
+
+    settings.IMPORT_PREVIEW_DIR = tmp_path / "previews"
+    make_user("editor", "Data editors", "Contributors")
+    (tmp_path / "sources.csv").write_text(SOURCES)
+    page = new_page()
+    refused = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    log_in(page, live_server.url, "editor")
+
+    page.goto(f"{live_server.url}/admin/archive/source/import/")
+    page.set_input_files("#id_import_file", str(tmp_path / "sources.csv"))
+    page.select_option("#id_format", label="csv")
+    page.click("input[type=submit]")
+    page.wait_for_selector("input[name=confirm]")
+    assert "1 rows: 1 new, 0 updated, 0 unchanged." in page.inner_text(".import-totals")
+    assert len(list(settings.IMPORT_PREVIEW_DIR.iterdir())) == 1
+    screenshot(page, "import-preview")
+    page.click("input[name=confirm]")
+    page.wait_for_selector("text=Import finished: 1 new, 0 updated, 0 unchanged sources (1 rows).")
+
+    assert Source.objects.get().key == "naimark-1995"
+    assert not list(settings.IMPORT_PREVIEW_DIR.iterdir())
+    assert refused == []

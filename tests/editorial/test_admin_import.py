@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from archive.models import Source
@@ -35,7 +36,8 @@ def test_data_editor_previews_then_confirms_an_import(client):
     )
 
     assert preview.status_code == 200
-    assert "naimark-1995" in preview.text and "New" in preview.text
+    assert "<ins>naimark-1995</ins>" in preview.text and "New" in preview.text
+    assert 'style="' not in preview.text  # the policy would block it
     assert not Source.objects.exists()  # the preview is a dry run
     confirm_form = preview.context["confirm_form"]
     data = {name: field.initial for name, field in confirm_form.fields.items()}
@@ -153,3 +155,67 @@ def test_the_estimates_preview_lists_every_row_then_confirm_writes_them(client):
     )
     assert done.status_code == 302
     assert sorted(draft.estimates.values_list("ref", "best")) == [("k-1", 21857), ("k-2", 22000)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("extra_row", "message"),
+    [
+        (
+            "late,book,,A title,,1995,,,,,,,en,extra\n",
+            "“s.csv”, row 3: 14 cells, but the header has 13 columns; check for a stray comma "
+            "or a missing header.",
+        ),
+        (
+            f"late,book,,{'x' * 100_001},,1995,,,,,,,en\n",
+            "“s.csv”, row 3, column `title`: a cell of more than 100,000 characters; the limit "
+            "is 100,000 characters in a cell.",
+        ),
+    ],
+)
+def test_admin_csv_errors_name_the_row_as_the_command_line_does(
+    client, tmp_path, extra_row, message
+):
+    client.force_login(make_user("editor", "Data editors"))
+    response = client.post(
+        reverse("admin:archive_source_import"),
+        {"resource": 0, "format": 0, "import_file": upload("s.csv", SOURCES + extra_row)},
+    )
+    assert response.context["form"].errors["import_file"] == [message]
+    path = tmp_path / "s.csv"
+    path.write_text(SOURCES + extra_row)
+    with pytest.raises(CommandError) as error:
+        call_command("import", "editorial.resources.SourceResource", str(path), "--no-input")
+    assert str(error.value) == message
+    assert not Source.objects.exists()
+
+
+@pytest.mark.django_db
+def test_admin_refuses_a_format_that_is_not_the_files_own(client):
+    client.force_login(make_user("editor", "Data editors"))
+    response = client.post(
+        reverse("admin:archive_source_import"),
+        {"resource": 0, "format": 1, "import_file": upload("sources.csv", SOURCES)},
+    )
+    assert response.context["form"].errors["format"] == [
+        "“sources.csv” is a CSV file, but the format chosen is XLSX; choose CSV."
+    ]
+    assert "confirm_form" not in response.context
+
+
+@pytest.mark.django_db
+def test_a_long_preview_lists_its_first_rows_and_counts_them_all(client, monkeypatch):
+    monkeypatch.setattr("editorial.admin_imports.PREVIEW_ROWS", 1)
+    make_source("naimark-1995")
+    draft = make_draft(estimates=0)
+    client.force_login(make_user("editor", "Data editors", "Contributors"))
+    data = ESTIMATES.format(slug=draft.incident.slug)
+
+    preview = client.post(
+        reverse("admin:archive_estimate_import"),
+        {"resource": 0, "format": 0, "import_file": upload("estimates.csv", data)},
+    )
+
+    assert "2 rows: <strong>2 new</strong>" in preview.text
+    assert "The first 1 rows are listed below." in preview.text
+    assert preview.text.count('<tr class="new">') == 1

@@ -1,0 +1,222 @@
+"""The admin's import: a streamed dry run as a preview, then a confirm bound to that preview.
+
+django-import-export's own flow reads each upload whole (twice), keeps it in a temporary
+file and imports whichever file name the confirm form posts back. Here each step reads the
+file once, in chunks, as the command line does (``editorial.imports``), and the confirm step
+imports only the upload that its signed token names (``editorial.previews``).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import ImportForm
+from import_export.results import RowResult
+from import_export.signals import post_import
+
+from editorial.imports import ImportFailed, ImportOutcome, file_import
+from editorial.models import Channel
+from editorial.previews import (
+    Preview,
+    PreviewRefused,
+    preview_open,
+    preview_store,
+    preview_token,
+    previews_expire,
+)
+from editorial.tabular import UploadRefused, size_text
+from editorial.uploads import import_format, open_import
+
+PREVIEW_ROWS = 1000  # rows of a file the preview lists; its totals count them all
+
+
+class ArchiveImportForm(ImportForm):
+    """A CSV (UTF-8) or XLSX file within the size limit; its rows are read by the preview."""
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        try:
+            import_format(upload.name)
+        except UploadRefused as refusal:
+            raise forms.ValidationError(str(refusal)) from None
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                f"“{upload.name}” is {size_text(upload.size)}; the limit is "
+                f"{size_text(settings.IMPORT_MAX_BYTES)}. Split it into smaller files."
+            )
+        return upload
+
+    def clean(self):
+        """The format chosen must be the file's own: the file is read as its name says."""
+        cleaned = super().clean()
+        upload = cleaned.get("import_file")
+        chosen = dict(self.fields["format"].choices).get(str(cleaned.get("format")), "")
+        if upload and chosen:
+            extension = import_format(upload.name)
+            if chosen.lower() != extension:
+                self.add_error(
+                    "format",
+                    f"“{upload.name}” is a{'n' if extension == 'xlsx' else ''} "
+                    f"{extension.upper()} file, but the format chosen is {chosen.upper()}; "
+                    f"choose {extension.upper()}.",
+                )
+        return cleaned
+
+
+class ConfirmImportForm(forms.Form):
+    token = forms.CharField(widget=forms.HiddenInput)
+
+
+class DataAdminMixin(ImportExportMixin):
+    """Import with a dry-run preview, then confirm; export. Each needs its own permission."""
+
+    formats = [CSV, XLSX]
+    import_form_class = ArchiveImportForm
+    confirm_form_class = ConfirmImportForm
+    import_template_name = "admin/editorial/import.html"
+    skip_admin_log = True  # the archive writes its own history entries
+
+    def import_action(self, request: HttpRequest, **kwargs) -> HttpResponse:
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        previews_expire()
+        form = self.create_import_form(request)
+        context = {}
+        if request.method == "POST":
+            valid = form.is_valid()
+            refusal = getattr(request, "upload_refusal", None)  # UploadLimitHandler's
+            if refusal:
+                form.errors["import_file"] = form.error_class([refusal])
+            elif valid:
+                context = self.preview(request, form)
+        return self.import_page(request, form, context)
+
+    def preview(self, request: HttpRequest, form: ArchiveImportForm) -> dict:
+        """A dry run of the whole file: the page lists its first rows and every total, or
+        its errors. The file is kept for the confirm step only when it would import."""
+        upload = form.cleaned_data["import_file"]
+        try:
+            preview = preview_store(
+                upload=upload,
+                format_name=import_format(upload.name),
+                resource=int(form.cleaned_data.get("resource") or 0),
+            )
+        except UploadRefused as refusal:
+            form.add_error("import_file", str(refusal))
+            return {}
+        try:
+            outcome = self.run_import(request, preview, dry_run=True)
+        except UploadRefused as refusal:
+            preview.discard()
+            form.add_error("import_file", str(refusal))
+            return {}
+        except ImportFailed as failure:
+            preview.discard()
+            return {"import_errors": failure.lines}
+        except BaseException:
+            preview.discard()
+            raise
+        token = preview_token(preview, request=request, model=self.model)
+        return {"outcome": outcome, "confirm_form": ConfirmImportForm(initial={"token": token})}
+
+    @method_decorator(require_POST)
+    def process_import(self, request: HttpRequest, **kwargs) -> HttpResponse:
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        previews_expire()
+        try:
+            preview = preview_open(request.POST.get("token", ""), request=request, model=self.model)
+        except PreviewRefused as refusal:
+            return self.import_page(
+                request, self.blank_form(request), {"refusal": str(refusal)}, status=400
+            )
+        try:
+            outcome = self.run_import(request, preview, dry_run=False)
+        except (UploadRefused, ImportFailed) as failure:
+            lines = failure.lines if isinstance(failure, ImportFailed) else [str(failure)]
+            refusal = "Nothing was imported: the file no longer imports as its preview showed."
+            context = {"refusal": refusal, "import_errors": lines}
+            return self.import_page(request, self.blank_form(request), context)
+        finally:
+            preview.discard()
+        self.report(request, outcome)
+        post_import.send(sender=None, model=self.model)
+        app_label, model_name = self.get_model_info()
+        changelist = f"admin:{app_label}_{model_name}_changelist"
+        return HttpResponseRedirect(reverse(changelist, current_app=self.admin_site.name))
+
+    def run_import(self, request: HttpRequest, preview: Preview, *, dry_run: bool):
+        resource_class = self.get_import_resource_classes(request)[preview.resource]
+        resource = resource_class(**self.get_import_resource_kwargs(request))
+        with open_import(preview.name, preview.open(), preview.format) as chunks:
+            return file_import(
+                resource=resource,
+                chunks=chunks,
+                file_name=preview.name,
+                dry_run=dry_run,
+                user=request.user,
+                channel=Channel.IMPORT,
+                keep_rows=PREVIEW_ROWS if dry_run else 0,
+            )
+
+    def report(self, request: HttpRequest, outcome: ImportOutcome) -> None:
+        totals = outcome.totals
+        messages.success(
+            request,
+            f"Import finished: {totals[RowResult.IMPORT_TYPE_NEW]:,} new, "
+            f"{totals[RowResult.IMPORT_TYPE_UPDATE]:,} updated, "
+            f"{totals[RowResult.IMPORT_TYPE_SKIP]:,} unchanged "
+            f"{self.model._meta.verbose_name_plural} ({outcome.rows:,} rows).",
+        )
+        if outcome.held:
+            messages.warning(
+                request,
+                f"{outcome.held:,} of these rows change records that published pages show: "
+                "those changes wait for a second person's review (Record changes).",
+            )
+
+    def blank_form(self, request: HttpRequest) -> ArchiveImportForm:
+        return self.get_import_form_class(request)(
+            self.get_import_formats(), self.get_import_resource_classes(request)
+        )
+
+    def import_page(
+        self, request: HttpRequest, form: ArchiveImportForm, context: dict, status: int = 200
+    ) -> TemplateResponse:
+        resources = [
+            resource_class(**self.get_import_resource_kwargs(request))
+            for resource_class in self.get_import_resource_classes(request)
+        ]
+        request.current_app = self.admin_site.name
+        return TemplateResponse(
+            request,
+            [self.import_template_name],
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Import"),
+                "form": form,
+                "opts": self.model._meta,
+                "media": self.media + form.media,
+                "fields_list": [
+                    (
+                        resource.get_display_name(),
+                        [field.column_name for field in resource.get_user_visible_fields()],
+                    )
+                    for resource in resources
+                ],
+                "preview_rows": PREVIEW_ROWS,
+                "preview_minutes": settings.IMPORT_PREVIEW_MAX_AGE // 60,
+                **context,
+            },
+            status=status,
+        )
