@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before anything reads a body: the CSRF check would read (and spool) all of it first.
+    "archive.request_limits.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -258,6 +260,22 @@ IMPORT_PREVIEW_DIR = Path(
     or Path(tempfile.gettempdir()) / "incident-archive-import-previews"
 )
 IMPORT_PREVIEW_MAX_AGE = int(os.environ.get("DJANGO_IMPORT_PREVIEW_MAX_AGE", "3600"))
+
+# Request bodies. Visitors who are not signed in send nothing larger than the login form, so a
+# larger body is answered 413 before it is read (archive.request_limits); signed-in users send
+# at most an import file and its form. Form fields are kept in memory up to
+# DATA_UPLOAD_MAX_MEMORY_SIZE, uploads up to FILE_UPLOAD_MAX_MEMORY_SIZE and spooled to a
+# temporary file beyond it; UploadLimitHandler stops an upload at IMPORT_MAX_BYTES as its bytes
+# arrive. The proxy in front should refuse larger bodies too (README, Running in production).
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * MIB)
+FILE_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * MIB)
+ANONYMOUS_MAX_BODY_BYTES = int(os.environ.get("DJANGO_ANONYMOUS_MAX_BODY_BYTES", str(64 * 1024)))
+MAX_BODY_BYTES = IMPORT_MAX_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE
+FILE_UPLOAD_HANDLERS = [
+    "editorial.uploads.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # django-import-export: an import with any invalid row writes nothing.
 IMPORT_EXPORT_USE_TRANSACTIONS = True

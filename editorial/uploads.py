@@ -1,8 +1,9 @@
 """Reading an import file: CSV (UTF-8) or XLSX only, within the limits in settings.
 
-``open_import`` hands a file's rows on in chunks as it streams them, so that a file of any
-shape is imported in bounded memory; ``read_upload`` gives a small file's rows as one
-dataset.
+``open_import`` hands a file's rows on in chunks as it streams them, so that the command line
+and the admin import a file of any shape in bounded memory; ``read_upload`` gives a small
+file's rows as one dataset. ``UploadLimitHandler`` stops an upload at ``IMPORT_MAX_BYTES``
+while its bytes arrive.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 import tablib
+from django.conf import settings
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 
 from editorial.tabular import ImportLimits, RowChunks, UploadRefused, size_text
 from editorial.xlsx import XlsxChunks
@@ -160,3 +163,29 @@ class CsvChunks(RowChunks):
     @property
     def fraction(self) -> float:
         return min(1.0, self.raw.tell() / self.size) if not self.raw.closed else 1.0
+
+
+class UploadLimitHandler(FileUploadHandler):
+    """Stops an upload as soon as its files pass ``IMPORT_MAX_BYTES``, counting the bytes as
+    they arrive, whatever the request's Content-Length said, and before the handlers after it
+    keep them in memory or spool them to a temporary file (which Django then deletes). The
+    view finds the reason in ``request.upload_refusal``."""
+
+    def __init__(self, request=None) -> None:
+        super().__init__(request)
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        self.received += len(raw_data)
+        limit = settings.IMPORT_MAX_BYTES
+        if self.received > limit:
+            if self.request is not None:
+                self.request.upload_refusal = (
+                    f"The file is larger than {size_text(limit)}, the limit for an import. "
+                    "Split it into smaller files."
+                )
+            raise StopUpload(connection_reset=True)
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None
