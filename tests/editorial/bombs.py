@@ -3,6 +3,7 @@ more than they hold, and CSV files of empty rows, one huge cell or very wide row
 
 from __future__ import annotations
 
+import io
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -119,7 +120,7 @@ def xlsx_deeply_nested(path: Path, depth: int = 100_000) -> Path:
     return write_xlsx(path, sheet(row))
 
 
-def xlsx_high_ratio(path: Path, size: int = 500 * MIB) -> Path:
+def xlsx_high_ratio(path: Path, size: int = 200 * MIB) -> Path:
     """A sheet padded with ``size`` bytes of spaces: about a thousand times its compressed
     size."""
     row = '<row r="1">' + inline("A1", "slug") + "</row>"
@@ -150,3 +151,66 @@ def csv_of_wide_rows(path: Path, cells: int = 1_000_000, rows: int = 5) -> Path:
         for _ in range(rows):
             file.write(b"x," * cells + b"x\n")
     return path
+
+
+class MultipartBody(io.RawIOBase):
+    """A multipart body of ``size`` bytes (one file field), made as it is read: it counts the
+    bytes read and, every 8 MB, the files that appeared in the folder ``watch``."""
+
+    HEAD = (
+        b'--B\r\nContent-Disposition: form-data; name="import_file"; filename="x.csv"\r\n'
+        b"Content-Type: text/csv\r\n\r\n"
+    )
+    TAIL = b"\r\n--B--\r\n"
+
+    def __init__(self, size: int, watch: Path | None = None) -> None:
+        super().__init__()
+        self.size, self.watch = size, watch
+        self.read_bytes = self.files_seen = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        start = self.read_bytes
+        count = min(len(buffer), self.size - start)
+        if count <= 0:
+            return 0
+        piece = bytearray(b"x" * count)
+        if start < len(self.HEAD):
+            head = self.HEAD[start : start + count]
+            piece[: len(head)] = head
+        tail_start = self.size - len(self.TAIL)
+        if start + count > tail_start:
+            skip = max(0, tail_start - start)
+            piece[skip:] = self.TAIL[max(0, start - tail_start) :][: count - skip]
+        buffer[:count] = piece
+        self.read_bytes += count
+        if self.watch and self.read_bytes % (8 * 1024 * 1024) < count:
+            self.files_seen = max(self.files_seen, len(list(self.watch.rglob("*"))))
+        return count
+
+
+def post_environ(body: MultipartBody, path: str = "/admin/login/") -> dict:
+    """A WSGI request posting ``body``, with a CSRF cookie, as a browser that fetched the
+    login page first would: Django's CSRF check then reads the body to find the token."""
+    return {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": path,
+        "SCRIPT_NAME": "",
+        "QUERY_STRING": "",
+        "CONTENT_TYPE": "multipart/form-data; boundary=B",
+        "CONTENT_LENGTH": str(body.size),
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "localhost",
+        "HTTP_COOKIE": "csrftoken=" + "a" * 32,
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.input": io.BufferedReader(body),
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": io.StringIO(),
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "wsgi.version": (1, 0),
+    }
