@@ -43,3 +43,10 @@ def fresh_cache(settings):
     yield
     cache.clear()
     caches["shared"].clear()
+
+
+@pytest.fixture(autouse=True)
+def import_previews(settings, tmp_path):
+    """Each test keeps the files of its admin import previews in a folder of its own."""
+    settings.IMPORT_PREVIEW_DIR = tmp_path / "import-previews"
+    return settings.IMPORT_PREVIEW_DIR

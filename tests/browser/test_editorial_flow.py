@@ -91,7 +91,7 @@ def test_contributor_reviewer_publisher_and_reader(live_server, new_page):
 
 
 def test_a_data_editor_imports_a_file_through_its_preview(
-    live_server, new_page, tmp_path, settings
+    live_server, new_page, tmp_path, import_previews
 ):
     """Upload, read the preview, confirm: the page runs no script the policy refuses, and the
     preview's file is gone once the import is confirmed."""
@@ -99,7 +99,6 @@ def test_a_data_editor_imports_a_file_through_its_preview(
     from tests.editorial.test_admin_import import SOURCES
     from tests.factories import make_user
 
-    settings.IMPORT_PREVIEW_DIR = tmp_path / "previews"
     make_user("editor", "Data editors", "Contributors")
     (tmp_path / "sources.csv").write_text(SOURCES)
     page = new_page()
@@ -118,11 +117,11 @@ def test_a_data_editor_imports_a_file_through_its_preview(
     page.click("input[type=submit]")
     page.wait_for_selector("input[name=confirm]")
     assert "1 rows: 1 new, 0 updated, 0 unchanged." in page.inner_text(".import-totals")
-    assert len(list(settings.IMPORT_PREVIEW_DIR.iterdir())) == 1
+    assert len(list(import_previews.iterdir())) == 1
     screenshot(page, "import-preview")
     page.click("input[name=confirm]")
     page.wait_for_selector("text=Import finished: 1 new, 0 updated, 0 unchanged sources (1 rows).")
 
     assert Source.objects.get().key == "naimark-1995"
-    assert not list(settings.IMPORT_PREVIEW_DIR.iterdir())
+    assert not list(import_previews.iterdir())
     assert refused == []

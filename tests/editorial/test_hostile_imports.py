@@ -102,12 +102,6 @@ def bomb_files(tmp_path_factory) -> dict[str, Path]:
     return {name: build(folder / name) for name, build in BOMBS.items()}
 
 
-@pytest.fixture(autouse=True)
-def preview_folder(settings, tmp_path) -> Path:
-    settings.IMPORT_PREVIEW_DIR = tmp_path / "previews"
-    return settings.IMPORT_PREVIEW_DIR
-
-
 def nothing_written() -> bool:
     models = (Incident, IncidentVersion, HistoryEntry, Place, Source)
     return not any(model.objects.exists() for model in models)
@@ -135,7 +129,7 @@ def test_the_command_line_refuses_each_bomb_with_its_message_and_writes_nothing(
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", BOMBS)
 def test_the_admin_refuses_each_bomb_with_its_message_keeps_no_file_and_writes_nothing(
-    client, bomb_files, name, preview_folder
+    client, bomb_files, name, import_previews
 ):
     client.force_login(make_user("editor", "Data editors", "Contributors"))
     with bomb_files[name].open("rb") as file:
@@ -150,7 +144,7 @@ def test_the_admin_refuses_each_bomb_with_its_message_keeps_no_file_and_writes_n
     else:
         (message,) = response.context["form"].errors["import_file"]
         assert re.fullmatch(REFUSALS[name], message), message
-    assert not list(preview_folder.iterdir())
+    assert not list(import_previews.iterdir())
     assert nothing_written()
 
 
@@ -310,7 +304,7 @@ def test_an_editors_body_larger_than_a_file_and_its_form_is_answered_413(client,
 
 
 @pytest.mark.django_db
-def test_an_upload_is_cut_off_at_the_limit_as_its_bytes_arrive(client, settings, preview_folder):
+def test_an_upload_is_cut_off_at_the_limit_as_its_bytes_arrive(client, settings, import_previews):
     """The handler counts the bytes themselves, not what the request declared."""
     settings.IMPORT_MAX_BYTES = 1000
     client.force_login(make_user("editor", "Data editors"))
@@ -321,7 +315,7 @@ def test_an_upload_is_cut_off_at_the_limit_as_its_bytes_arrive(client, settings,
     assert response.context["form"].errors["import_file"] == [
         "The file is larger than 1,000 bytes, the limit for an import. Split it into smaller files."
     ]
-    assert not list(preview_folder.iterdir())
+    assert not list(import_previews.iterdir())
     assert not Source.objects.exists()
 
 
@@ -353,13 +347,13 @@ def confirm(client, data: dict, model: str = "source"):
     ],
 )
 def test_the_confirm_step_refuses_a_file_name_or_a_forged_token_and_deletes_nothing(
-    client, tmp_path, preview_folder, data
+    client, tmp_path, import_previews, data
 ):
     foreign = tmp_path / "someone-elses.csv"
     foreign.write_text(SOURCES)
     client.force_login(make_user("editor", "Data editors", "Contributors"))
     preview_sources(client)
-    kept = sorted(preview_folder.iterdir())
+    kept = sorted(import_previews.iterdir())
     data = {key: value.replace("{foreign}", str(foreign)) for key, value in data.items()}
 
     response = confirm(client, data)
@@ -367,12 +361,12 @@ def test_the_confirm_step_refuses_a_file_name_or_a_forged_token_and_deletes_noth
     assert response.status_code == 400
     assert "Nothing was imported" in response.context["refusal"]
     assert foreign.read_text() == SOURCES
-    assert sorted(preview_folder.iterdir()) == kept
+    assert sorted(import_previews.iterdir()) == kept
     assert not Source.objects.exists()
 
 
 @pytest.mark.django_db
-def test_another_users_token_is_refused_and_their_preview_kept(client, preview_folder):
+def test_another_users_token_is_refused_and_their_preview_kept(client, import_previews):
     client.force_login(make_user("editor", "Data editors", "Contributors"))
     data = preview_sources(client)
     client.force_login(make_user("other", "Data editors", "Contributors"))
@@ -384,35 +378,35 @@ def test_another_users_token_is_refused_and_their_preview_kept(client, preview_f
         "This preview was made by another user, in another session or for another kind of "
         "record. Nothing was imported: upload the file again."
     )
-    assert len(list(preview_folder.iterdir())) == 1
+    assert len(list(import_previews.iterdir())) == 1
     assert not Source.objects.exists()
 
 
 @pytest.mark.django_db
-def test_a_token_for_one_list_is_refused_by_another(client, preview_folder):
+def test_a_token_for_one_list_is_refused_by_another(client, import_previews):
     client.force_login(make_user("editor", "Data editors", "Contributors"))
     response = confirm(client, preview_sources(client), model="place")
     assert response.status_code == 400
-    assert len(list(preview_folder.iterdir())) == 1
+    assert len(list(import_previews.iterdir())) == 1
     assert not Source.objects.exists()
 
 
 @pytest.mark.django_db
-def test_a_confirmed_import_leaves_no_file_and_cannot_be_confirmed_twice(client, preview_folder):
+def test_a_confirmed_import_leaves_no_file_and_cannot_be_confirmed_twice(client, import_previews):
     client.force_login(make_user("editor", "Data editors", "Contributors"))
     data = preview_sources(client)
-    assert len(list(preview_folder.iterdir())) == 1
+    assert len(list(import_previews.iterdir())) == 1
 
     assert confirm(client, data).status_code == 302
     assert Source.objects.count() == 1
-    assert not list(preview_folder.iterdir())
+    assert not list(import_previews.iterdir())
     again = confirm(client, data)
     assert again.status_code == 400
     assert "has been imported already, or it has expired" in again.context["refusal"]
 
 
 @pytest.mark.django_db
-def test_a_preview_that_finds_errors_keeps_no_file(client, preview_folder):
+def test_a_preview_that_finds_errors_keeps_no_file(client, import_previews):
     client.force_login(make_user("editor", "Data editors", "Contributors"))
     response = client.post(
         reverse("admin:archive_source_import"),
@@ -421,11 +415,11 @@ def test_a_preview_that_finds_errors_keeps_no_file(client, preview_folder):
     assert response.context["import_errors"] == [
         "row 2, column `title`: This field cannot be blank."
     ]
-    assert not list(preview_folder.iterdir())
+    assert not list(import_previews.iterdir())
 
 
 @pytest.mark.django_db
-def test_a_confirm_that_fails_writes_nothing_and_keeps_no_file(client, preview_folder):
+def test_a_confirm_that_fails_writes_nothing_and_keeps_no_file(client, import_previews):
     """The file imported in its preview, but its source has been renamed since."""
     source = make_source("naimark-1995")
     draft = make_draft(estimates=0)
@@ -452,14 +446,14 @@ def test_a_confirm_that_fails_writes_nothing_and_keeps_no_file(client, preview_f
         "check the spelling"
     )
     assert not draft.estimates.exists()
-    assert not list(preview_folder.iterdir())
+    assert not list(import_previews.iterdir())
 
 
 @pytest.mark.django_db
-def test_previews_expire_with_their_files(client, preview_folder, settings):
+def test_previews_expire_with_their_files(client, import_previews, settings):
     client.force_login(make_user("editor", "Data editors", "Contributors"))
     data = preview_sources(client)
-    (stored,) = preview_folder.iterdir()
+    (stored,) = import_previews.iterdir()
     an_hour_ago = time.time() - settings.IMPORT_PREVIEW_MAX_AGE - 1
     os.utime(stored, (an_hour_ago, an_hour_ago))
 
@@ -471,10 +465,10 @@ def test_previews_expire_with_their_files(client, preview_folder, settings):
     assert not Source.objects.exists()
 
 
-def test_expiry_removes_only_old_previews_and_nothing_else(settings, preview_folder):
-    preview_folder.mkdir()
-    old, new = preview_folder / f"{'a' * 22}.upload", preview_folder / f"{'b' * 22}.upload"
-    other = preview_folder / "notes.txt"
+def test_expiry_removes_only_old_previews_and_nothing_else(settings, import_previews):
+    import_previews.mkdir()
+    old, new = import_previews / f"{'a' * 22}.upload", import_previews / f"{'b' * 22}.upload"
+    other = import_previews / "notes.txt"
     for path in (old, new, other):
         path.write_text("x")
     long_ago = time.time() - settings.IMPORT_PREVIEW_MAX_AGE - 1
@@ -482,7 +476,7 @@ def test_expiry_removes_only_old_previews_and_nothing_else(settings, preview_fol
     os.utime(other, (long_ago, long_ago))
 
     assert previews_expire() == 1
-    assert sorted(preview_folder.iterdir()) == sorted([new, other])
+    assert sorted(import_previews.iterdir()) == sorted([new, other])
 
 
 # Smaller variants, each limit on its own --------------------------------------------------
