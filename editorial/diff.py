@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
-from archive.models import IncidentVersion
+from archive.models import Estimate, IncidentVersion
 
 TEXT_FIELDS = ["title", "summary", "description", "date", "date_text"]
 SET_FIELDS = ["places", "categories", "perpetrators", "victim_groups", "related"]
@@ -146,3 +147,50 @@ def version_diff(old: IncidentVersion, new: IncidentVersion) -> VersionDiff:
         sorted(cited_after - cited_before),
         sorted(cited_before - cited_after),
     )
+
+
+# What a reviewer's query keeps of its figure: the next round shows what changed since.
+SNAPSHOT_FIELDS = [name for name in ESTIMATE_FIELDS if name != "verification"]
+
+
+def estimate_snapshot(estimate: Estimate) -> dict[str, object]:
+    """The figure and its evidence (its source and its own citations) as JSON values."""
+    values: dict[str, object] = {}
+    for name in SNAPSHOT_FIELDS:
+        value = getattr(estimate, name)
+        values[name] = str(value) if isinstance(value, Decimal) else value
+    values["source"] = estimate.source.key if estimate.source_id else None
+    values["citations"] = sorted(
+        f"{citation.source.key}, {citation.locator}".rstrip(", ")
+        for citation in estimate.citations.all()
+    )
+    return values
+
+
+def changes_since(snapshot: dict[str, object], estimate: Estimate) -> list[Change]:
+    """Field by field, what differs between ``snapshot`` and the figure as it is now, in the
+    words and labels of the form (best 300 → 250, assessment accepted → contested)."""
+    now = estimate_snapshot(estimate)
+    return [
+        Change(_label(name), _shown(name, snapshot[name]), _shown(name, now[name]))
+        for name in now
+        if name in snapshot and snapshot[name] != now[name]
+    ]
+
+
+def _label(name: str) -> str:
+    if name == "citations":
+        return "citations"
+    return str(Estimate._meta.get_field(name).verbose_name)
+
+
+def _shown(name: str, value: object) -> str:
+    if value in (None, "", []):
+        return "–"
+    if isinstance(value, list):
+        return "; ".join(str(item) for item in value)
+    if name != "citations":
+        choices = dict(Estimate._meta.get_field(name).flatchoices)
+        if value in choices:
+            return str(choices[value])
+    return str(value)

@@ -17,6 +17,8 @@ class Action(models.TextChoices):
     TRANSITION = "transition", _("changed state")
     VERIFY = "verify", _("verified an estimate")
     QUERY = "query", _("queried an estimate")
+    ANSWER = "answer", _("answered a query")
+    UNQUERY = "unquery", _("withdrew a query")
     SCHEDULE = "schedule", _("scheduled publication")
     IMPORT = "import", _("imported")
     DELETE = "delete", _("deleted")
@@ -47,6 +49,10 @@ class HistoryEntryQuerySet(models.QuerySet):
     def submissions(self) -> HistoryEntryQuerySet:
         """Entries of a version sent to review, from a draft or after a send-back."""
         return self.filter(action=Action.TRANSITION, to_state=State.IN_REVIEW)
+
+    def about_queries(self) -> HistoryEntryQuerySet:
+        """The reviewers' queries of figures and the authors' answers, oldest first."""
+        return self.filter(action__in=[Action.QUERY, Action.ANSWER]).order_by("at", "pk")
 
 
 class HistoryEntry(models.Model):

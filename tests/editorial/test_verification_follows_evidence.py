@@ -27,6 +27,11 @@ from tests.factories import (
 
 CITED = "katyn-killed-1"  # cited only by a citation of its own
 OTHER = "katyn-killed-2"  # cited by its own source field
+# How a refusal names each figure.
+NAMED = {
+    CITED: "“21,857” killed, A historian (katyn-killed-1)",
+    OTHER: "“22,000” killed, A historian (katyn-killed-2)",
+}
 
 
 def verified_version(author) -> IncidentVersion:
@@ -131,7 +136,7 @@ def test_changing_a_figures_citation_makes_it_unverified_and_approval_is_refused
         services.version_approve(version=version, user=reviewer)
     assert str(refusal.value) == (
         "Every estimate must be verified against its citation first; not yet verified: "
-        f"{', '.join(unverified)}."
+        f"{', '.join(NAMED[ref] for ref in unverified)}."
     )
 
 
