@@ -4,6 +4,7 @@ diff, history and new drafts. State-changing views accept POST only and check CS
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -16,30 +17,56 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST, require_safe
 
 from archive.estimates import summarise
-from archive.models import Estimate, IncidentVersion, State
+from archive.models import Estimate, IncidentVersion, State, Verification
 from archive.pages import incident_context, origin
 from editorial import services
 from editorial.diff import version_diff
-from editorial.models import HistoryEntry
-from editorial.workflow import PUBLISH, REVIEW, SUBMIT
+from editorial.models import Action, HistoryEntry
+from editorial.review import checklist, query_threads
+from editorial.workflow import (
+    COMMENT_REQUIRED,
+    REVIEW,
+    SUBMIT,
+    permission_for,
+    targets_from,
+)
+
+# The button for each state a version can be moved to, in the order the table lists them.
+# Superseding is no one's button: publishing a newer version does it.
+BUTTONS = {
+    State.IN_REVIEW: ("submit", "Submit for review"),
+    State.APPROVED: ("approve", "Approve"),
+    State.CHANGES_REQUESTED: ("request_changes", "Send back for changes"),
+    State.PUBLISHED: ("publish", "Publish"),
+    State.WITHDRAWN: ("withdraw", "Withdraw"),
+}
 
 
-def available_actions(version: IncidentVersion, user) -> list[dict[str, str]]:
-    """The buttons to show: what the table allows from this state and the user may do."""
+def available_actions(version: IncidentVersion, user) -> list[dict[str, Any]]:
+    """The buttons to show: what the table allows from this state and the user may do. An
+    approval that cannot succeed yet carries the service's refusal: the button is shown
+    disabled, with the reason and the figures in the way."""
     actions = []
-    state = version.state
-    if state in (State.DRAFT, State.CHANGES_REQUESTED) and user.has_perm(SUBMIT):
-        actions.append({"name": "submit", "label": "Submit for review", "comment": "optional"})
-    if state == State.IN_REVIEW and user.has_perm(REVIEW):
-        actions.append({"name": "approve", "label": "Approve", "comment": "optional"})
-    if state in (State.IN_REVIEW, State.APPROVED) and user.has_perm(REVIEW):
-        actions.append(
-            {"name": "request_changes", "label": "Send back for changes", "comment": "required"}
-        )
-    if state == State.APPROVED and user.has_perm(PUBLISH):
-        actions.append({"name": "publish", "label": "Publish", "comment": "note", "schedule": "1"})
-    if state == State.PUBLISHED and user.has_perm(PUBLISH):
-        actions.append({"name": "withdraw", "label": "Withdraw", "comment": "required"})
+    source = State(version.state)
+    for target in targets_from(source):
+        if target not in BUTTONS or not user.has_perm(permission_for(source, target)):
+            continue
+        name, label = BUTTONS[target]
+        action: dict[str, Any] = {"name": name, "label": label}
+        if target == State.PUBLISHED:
+            action["comment"] = "note"
+        elif (source, target) in COMMENT_REQUIRED:
+            action["comment"] = "required"
+        else:
+            action["comment"] = "optional"
+        if target == State.APPROVED:
+            try:
+                services.version_check_approve(version=version, user=user)
+            except services.ApprovalRefused as refusal:
+                action["refusal"], action["blocking"] = str(refusal), refusal.estimates
+            except services.WorkflowError as refusal:
+                action["refusal"], action["blocking"] = str(refusal), []
+        actions.append(action)
     return actions
 
 
@@ -47,6 +74,10 @@ def key_or_none(object_id: object) -> int | None:
     """An id from an admin address: a whole number, else None (the page answers 404)."""
     text = str(object_id)
     return int(text) if text.isascii() and text.isdecimal() and len(text) < 19 else None
+
+
+# Where the author's answer form sends them back to.
+ANSWER_PAGES = {"change": "admin:archive_incidentversion_change", "review": "admin:version_review"}
 
 
 class WorkflowAdminMixin:
@@ -75,11 +106,11 @@ class WorkflowAdminMixin:
             raise PermissionDenied
         return get_object_or_404(IncidentVersion.objects.select_related("incident"), pk=object_id)
 
-    def _back(self, version: IncidentVersion, page: str = "change"):
+    def _back(self, version: IncidentVersion, page: str = "change", anchor: str = ""):
         name = (
             "admin:archive_incidentversion_change" if page == "change" else "admin:version_review"
         )
-        return redirect(reverse(name, args=[version.pk]))
+        return redirect(reverse(name, args=[version.pk]) + (f"#{anchor}" if anchor else ""))
 
     @staticmethod
     def _run(request: HttpRequest, action) -> object | None:
@@ -153,14 +184,17 @@ class WorkflowAdminMixin:
         return require_POST(self._verification)(request, object_id, estimate_id, verdict)
 
     def _verification(self, request, object_id, estimate_id, verdict) -> HttpResponse:
+        """A reviewer verifies, queries or withdraws a query (back to the figure on the review
+        page); an author answers a query (back to where they answered it)."""
         version = self._version_or_404(request, object_id)
         estimate = get_object_or_404(Estimate, pk=estimate_id, version=version)
+        user, anchor = request.user, f"estimate-{estimate.pk}"
         if verdict == "verify":
             self._run(
                 request,
                 lambda: (
                     f"Estimate “{estimate.as_written}” verified against its citation.",
-                    services.estimate_verify(estimate=estimate, user=request.user),
+                    services.estimate_verify(estimate=estimate, user=user),
                 ),
             )
         elif verdict == "query":
@@ -169,12 +203,33 @@ class WorkflowAdminMixin:
                 request,
                 lambda: (
                     f"Estimate “{estimate.as_written}” queried; the author will see your note.",
-                    services.estimate_query(estimate=estimate, user=request.user, note=note),
+                    services.estimate_query(estimate=estimate, user=user, note=note),
                 ),
             )
+        elif verdict == "withdraw-query":
+            self._run(
+                request,
+                lambda: (
+                    f"Query of “{estimate.as_written}” withdrawn; the figure still waits to be "
+                    "verified.",
+                    services.estimate_withdraw_query(estimate=estimate, user=user),
+                ),
+            )
+        elif verdict == "answer":
+            answer = request.POST.get("answer", "")
+            self._run(
+                request,
+                lambda: (
+                    f"Your answer about “{estimate.as_written}” is recorded; the reviewer sees "
+                    "it beside the figure.",
+                    services.estimate_answer(estimate=estimate, user=user, answer=answer),
+                ),
+            )
+            page = ANSWER_PAGES.get(request.POST.get("back", ""), ANSWER_PAGES["change"])
+            return redirect(reverse(page, args=[version.pk]) + f"#{anchor}")
         else:
             raise Http404
-        return self._back(version, "review")
+        return self._back(version, "review", anchor)
 
     def review_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         return require_safe(self._review)(request, object_id)
@@ -194,6 +249,11 @@ class WorkflowAdminMixin:
                 row.estimate.counts, row.estimate.derived = row.counts, row.derived
                 row.estimate.depth = row.depth
                 estimates.append(row.estimate)
+        threads = query_threads(version, estimates)
+        for estimate in estimates:
+            estimate.thread = threads.get(estimate.pk)
+        is_author = request.user.pk in services.author_ids(version)
+        actions = available_actions(version, request.user)
         return TemplateResponse(
             request,
             "admin/archive/incidentversion/review.html",
@@ -204,15 +264,17 @@ class WorkflowAdminMixin:
                 "version": version,
                 "estimates": estimates,
                 "measures": measures,
-                "incident_citations": version.citations.filter(
-                    estimate__isnull=True
-                ).select_related("source"),
+                "verified_count": sum(e.verification == Verification.VERIFIED for e in estimates),
+                "queried_count": sum(e.verification == Verification.QUERIED for e in estimates),
+                "open_queries": len(threads),
+                "checklist": checklist(version),
                 # Proceedings belong to the incident, not the version: they are checked here
                 # with the version that will show them.
                 "proceedings": version.incident.proceedings.select_related("source"),
                 "can_review": request.user.has_perm(REVIEW) and version.state == State.IN_REVIEW,
-                "is_author": request.user.pk in services.author_ids(version),
-                "actions": available_actions(version, request.user),
+                "is_author": is_author,
+                "can_answer": is_author and version.is_editable and request.user.has_perm(SUBMIT),
+                "actions": [a for a in actions if a["name"] in ("approve", "request_changes")],
             },
         )
 
@@ -299,15 +361,26 @@ class WorkflowAdminMixin:
         )
         if version is not None:
             last_transition = (
-                HistoryEntry.objects.filter(version=version, action="transition")
+                HistoryEntry.objects.filter(version=version, action=Action.TRANSITION)
                 .select_related("user")
                 .first()
             )
+            queried = list(
+                version.estimates.exclude(query_note="")
+                .select_related("source")
+                .prefetch_related("citations__source")
+            )
+            threads = query_threads(version, queried)
+            for estimate in queried:
+                estimate.thread = threads.get(estimate.pk)
             extra_context = {
                 **(extra_context or {}),
                 "workflow_actions": available_actions(version, request.user),
                 "last_transition": last_transition,
-                "queried": version.estimates.filter(verification="queried"),
+                "queried": queried,
+                "can_answer": version.is_editable
+                and request.user.has_perm(SUBMIT)
+                and request.user.pk in services.author_ids(version),
                 "other_versions": version.incident.versions.exclude(pk=version.pk).order_by(
                     "-number"
                 ),

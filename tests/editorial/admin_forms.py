@@ -1,7 +1,10 @@
-"""POST data for the incident version admin page, as the browser sends it."""
+"""POST data for the incident version admin page, as the browser sends it, and the text an
+admin page shows."""
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 from archive.models import Category, IncidentVersion
@@ -66,3 +69,11 @@ def estimate_row(**fields: Any) -> dict[str, Any]:
         "quote": "",
         **fields,
     }
+
+
+def shown_text(response) -> str:
+    """The page's text as a reader sees it: no tags, entities decoded, whitespace collapsed."""
+    body = response.content.decode()
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.S)
+    body = re.sub(r"</?(?:a|b|strong|em|i|span|del|ins|code|abbr)\b[^>]*>", "", body)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())

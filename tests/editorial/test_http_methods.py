@@ -17,6 +17,8 @@ def state_changing_urls(version) -> list[str]:
         reverse("admin:version_transition", args=[version.pk]),
         reverse("admin:estimate_verification", args=[version.pk, estimate.pk, "verify"]),
         reverse("admin:estimate_verification", args=[version.pk, estimate.pk, "query"]),
+        reverse("admin:estimate_verification", args=[version.pk, estimate.pk, "withdraw-query"]),
+        reverse("admin:estimate_verification", args=[version.pk, estimate.pk, "answer"]),
         reverse("admin:version_new_draft", args=[version.pk]),
     ]
 

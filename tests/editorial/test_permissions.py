@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from archive.models import IncidentVersion, State
 from editorial import services
+from editorial.models import Action, HistoryEntry
 from tests.editorial.admin_forms import version_post
 from tests.factories import make_contributor, make_draft, make_published, make_reviewer, make_user
 
@@ -27,6 +28,8 @@ class World:
     verified: IncidentVersion  # in review, every estimate verified by someone else
     approved: IncidentVersion
     published: IncidentVersion
+    queried: IncidentVersion  # in review, its estimate queried by someone else
+    sent_back: IncidentVersion  # sent back to its author with its estimate queried
 
 
 def build_world(author) -> World:
@@ -45,7 +48,14 @@ def build_world(author) -> World:
         services.estimate_verify(estimate=estimate, user=checker)
     services.version_approve(version=approved, user=checker)
     published = make_published(author=author, reviewer=checker, publisher=publisher)
-    return World(draft, in_review, verified, approved, published)
+    queried = make_draft(author)
+    services.version_submit(version=queried, user=author)
+    services.estimate_query(estimate=queried.estimates.get(), user=checker, note="Which page?")
+    sent_back = make_draft(author)
+    services.version_submit(version=sent_back, user=author)
+    services.estimate_query(estimate=sent_back.estimates.get(), user=checker, note="Which page?")
+    services.version_request_changes(version=sent_back, user=checker, comment="See the query.")
+    return World(draft, in_review, verified, approved, published, queried, sent_back)
 
 
 def state(version: IncidentVersion) -> str:
@@ -135,6 +145,29 @@ ENDPOINTS = [
         lambda response, w: state(w.in_review) == State.CHANGES_REQUESTED,
     ),
     Endpoint(
+        "POST withdraw query",
+        lambda client, w: client.post(
+            reverse(
+                "admin:estimate_verification",
+                args=[w.queried.pk, w.queried.estimates.get().pk, "withdraw-query"],
+            )
+        ),
+        lambda response, w: w.queried.estimates.get().query_note == "",
+    ),
+    Endpoint(
+        "POST answer",
+        lambda client, w: client.post(
+            reverse(
+                "admin:estimate_verification",
+                args=[w.sent_back.pk, w.sent_back.estimates.get().pk, "answer"],
+            ),
+            {"answer": "Page 12."},
+        ),
+        lambda response, w: HistoryEntry.objects.filter(
+            version=w.sent_back, action=Action.ANSWER
+        ).exists(),
+    ),
+    Endpoint(
         "POST publish",
         lambda client, w: transition(client, w.approved, "publish"),
         lambda response, w: state(w.approved) == State.PUBLISHED,
@@ -185,6 +218,9 @@ ALLOWED = {
     "POST approve": {"reviewer"},
     "POST request changes": {"reviewer", "superuser_author"},
     "POST publish": {"publisher", "superuser_author"},
+    "POST withdraw query": {"reviewer"},
+    # An answer is the author's: another contributor cannot answer for them.
+    "POST answer": {"superuser_author"},
     "POST withdraw": {"publisher", "superuser_author"},
     "POST new draft": {"contributor", "superuser_author"},
     # Bulk import and export belong to the Data editors group (tested in test_admin_import).

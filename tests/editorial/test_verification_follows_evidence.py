@@ -15,7 +15,7 @@ from archive.models import Citation, Estimate, IncidentVersion, State, Verificat
 from editorial import services
 from editorial.models import Action, HistoryEntry
 from tests.crawl import leaks
-from tests.editorial.admin_forms import estimate_row, version_post
+from tests.editorial.admin_forms import estimate_row, shown_text, version_post
 from tests.factories import (
     make_contributor,
     make_draft,
@@ -209,8 +209,9 @@ def test_a_reviewers_query_stays_with_the_figure_the_author_changed(client, cont
     assert (cited.verification, cited.query_note) == ("unverified", "The page says 21,587.")
     services.version_submit(version=version, user=contributor)
     client.force_login(reviewer)
-    review = client.get(reverse("admin:version_review", args=[version.pk]))
-    assert "Queried before the author's last change: “The page says 21,587.”" in review.text
+    review = shown_text(client.get(reverse("admin:version_review", args=[version.pk])))
+    assert "Open query by reviewer" in review and "“The page says 21,587.”" in review
+    assert "best 21857 → 21587" in review
     services.estimate_verify(estimate=cited, user=reviewer)
     cited.refresh_from_db()
     assert (cited.verification, cited.query_note) == ("verified", "")

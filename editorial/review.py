@@ -1,0 +1,161 @@
+"""What a review page reads: each open query with what changed since and the author's answers,
+and what the reviewer looks at besides the figures."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils.safestring import SafeString
+
+from archive.models import Estimate, IncidentVersion
+from archive.text import render_markdown
+from editorial.diff import Change, changes_since
+from editorial.models import Action, HistoryEntry
+
+
+@dataclass
+class QueryThread:
+    """A reviewer's open query of one figure."""
+
+    note: str
+    asked: HistoryEntry | None  # who asked and when; None if the history does not say
+    # Field by field since the query; None when the query kept no copy of the figure.
+    changes: list[Change] | None
+    answers: list[HistoryEntry] = field(default_factory=list)
+
+
+def query_threads(
+    version: IncidentVersion, estimates: Iterable[Estimate]
+) -> dict[int, QueryThread]:
+    """Per figure with an open query (by id): the query, what the author changed since it was
+    made, and the author's answers since. One read of the history, whatever the figures."""
+    open_queries = {estimate.pk: estimate for estimate in estimates if estimate.query_note}
+    if not open_queries:
+        return {}
+    by_ref = {estimate.ref: estimate.pk for estimate in open_queries.values()}
+    asked: dict[int, HistoryEntry] = {}
+    answers: dict[int, list[HistoryEntry]] = {}
+    for entry in (
+        HistoryEntry.objects.filter(version=version).about_queries().select_related("user")
+    ):
+        # Older entries name the figure by its ref only.
+        pk = entry.changes.get("estimate_id") or by_ref.get(entry.changes.get("estimate"))
+        if pk not in open_queries:
+            continue
+        if entry.action == Action.QUERY:
+            asked[pk], answers[pk] = entry, []
+        else:
+            answers.setdefault(pk, []).append(entry)
+    threads = {}
+    for pk, estimate in open_queries.items():
+        query = asked.get(pk)
+        snapshot = query.changes.get("figure") if query else None
+        threads[pk] = QueryThread(
+            note=estimate.query_note,
+            asked=query,
+            changes=changes_since(snapshot, estimate) if snapshot else None,
+            answers=answers.get(pk, []),
+        )
+    return threads
+
+
+@dataclass
+class CheckItem:
+    """One line of what to look at besides the figures, with what the archive checked of it."""
+
+    label: str
+    ask: str  # what the reviewer compares
+    lines: list[str]
+    checked: str  # what the archive itself checked, honestly: often nothing
+    warning: str = ""
+    html: SafeString | None = None
+
+
+def checklist(version: IncidentVersion) -> list[CheckItem]:
+    """The text, the date, the places, the filing and the incident's own citations. Nothing
+    here blocks approval or records that it was read."""
+    places = [
+        ", ".join(
+            part
+            for part in (
+                place.name,
+                place.country,
+                f"{_coordinate(place.latitude)}, {_coordinate(place.longitude)}"
+                + (
+                    f" ({place.get_coordinate_precision_display()})"
+                    if place.coordinate_precision
+                    else ""
+                )
+                if place.latitude is not None and place.longitude is not None
+                else "",
+            )
+            if part
+        )
+        for place in version.places.all()
+    ]
+    citations = [
+        f"{citation.source}" + (f", {citation.locator}" if citation.locator else "")
+        for citation in version.citations.filter(estimate__isnull=True).select_related("source")
+    ]
+    filed = [
+        f"{label}: {', '.join(str(item) for item in items)}"
+        for label, items in (
+            ("Categories", version.categories.all()),
+            ("Perpetrators", version.perpetrators.all()),
+            ("Victims", version.victim_groups.all()),
+            ("Context", [version.context] if version.context else []),
+        )
+        if items
+    ]
+    earliest, latest = _day(version.date_earliest), _day(version.date_latest)
+    span = earliest if earliest == latest else f"{earliest} – {latest}"
+    return [
+        CheckItem(
+            "Text",
+            "The title, summary and description say what the incident's sources say, and no more.",
+            [version.title, version.summary],
+            "Nothing: only a person can compare a text with its sources.",
+            html=render_markdown(version.description) if version.description else None,
+        ),
+        CheckItem(
+            "Date",
+            "The date as written and the date the archive sorts and filters by agree with the "
+            "sources.",
+            [f"“{version.date_text}”, entered as {version.date}, read as {span}"],
+            "That the date is valid EDTF, and the range read from it.",
+        ),
+        CheckItem(
+            "Places",
+            "The places, their countries and coordinates.",
+            places,
+            "Nothing beyond the coordinates being on the globe.",
+            warning="" if places else "No place is given.",
+        ),
+        CheckItem(
+            "Filed under",
+            "The category, perpetrators, victims and context the lists and totals use.",
+            filed,
+            "Nothing: only a person can judge them against the sources.",
+        ),
+        CheckItem(
+            "The incident's own citations",
+            "The sources of the text as a whole support it, at the pages given.",
+            citations,
+            "Nothing: they are not required, and no one verifies them one by one.",
+            warning=""
+            if citations
+            else "The incident as a whole cites no source: its text rests on the figures' "
+            "citations alone.",
+        ),
+    ]
+
+
+def _day(day: datetime.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _coordinate(value: Decimal) -> str:
+    return f"{value.normalize():f}"
