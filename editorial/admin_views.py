@@ -4,6 +4,8 @@ diff, history and new drafts. State-changing views accept POST only and check CS
 from __future__ import annotations
 
 import datetime
+import functools
+import zoneinfo
 from typing import Any
 
 from django.contrib import messages
@@ -16,7 +18,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST, require_safe
 
-from archive.estimates import summarise
+from archive.estimates import headlines, summarise
 from archive.models import Estimate, IncidentVersion, State, Verification
 from archive.pages import incident_context, origin
 from editorial import services
@@ -31,13 +33,35 @@ from editorial.workflow import (
     targets_from,
 )
 
+PUBLISHED_MESSAGE = "Published: the public site now shows this version."
+
+
+def scheduled_message(at: datetime.datetime, zone_name: str) -> str:
+    return f"Scheduled for {when_in(at, zone_name)}."
+
+
+def when_in(at: datetime.datetime, zone_name: str) -> str:
+    """A moment in the editor's zone and in UTC: 2026-12-01 09:00 Europe/Warsaw (08:00 UTC)."""
+    local, utc = at.astimezone(zoneinfo.ZoneInfo(zone_name)), at.astimezone(datetime.UTC)
+    return f"{local:%Y-%m-%d %H:%M} {zone_name} ({utc:%Y-%m-%d %H:%M} UTC)"
+
+
+def long_moment(at: datetime.datetime, zone_name: str) -> str:
+    """Tuesday 1 December 2026, 09:00 Europe/Warsaw (CET, UTC+01:00)."""
+    local = at.astimezone(zoneinfo.ZoneInfo(zone_name))
+    day = f"{local:%A} {local.day} {local:%B %Y}, {local:%H:%M}"
+    if zone_name == "UTC":
+        return f"{day} UTC"
+    return f"{day} {zone_name} ({local:%Z}, UTC{local:%:z})"
+
+
 # The button for each state a version can be moved to, in the order the table lists them.
 # Superseding is no one's button: publishing a newer version does it.
 BUTTONS = {
     State.IN_REVIEW: ("submit", "Submit for review"),
     State.APPROVED: ("approve", "Approve"),
     State.CHANGES_REQUESTED: ("request_changes", "Send back for changes"),
-    State.PUBLISHED: ("publish", "Publish"),
+    State.PUBLISHED: ("publish", "Publish…"),
     State.WITHDRAWN: ("withdraw", "Withdraw"),
 }
 
@@ -76,6 +100,19 @@ def key_or_none(object_id: object) -> int | None:
     return int(text) if text.isascii() and text.isdecimal() and len(text) < 19 else None
 
 
+@functools.cache
+def time_zones() -> list[str]:
+    return sorted(zoneinfo.available_timezones())
+
+
+def editor_time_zone(request: HttpRequest) -> str:
+    """The zone this editor last scheduled in, else the site's (settings.TIME_ZONE)."""
+    chosen = request.session.get(TIME_ZONE_KEY, "")
+    return chosen if chosen in time_zones() else timezone.get_default_timezone_name()
+
+
+TIME_ZONE_KEY = "editorial_time_zone"
+
 # Where the author's answer form sends them back to.
 ANSWER_PAGES = {"change": "admin:archive_incidentversion_change", "review": "admin:version_review"}
 
@@ -89,6 +126,7 @@ class WorkflowAdminMixin:
             path(
                 "<int:object_id>/transition/", wrap(self.transition_view), name="version_transition"
             ),
+            path("<int:object_id>/publish/", wrap(self.publish_view), name="version_publish"),
             path(
                 "<int:object_id>/estimates/<int:estimate_id>/<str:verdict>/",
                 wrap(self.verification_view),
@@ -126,18 +164,38 @@ class WorkflowAdminMixin:
         return result
 
     @staticmethod
-    def _schedule_time(request: HttpRequest) -> datetime.datetime | None:
+    def _schedule_time(request: HttpRequest) -> tuple[datetime.datetime | None, str]:
+        """The time to publish at, in the time zone the editor chose (stored in UTC), and that
+        zone's name. Empty: now. A time that has passed, or that the zone's clocks skip, is
+        refused rather than read as something else."""
+        zone_name = request.POST.get("time_zone", "").strip() or editor_time_zone(request)
+        if zone_name not in time_zones():
+            raise services.WorkflowError(f"“{zone_name}” is not a time zone we know.")
         text = request.POST.get("publish_at", "").strip()
         if not text:
-            return None
+            return None, zone_name
         moment = parse_datetime(text)
         if moment is None:
             raise services.WorkflowError(
                 f"“{text}” is not a date and time; write it like 2026-12-01T09:00."
             )
-        if timezone.is_naive(moment):
-            moment = timezone.make_aware(moment)
-        return moment
+        zone = zoneinfo.ZoneInfo(zone_name)
+        if timezone.is_aware(moment):
+            moment = moment.astimezone(zone)
+        else:
+            moment = moment.replace(tzinfo=zone)
+            there = moment.astimezone(datetime.UTC).astimezone(zone)
+            if there.replace(tzinfo=None) != moment.replace(tzinfo=None):
+                raise services.WorkflowError(
+                    f"{moment:%Y-%m-%d %H:%M} does not exist in {zone_name}: the clocks skip "
+                    "it. Choose another time."
+                )
+        if moment <= timezone.now():
+            raise services.WorkflowError(
+                f"{moment:%Y-%m-%d %H:%M} {zone_name} has passed: leave the time empty to "
+                "publish now, or choose a later time."
+            )
+        return moment, zone_name
 
     @staticmethod
     def _perform(request: HttpRequest, version: IncidentVersion, name: str) -> str:
@@ -152,12 +210,6 @@ class WorkflowAdminMixin:
         if name == "request_changes":
             services.version_request_changes(version=version, user=user, comment=comment)
             return "Sent back to the author with your comment."
-        if name == "publish":
-            at = WorkflowAdminMixin._schedule_time(request)
-            version = services.version_publish(version=version, user=user, note=comment, at=at)
-            if version.state == State.APPROVED:
-                return f"Scheduled for {timezone.localtime(version.publish_at):%Y-%m-%d %H:%M %Z}."
-            return "Published: the public site now shows this version."
         if name == "withdraw":
             services.version_withdraw(version=version, user=user, reason=comment)
             return "Withdrawn: the public page now answers 410 Gone with your reason."
@@ -172,11 +224,70 @@ class WorkflowAdminMixin:
         return require_POST(self._transition)(request, object_id)
 
     def _transition(self, request: HttpRequest, object_id: int) -> HttpResponse:
-        version = self._version_or_404(request, object_id)
         name = request.POST.get("action", "")
         self._refuse_unknown(name)
+        if name == "publish":  # publishing always passes through its confirmation
+            return self._publish(request, object_id)
+        version = self._version_or_404(request, object_id)
         self._run(request, lambda: (self._perform(request, version, name), None))
         return self._back(version)
+
+    def publish_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        return require_POST(self._publish)(request, object_id)
+
+    def _publish(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """First post: the confirmation page, saying what becomes public and when. Only a post
+        with ``confirm`` from that page publishes or schedules."""
+        version = self._version_or_404(request, object_id)
+        note = request.POST.get("comment", "")
+        try:
+            at, zone_name = self._schedule_time(request)
+            plan = services.version_check_publish(
+                version=version, user=request.user, note=note, at=at
+            )
+        except services.PermissionRefused:
+            raise PermissionDenied from None
+        except services.WorkflowError as refusal:
+            messages.error(request, str(refusal))
+            return self._back(version)
+        request.session[TIME_ZONE_KEY] = zone_name
+        if request.POST.get("confirm") != "yes":
+            return self._publish_confirmation(request, plan, zone_name)
+        self._run(
+            request,
+            lambda: (
+                scheduled_message(plan.at, zone_name) if plan.scheduled else PUBLISHED_MESSAGE,
+                services.version_publish(version=version, user=request.user, note=note, at=at),
+            ),
+        )
+        return self._back(version)
+
+    def _publish_confirmation(
+        self, request: HttpRequest, plan: services.Publication, zone_name: str
+    ) -> HttpResponse:
+        version = plan.version
+        estimates = list(version.estimates.all())
+        return TemplateResponse(
+            request,
+            "admin/archive/incidentversion/publish_confirm.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": f"{'Schedule' if plan.scheduled else 'Publish'} “{version.title}”?",
+                "version": version,
+                "plan": plan,
+                "headlines": headlines(estimates),
+                "figure_count": len(estimates),
+                "public_url": request.build_absolute_uri(
+                    reverse("archive:incident", args=[version.incident.slug])
+                ),
+                "time_zone": zone_name,
+                # What the editor typed, to post again with the confirmation.
+                "publish_at": request.POST.get("publish_at", "").strip(),
+                "at_local": long_moment(plan.at, zone_name) if plan.at else "",
+                "at_utc": long_moment(plan.at, "UTC") if plan.at else "",
+            },
+        )
 
     def verification_view(
         self, request: HttpRequest, object_id: int, estimate_id: int, verdict: str
@@ -353,6 +464,15 @@ class WorkflowAdminMixin:
             },
         )
 
+    @staticmethod
+    def _scheduled(version: IncidentVersion) -> str:
+        """When a scheduled version goes public, in the zone it was scheduled in and in UTC."""
+        if not version.publish_at:
+            return ""
+        entry = HistoryEntry.objects.filter(version=version, action=Action.SCHEDULE).first()
+        zone_name = entry.changes.get("time_zone", "UTC") if entry else "UTC"
+        return when_in(version.publish_at, zone_name if zone_name in time_zones() else "UTC")
+
     def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
         version = (
             IncidentVersion.objects.filter(pk=key_or_none(object_id) or 0)
@@ -381,6 +501,10 @@ class WorkflowAdminMixin:
                 "can_answer": version.is_editable
                 and request.user.has_perm(SUBMIT)
                 and request.user.pk in services.author_ids(version),
+                "scheduled": self._scheduled(version),
+                "time_zones": time_zones(),
+                "editor_time_zone": editor_time_zone(request),
+                "time_zone_remembered": TIME_ZONE_KEY in request.session,
                 "other_versions": version.incident.versions.exclude(pk=version.pk).order_by(
                     "-number"
                 ),

@@ -7,6 +7,7 @@ import datetime
 import itertools
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -589,6 +590,59 @@ def version_request_changes(
     return version
 
 
+@dataclass(frozen=True)
+class Publication:
+    """What publishing a version will do, checked before anything is written: the confirmation
+    page shows it, and ``version_publish`` carries it out."""
+
+    version: IncidentVersion
+    replaces: IncidentVersion | None  # the published version it supersedes
+    note: str  # for the public corrections log when it replaces one
+    at: datetime.datetime | None  # None: now
+
+    @property
+    def scheduled(self) -> bool:
+        return self.at is not None
+
+
+def version_check_publish(
+    *,
+    version: IncidentVersion,
+    user: AbstractBaseUser,
+    note: str = "",
+    at: datetime.datetime | None = None,
+    now: datetime.datetime | None = None,
+    lock: bool = False,
+) -> Publication:
+    """Refuse a publication (or a schedule, for ``at`` after ``now``) that cannot succeed; say
+    what it will do. ``lock``: inside ``version_publish``'s transaction."""
+    now = now or timezone.now()
+    require_permission(user, PUBLISH)
+    scheduled = at is not None and at > now
+    if version.state != State.APPROVED:
+        raise WorkflowError(
+            "Only an approved version can be scheduled."
+            if scheduled
+            else f"A version that is {version.get_state_display()} cannot become published."
+        )
+    published = IncidentVersion.objects.published().filter(incident_id=version.incident_id)
+    previous = (published.select_for_update() if lock else published).first()
+    note = note.strip()
+    if previous and not note:
+        raise WorkflowError(
+            "This replaces the published version: say in a sentence what changed, for the "
+            "public corrections log."
+        )
+    pending = list(version.estimates.not_verified())
+    if pending:
+        raise WorkflowError(
+            "An estimate of this version is not verified; it cannot be published: "
+            + ", ".join(figure_name(estimate) for estimate in pending)
+            + "."
+        )
+    return Publication(version, previous, note, at if scheduled else None)
+
+
 @transaction.atomic
 def version_publish(
     *,
@@ -598,26 +652,14 @@ def version_publish(
     at: datetime.datetime | None = None,
     channel: Channel = Channel.SERVICE,
 ) -> IncidentVersion:
-    """Publish now, or schedule for ``at``. Replacing a published version needs a public note."""
+    """Publish now, or schedule for ``at``. Replacing a published version needs a public note.
+    A schedule records the time zone ``at`` was given in, for the editors who read it."""
     version = _locked(version)
     now = timezone.now()
-    previous = (
-        IncidentVersion.objects.select_for_update()
-        .published()
-        .filter(incident_id=version.incident_id)
-        .first()
-    )
-    note = note.strip()
-    if previous and not note:
-        raise WorkflowError(
-            "This replaces the published version: say in a sentence what changed, for the "
-            "public corrections log."
-        )
-    if at is not None and at > now:
-        if version.state != State.APPROVED:
-            raise WorkflowError("Only an approved version can be scheduled.")
-        require_permission(user, PUBLISH)
-        version.publish_at, version.public_note = at, note
+    plan = version_check_publish(version=version, user=user, note=note, at=at, now=now, lock=True)
+    previous, note = plan.replaces, plan.note
+    if plan.at is not None:
+        version.publish_at, version.public_note = plan.at, note
         version.save(update_fields=["publish_at", "public_note", "updated_at"])
         history_record(
             version=version,
@@ -625,11 +667,12 @@ def version_publish(
             action=Action.SCHEDULE,
             channel=channel,
             comment=note,
-            changes={"publish_at": at.isoformat()},
+            changes={
+                "publish_at": plan.at.isoformat(),
+                "time_zone": getattr(plan.at.tzinfo, "key", str(plan.at.tzinfo)),
+            },
         )
         return version
-    if version.estimates.not_verified().exists():
-        raise WorkflowError("An estimate of this version is not verified; it cannot be published.")
     if previous:
         _transition(previous, State.SUPERSEDED, user, note, channel)
     index_version(version)

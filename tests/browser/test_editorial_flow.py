@@ -72,11 +72,14 @@ def test_contributor_reviewer_publisher_and_reader(live_server, new_page):
     page.click("button:has-text('Approve')")
     page.wait_for_selector("text=Approved: a publisher can now publish it.")
 
-    # The publisher publishes.
+    # The publisher publishes, after a confirmation of what becomes public.
     page = new_page()
     log_in(page, base, "publisher")
     page.goto(f"{base}/admin/archive/incidentversion/{version.pk}/change/")
     page.click("button:has-text('Publish')")
+    page.wait_for_selector("text=Nothing is public yet.")
+    assert IncidentVersion.objects.get(pk=version.pk).state == State.APPROVED
+    page.click("button:has-text('Publish now')")
     page.wait_for_selector("text=Published: the public site now shows this version.")
     assert IncidentVersion.objects.get(pk=version.pk).state == State.PUBLISHED
 

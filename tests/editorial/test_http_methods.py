@@ -19,6 +19,7 @@ def state_changing_urls(version) -> list[str]:
         reverse("admin:estimate_verification", args=[version.pk, estimate.pk, "query"]),
         reverse("admin:estimate_verification", args=[version.pk, estimate.pk, "withdraw-query"]),
         reverse("admin:estimate_verification", args=[version.pk, estimate.pk, "answer"]),
+        reverse("admin:version_publish", args=[version.pk]),
         reverse("admin:version_new_draft", args=[version.pk]),
     ]
 

@@ -168,8 +168,22 @@ ENDPOINTS = [
         ).exists(),
     ),
     Endpoint(
-        "POST publish",
-        lambda client, w: transition(client, w.approved, "publish"),
+        "POST publish, the confirmation page",
+        lambda client, w: client.post(
+            reverse("admin:version_publish", args=[w.approved.pk]), {"comment": ""}
+        ),
+        lambda response, w: (
+            response.status_code == 200
+            and "Publish now" in response.text
+            and state(w.approved) == State.APPROVED
+        ),
+    ),
+    Endpoint(
+        "POST publish, confirmed",
+        lambda client, w: client.post(
+            reverse("admin:version_publish", args=[w.approved.pk]),
+            {"comment": "", "confirm": "yes"},
+        ),
         lambda response, w: state(w.approved) == State.PUBLISHED,
     ),
     Endpoint(
@@ -217,7 +231,8 @@ ALLOWED = {
     "POST query": {"reviewer"},
     "POST approve": {"reviewer"},
     "POST request changes": {"reviewer", "superuser_author"},
-    "POST publish": {"publisher", "superuser_author"},
+    "POST publish, the confirmation page": {"publisher", "superuser_author"},
+    "POST publish, confirmed": {"publisher", "superuser_author"},
     "POST withdraw query": {"reviewer"},
     # An answer is the author's: another contributor cannot answer for them.
     "POST answer": {"superuser_author"},
