@@ -278,25 +278,42 @@ def test_an_anonymous_200_mb_post_is_answered_413_before_a_byte_is_read(tmp_path
     assert peak_mib < PEAK_BOUND_MIB
 
 
+@pytest.fixture
+def wsgi_app():
+    """Django's WSGI application, called as a server would, but keeping the test's database
+    connection open (as the test client does): a request's start and end close it otherwise,
+    and on PostgreSQL the next query inside the test's transaction fails."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield get_wsgi_application()
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.mark.django_db
-def test_a_small_anonymous_post_still_reaches_the_csrf_check():
+def test_a_small_anonymous_post_still_reaches_the_csrf_check(wsgi_app):
     body = MultipartBody(10_000)
     statuses = []
-    response = get_wsgi_application()(post_environ(body), lambda s, h: statuses.append(s))
+    response = wsgi_app(post_environ(body), lambda s, h: statuses.append(s))
     response.close()
     assert statuses[0].startswith("403")  # the made-up token is refused, as it should be
     assert body.read_bytes == 10_000
 
 
 @pytest.mark.django_db
-def test_an_editors_body_larger_than_a_file_and_its_form_is_answered_413(client, settings):
+def test_an_editors_body_larger_than_a_file_and_its_form_is_answered_413(
+    client, settings, wsgi_app
+):
     editor = make_user("editor", "Data editors")
     client.force_login(editor)
     body = MultipartBody(settings.MAX_BODY_BYTES + 1)
     environ = post_environ(body, reverse("admin:archive_source_import"))
     environ["HTTP_COOKIE"] = f"sessionid={client.session.session_key}"
     statuses = []
-    response = get_wsgi_application()(environ, lambda s, h: statuses.append(s))
+    response = wsgi_app(environ, lambda s, h: statuses.append(s))
     assert b"the limit is 22.5 MB" in b"".join(response)
     response.close()
     assert statuses[0].startswith("413")
