@@ -12,7 +12,7 @@ from django.views.decorators.http import require_safe
 
 from archive.columns import ESTIMATE_COLUMNS, INCIDENT_COLUMNS, SOURCE_COLUMNS
 from archive.filters import IncidentFilter
-from archive.models import Estimate, IncidentVersion, Source
+from archive.models import Estimate, IncidentVersion, Source, Verification
 from archive.serializers import incident_detail, incident_summary
 from archive.spreadsheet import safe_cell
 from archive.totals import totals
@@ -158,7 +158,7 @@ def estimate_cell(estimate: Estimate, column: str):
     if column == "source":
         return estimate.source.key if estimate.source else ""
     if column == "verified":
-        return estimate.verification == "verified"
+        return estimate.verification == Verification.VERIFIED
     return getattr(estimate, column)
 
 

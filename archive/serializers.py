@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from archive.estimates import headlines
-from archive.models import Citation, Estimate, IncidentVersion, Place, Source
+from archive.models import Citation, Estimate, IncidentVersion, Place, Source, Verification
 
 
 def source_data(source: Source | None) -> dict[str, Any] | None:
@@ -68,7 +68,7 @@ def estimate_data(estimate: Estimate) -> dict[str, Any]:
         "claim_year": estimate.claim_year,
         "assessment": estimate.assessment,
         "assessment_reason": estimate.assessment_reason,
-        "verified": estimate.verification == "verified",
+        "verified": estimate.verification == Verification.VERIFIED,
         "source": estimate.source.key if estimate.source else None,
         "locator": estimate.locator,
         "quote": estimate.quote,

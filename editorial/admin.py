@@ -303,22 +303,25 @@ class IncidentVersionAdmin(
             )
             obj.save()
         else:
-            obj.incident = Incident.objects.create(slug=form.cleaned_data["slug"])
-            obj.number = 1
-            obj.created_by = request.user
-            obj.save()
+            services.incident_create(
+                slug=form.cleaned_data["slug"],
+                user=request.user,
+                channel=Channel.ADMIN,
+                version=obj,
+                changes={"fields": sorted(form.changed_data)},
+            )
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         version = form.instance
         changes: dict[str, list[str]] = {"fields": sorted(form.changed_data)}
         for formset in formsets:
-            changes.setdefault("inlines", []).extend(
-                f"{formset.model._meta.model_name}: {len(formset.new_objects)} added, "
-                f"{len(formset.changed_objects)} changed, {len(formset.deleted_objects)} removed"
-                for _ in [0]
-                if formset.new_objects or formset.changed_objects or formset.deleted_objects
-            )
+            if formset.new_objects or formset.changed_objects or formset.deleted_objects:
+                changes.setdefault("inlines", []).append(
+                    f"{formset.model._meta.model_name}: {len(formset.new_objects)} added, "
+                    f"{len(formset.changed_objects)} changed, "
+                    f"{len(formset.deleted_objects)} removed"
+                )
         if change:
             services.version_record_edit(
                 version=version,
@@ -326,14 +329,6 @@ class IncidentVersionAdmin(
                 changes=changes,
                 changed_estimate_ids=_estimates_with_changed_evidence(formsets),
                 channel=Channel.ADMIN,
-            )
-        else:
-            services.history_record(
-                version=version,
-                user=request.user,
-                action=services.Action.CREATE,
-                channel=Channel.ADMIN,
-                changes=changes,
             )
 
     def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:

@@ -986,12 +986,15 @@ class IncidentResource(ArchiveResource):
     def save_instance(self, instance, is_create, row, **kwargs) -> None:
         if is_create:
             try:
-                services.incident_check_slug(slug=cell(row["slug"]))
+                services.incident_create(
+                    slug=cell(row["slug"]),
+                    user=self.user,
+                    channel=self.channel or Channel.IMPORT,
+                    version=instance,
+                    trusted=self.user is None,  # an operator at the command line
+                )
             except services.WorkflowError as refusal:
                 raise ValidationError({"slug": str(refusal)}) from None
-            instance.incident = Incident.objects.create(slug=cell(row["slug"]))
-            instance.number, instance.state, instance.created_by = 1, State.DRAFT, self.user
-            instance.save()
             self.touched[instance.pk] = instance.incident_id
         else:
             draft = self.editable_draft(instance)

@@ -187,16 +187,28 @@ def _transition(
 
 @transaction.atomic
 def incident_create(
-    *, slug: str, user: AbstractBaseUser, channel: Channel = Channel.SERVICE, **content: Any
+    *,
+    slug: str,
+    user: AbstractBaseUser | None,
+    channel: Channel = Channel.SERVICE,
+    version: IncidentVersion | None = None,
+    changes: dict[str, Any] | None = None,
+    trusted: bool = False,
+    **content: Any,
 ) -> IncidentVersion:
-    """A new incident with its first draft. Many-to-many content is set by the caller."""
-    require_permission(user, "archive.add_incidentversion")
+    """A new incident with its first draft, from ``content`` or from ``version``, an unsaved
+    version a form or an import row has filled in. The one way an incident is created (admin,
+    import, seed, tests). Many-to-many content is set by the caller."""
+    require_permission(user, "archive.add_incidentversion", trusted=trusted)
     incident_check_slug(slug=slug)
-    incident = Incident.objects.create(slug=slug)
-    version = IncidentVersion.objects.create(
-        incident=incident, number=1, created_by=user, **content
+    version = version or IncidentVersion(**content)
+    version.incident = Incident.objects.create(slug=slug)
+    version.number, version.state = 1, State.DRAFT
+    version.created_by = user if user is not None and user.is_authenticated else None
+    version.save()
+    history_record(
+        version=version, user=user, action=Action.CREATE, channel=channel, changes=changes
     )
-    history_record(version=version, user=user, action=Action.CREATE, channel=channel)
     return version
 
 

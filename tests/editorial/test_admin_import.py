@@ -110,7 +110,9 @@ def test_admin_import_records_who_imported(client):
     data = {name: field.initial for name, field in confirm_form.fields.items()}
     data.update(confirm_form.initial)
     client.post(reverse("admin:archive_incidentversion_process_import"), data)
-    entry = HistoryEntry.objects.get(incident__slug="katyn-massacre")
+    entry = HistoryEntry.objects.get(incident__slug="katyn-massacre", action="import")
+    created = HistoryEntry.objects.get(incident__slug="katyn-massacre", action="create")
+    assert (created.user, created.channel) == (editor, "import")  # the import created it
     assert (entry.user, entry.action, entry.channel) == (editor, "import", "import")
     assert not re.search(r"Traceback", preview.text)
 
