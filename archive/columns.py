@@ -1,6 +1,6 @@
 """The spreadsheet columns of the archive: the import format, the admin export and the public
-open data files all use these names, in this order. A public contract (README): columns may
-be added at the end, never renamed or removed."""
+open data files all use these names, in this order. A public contract (docs/import-export.md):
+columns may be added at the end, never renamed or removed."""
 
 INCIDENT_COLUMNS = [
     "slug",

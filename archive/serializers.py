@@ -1,6 +1,7 @@
 """Published content as plain data, for the JSON API and the open data files.
 
-Field names are a public contract (README, "JSON API"): add fields, never rename them.
+Field names are a public contract (docs/public-site-and-api.md, "JSON API"): add fields, never
+rename them.
 """
 
 from __future__ import annotations

@@ -266,7 +266,8 @@ IMPORT_PREVIEW_MAX_AGE = int(os.environ.get("DJANGO_IMPORT_PREVIEW_MAX_AGE", "36
 # at most an import file and its form. Form fields are kept in memory up to
 # DATA_UPLOAD_MAX_MEMORY_SIZE, uploads up to FILE_UPLOAD_MAX_MEMORY_SIZE and spooled to a
 # temporary file beyond it; UploadLimitHandler stops an upload at IMPORT_MAX_BYTES as its bytes
-# arrive. The proxy in front should refuse larger bodies too (README, Running in production).
+# arrive. The proxy in front should refuse larger bodies too (docs/deployment.md, "Running in
+# production").
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * MIB)
 FILE_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * MIB)
 ANONYMOUS_MAX_BODY_BYTES = int(os.environ.get("DJANGO_ANONYMOUS_MAX_BODY_BYTES", str(64 * 1024)))

@@ -1,7 +1,7 @@
 """Rows read from an import file within fixed limits, handed on a chunk at a time.
 
 Whatever a file declares about itself, it is read within the limits in settings
-(``IMPORT_MAX_*``, README "Import and export"): a file over one is refused with a message
+(``IMPORT_MAX_*``, docs/import-export.md): a file over one is refused with a message
 that names the limit, while it is being read and before any row is imported.
 """
 
