@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -18,6 +19,10 @@ class DateRange:
     latest: datetime.date
 
 
+# Every save of a version or proceeding derives its range again, and the EDTF grammar is slow
+# to run. The answer depends on the text alone and cannot be changed; a refusal is raised
+# afresh each time (exceptions are not cached).
+@functools.lru_cache(maxsize=4096)
 def parse_date_range(value: str) -> DateRange:
     """The earliest and latest day an EDTF string can mean, or a ValidationError saying why not."""
     text = (value or "").strip()
