@@ -181,8 +181,8 @@ def import_export(rows: int, rounds: int = 3) -> dict:
     from django.test.utils import CaptureQueriesContext
 
     from archive.models import Source
+    from bench.synthetic import create_drafts
     from editorial.resources import EstimateResource
-    from editorial.synthetic import create_drafts
     from editorial.uploads import read_upload
 
     per = 5
@@ -429,7 +429,7 @@ def import_memory(rows: int) -> dict:
     import tempfile
 
     from archive.models import Source
-    from editorial.synthetic import create_drafts
+    from bench.synthetic import create_drafts
 
     keys = list(
         Source.objects.filter(key__startswith="synthetic-").values_list("key", flat=True)[:500]

@@ -30,7 +30,7 @@ def say(**message: object) -> None:
 class Editor:
     def __init__(self, slug: str) -> None:
         from archive.models import Incident
-        from editorial.synthetic import synthetic_users
+        from bench.synthetic import synthetic_users
 
         self.incident = Incident.objects.get(slug=slug)
         users = synthetic_users()

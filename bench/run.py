@@ -2,8 +2,8 @@
 """One command that measures the archive at scale: ``make bench [N=10000]``.
 
 In one run it builds a fresh database (SQLite: bench/bench.sqlite3; PostgreSQL: a database
-``archive_bench`` on the server DATABASE_URL points to), migrates it and runs
-``generate_synthetic --incidents N``; starts gunicorn as in production (2 workers, DEBUG off,
+``archive_bench`` on the server DATABASE_URL points to), migrates it and runs ``python -m
+bench.generate --incidents N``; starts gunicorn as in production (2 workers, DEBUG off,
 a random secret key, static files collected into a temporary directory) on a free port of
 127.0.0.1; measures requests/s of the public pages against /robots.txt, cached and uncached,
 with wrk (or a bounded Python client when wrk is missing); measures search latency against the
@@ -183,15 +183,20 @@ class Bench:
         database.create()
         self.databases.append(database)
         migrate = self.manage(database, "migrate", "--noinput", env=env)
-        generate = self.manage(
-            database,
-            "generate_synthetic",
-            "--incidents",
-            str(incidents),
-            "--seed",
-            "1",
-            *([] if pages else ["--no-pages"]),
-            env=env,
+        generate = self.run(
+            [
+                PYTHON,
+                "-m",
+                "bench.generate",
+                "--incidents",
+                str(incidents),
+                "--seed",
+                "1",
+                *([] if pages else ["--no-pages"]),
+            ],
+            env,
+            "generate",
+            timeout=3600,
         )
         return {"migrate_seconds": round(migrate, 1), "generate_seconds": round(generate, 1)}
 
@@ -691,7 +696,7 @@ def table(results: dict) -> str:
         f"{m['cores']} cores ({m['cpu']}), {m['memory']}, Python {m['python']}, "
         f"gunicorn 2 workers, {m['load_generator']}, {results['settings']['connections']} "
         f"connections, {results['settings']['rounds']}×{results['settings']['duration']} s",
-        f"build: migrate {results['build']['migrate_seconds']} s, generate_synthetic "
+        f"build: migrate {results['build']['migrate_seconds']} s, bench.generate "
         f"{results['build']['generate_seconds']} s",
         "",
         f"{'page':<42} {'req/s':>9} {'× robots':>9} {'p50 ms':>8}  errors",

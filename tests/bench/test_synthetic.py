@@ -1,19 +1,19 @@
-"""generate_synthetic: a realistic archive at scale, published through the service layer."""
+"""bench.generate: a realistic archive at scale, for the benchmarks."""
 
 from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.management import CommandError, call_command
 from django.db import connection
 
 from archive.dates import parse_date_range
 from archive.estimates import disagree
 from archive.models import Citation, Estimate, IncidentVersion, Place, Source, State
 from archive.search import fold, index_version
+from bench.generate import main as generate
+from bench.synthetic import SyntheticArchive, synthetic_incidents
 from editorial import services
 from editorial.models import Action, Channel, HistoryEntry
-from editorial.synthetic import SyntheticArchive, synthetic_incidents
 from tests.factories import make_draft, make_publisher, make_reviewer, make_user
 
 N = 30
@@ -21,7 +21,7 @@ N = 30
 
 @pytest.fixture
 def synthetic(db):
-    call_command("generate_synthetic", incidents=N, seed=3, verbosity=0)
+    assert generate(["--incidents", str(N), "--seed", "3"]) == 0
     return IncidentVersion.objects.filter(incident__in=synthetic_incidents())
 
 
@@ -131,15 +131,16 @@ def test_the_public_list_api_and_pages_show_them(synthetic, client):
     assert len(rows) == 1 + Estimate.objects.filter(version__in=synthetic).count()
 
 
-def test_a_second_run_is_refused_politely(synthetic):
-    with pytest.raises(CommandError, match="already has 30 synthetic incident"):
-        call_command("generate_synthetic", incidents=5, verbosity=0)
+def test_a_second_run_is_refused_politely(synthetic, capsys):
+    capsys.readouterr()
+    assert generate(["--incidents", "5"]) == 1
+    assert "already has 30 synthetic incident" in capsys.readouterr().err
     assert synthetic_incidents().count() == N
 
 
 @pytest.mark.django_db
 def test_drafts_for_imports_stay_drafts():
-    call_command("generate_synthetic", incidents=10, verbosity=0)
+    assert generate(["--incidents", "10"]) == 0
     archive = SyntheticArchive(incidents=3, seed=9)
     archive.make_reference()
     archive.batch(range(1, 4), publish=False, estimates=False, prefix="bench-draft")
@@ -173,6 +174,6 @@ def test_bulk_publication_keeps_the_workflow_rules():
 @pytest.mark.django_db
 def test_every_category_of_the_controlled_list_has_synthetic_words():
     from archive.models import Category
-    from editorial.synthetic import CATEGORY_WORDS
+    from bench.vocabulary import CATEGORY_WORDS
 
     assert set(Category.objects.values_list("slug", flat=True)) <= set(CATEGORY_WORDS)

@@ -1,4 +1,4 @@
-"""A realistic archive at scale, for measuring performance (``manage.py generate_synthetic``).
+"""A realistic archive at scale, for measuring performance (``python -m bench.generate``).
 
 Everything is made in batches with ``bulk_create`` (no ``save()``, no signals), so the derived
 fields are computed here: the EDTF date range with ``archive.dates.parse_date_range``. Each
@@ -36,6 +36,26 @@ from archive.models import (
     Source,
     State,
     VictimGroup,
+)
+from bench.vocabulary import (
+    ALSO_CALLED,
+    CATEGORY_WORDS,
+    CONFLICT_REASONS,
+    CONTEXTS,
+    COUNTRIES,
+    COURTS,
+    FIRST_NAMES,
+    GROUP_KINDS,
+    INSTITUTIONAL_CLAIMANTS,
+    JOURNALS,
+    LOCATORS,
+    MEASURE_SCALE,
+    NATIONALITIES,
+    PUBLISHERS,
+    SURNAMES,
+    TOP_ACTORS,
+    TOPICS,
+    UNIT_KINDS,
 )
 from editorial import services
 from editorial.models import Action, Channel, HistoryEntry
@@ -132,362 +152,6 @@ def insert(model, fields: list[str], rows: list[tuple]) -> None:
                 + ", ".join([row] * len(part)),
                 [value for values in part for value in values],
             )
-
-
-# Vocabularies -------------------------------------------------------------------------------
-
-# (country, regions, latitude span, longitude span, name beginnings, name endings)
-COUNTRIES = [
-    (
-        "Poland",
-        ["Eastern Borderlands", "Masovia", "Lesser Poland", "Podlasie", "Silesia"],
-        (49.3, 54.6),
-        (14.5, 23.9),
-        ["Łęk", "Brzoz", "Wólk", "Czarn", "Kozł", "Sośn", "Żabi", "Gór", "Ostr", "Dęb"],
-        ["owo", "ówka", "ice", "iny", "ęcin", "ówek", "na Wola", "ki", "ów", "ewo"],
-    ),
-    (
-        "Ukraine",
-        ["Volhynia", "Eastern Galicia", "Podolia", "Northern Bukovina", "Donbas", "Crimea"],
-        (45.0, 51.8),
-        (22.5, 39.5),
-        ["Krasn", "Zelen", "Velyk", "Bil", "Topol", "Vyshn", "Hrab", "Sokil", "Dubr", "Lypov"],
-        ["ivka", "opil", "yi Hai", "ytsia", "ivtsi", "yn", "ove", "any", "ychi", "ka"],
-    ),
-    (
-        "Belarus",
-        ["Polesia", "Western Belarus", "Vitebsk region", "Grodno region"],
-        (51.5, 55.9),
-        (23.5, 32.5),
-        ["Kurap", "Ross", "Hlyb", "Maladz", "Bialyn", "Krasnap", "Dziat", "Lahoi", "Smil", "Nyas"],
-        ["aty", "ony", "okaye", "echna", "ichy", "ava", "ishki", "ulki", "ovichy", "ush"],
-    ),
-    (
-        "Lithuania",
-        ["Samogitia", "Aukštaitija", "Dzūkija", "Suvalkija"],
-        (54.0, 56.3),
-        (21.1, 26.7),
-        ["Rain", "Pan", "Vark", "Dūk", "Šeim", "Gelg", "Tel", "Kėd", "Žem", "Mėd"],
-        ["iai", "ėnai", "ava", "štas", "iškės", "ūnai", "ynė", "onys", "aičiai", "uva"],
-    ),
-    (
-        "Latvia",
-        ["Latgale", "Courland", "Vidzeme", "Semigallia"],
-        (55.8, 57.9),
-        (21.1, 27.9),
-        ["Bauz", "Dund", "Kuld", "Gulb", "Līv", "Ērg", "Jaun", "Vecpi", "Skrun", "Zaļ"],
-        ["ene", "aga", "ciems", "pils", "ēni", "ava", "muiža", "ēji", "ski", "gale"],
-    ),
-    (
-        "Estonia",
-        ["Harju", "Tartu", "Saaremaa", "Virumaa"],
-        (57.6, 59.5),
-        (22.0, 27.9),
-        ["Pärn", "Võr", "Kärd", "Jõg", "Rapl", "Tõr", "Mõis", "Käru", "Sõm", "Kõp"],
-        ["la", "u", "ste", "küla", "va", "maa", "ila", "ere", "se", "i"],
-    ),
-    (
-        "Romania",
-        ["Northern Dobruja", "Moldavia", "Maramureș", "Bukovina"],
-        (44.0, 48.1),
-        (21.0, 29.5),
-        ["Fânt", "Câmp", "Pădur", "Țaț", "Ștef", "Bârl", "Vâlc", "Cârl", "Dâmb", "Mănăst"],
-        ["âna Albă", "eni", "ești", "ăuți", "ița", "oaia", "ăreni", "uța", "ani", "ișoara"],
-    ),
-    (
-        "Hungary",
-        ["Transdanubia", "Great Plain", "Northern Hungary"],
-        (46.0, 48.4),
-        (16.5, 22.7),
-        ["Szék", "Győr", "Mező", "Öreg", "Fehér", "Kőrös", "Tisza", "Bükk", "Sárv", "Hódm"],
-        ["hely", "falu", "szeg", "vár", "egyháza", "őr", "újfalu", "kút", "tanya", "ér"],
-    ),
-    (
-        "Germany",
-        ["East Prussia", "Pomerania", "Silesia", "Brandenburg", "Saxony"],
-        (50.5, 54.7),
-        (11.0, 15.0),
-        ["Schön", "Groß", "Alt", "Neu", "Würz", "Böhl", "Krüg", "Lütz", "Fürst", "Hoh"],
-        ["walde", "berg", "dorf", "au", "hagen", "ow", "itz", "heide", "stedt", "feld"],
-    ),
-    (
-        "Russia",
-        ["Karelia", "Chechnya", "Ingushetia", "Kalmykia", "Volga region", "Siberia"],
-        (43.0, 61.0),
-        (30.5, 60.0),
-        ["Khaib", "Urus", "Kras", "Sam", "Novo", "Staro", "Gorn", "Shal", "Ach", "Vedeno"],
-        ["akh", "-Martan", "noye", "ashki", "grad", "khoy", "ovsk", "ali", "-Yurt", "sk"],
-    ),
-    (
-        "Georgia",
-        ["Samtskhe-Javakheti", "Kakheti", "Imereti"],
-        (41.2, 43.4),
-        (40.5, 46.5),
-        ["Akh", "Tsal", "Gori", "Sagar", "Dedop", "Khash", "Mtsk", "Telav", "Zug", "Kvar"],
-        ["altsikhe", "ka", "jo", "listsqaro", "uri", "eti", "ani", "ishi", "dida", "eli"],
-    ),
-    (
-        "Kazakhstan",
-        ["Karaganda region", "Akmola region", "Semipalatinsk region"],
-        (42.5, 53.0),
-        (55.0, 80.0),
-        ["Karag", "Akm", "Dolin", "Spassk", "Kengir", "Zhezk", "Ekib", "Shakht", "Temir", "Balkh"],
-        ["anda", "ola", "ka", "oye", "azgan", "astuz", "insk", "tau", "ash", "ir"],
-    ),
-    (
-        "Afghanistan",
-        ["Kunar", "Laghman", "Logar", "Herat", "Helmand"],
-        (31.0, 37.0),
-        (61.5, 71.0),
-        ["Kerala", "Kulch", "Bagh", "Qala", "Deh", "Char", "Sarkh", "Jalal", "Shew", "Pad"],
-        ["", "abad", "man", "-i Now", "rud", "kar", "gul", "khel", "dara", "shahr"],
-    ),
-    (
-        "Finland",
-        ["Karelian Isthmus", "Ladoga Karelia", "Kainuu"],
-        (60.2, 65.0),
-        (23.0, 31.0),
-        ["Suo", "Kuhmo", "Salla", "Pelk", "Hyry", "Lieks", "Ilom", "Sortav", "Vii", "Tolv"],
-        ["mussalmi", "niemi", "järvi", "ala", "saari", "koski", "lahti", "vaara", "mäki", "puro"],
-    ),
-]
-ALSO_CALLED = ["Nowa", "Stara", "Górna", "Dolna", "Mala", "Velyka", "Upper", "Lower"]
-
-TOP_ACTORS = [
-    "NKVD",
-    "Red Army",
-    "SMERSH",
-    "NKGB",
-    "MVD",
-    "KGB",
-    "Soviet Air Forces",
-    "Soviet Border Troops",
-    "Soviet Navy",
-    "Soviet Army",
-]
-UNIT_KINDS = {
-    "NKVD": ["NKVD Convoy Regiment", "NKVD Rifle Division", "NKVD Operational Group"],
-    "Red Army": ["Rifle Division", "Guards Tank Army", "Cavalry Corps", "Rifle Regiment"],
-    "SMERSH": ["SMERSH Counter-intelligence Section"],
-    "NKGB": ["NKGB Operational Sector"],
-    "MVD": ["MVD Internal Troops Division", "MVD Special Camp Guard"],
-    "KGB": ["KGB Border Detachment"],
-    "Soviet Air Forces": ["Bomber Aviation Regiment", "Assault Aviation Division"],
-    "Soviet Border Troops": ["Border Guard Detachment"],
-    "Soviet Navy": ["Naval Infantry Brigade"],
-    "Soviet Army": ["Motor Rifle Division", "Airborne Regiment", "Separate Motor Rifle Brigade"],
-}
-NATIONALITIES = [
-    "Polish",
-    "Ukrainian",
-    "Belarusian",
-    "Lithuanian",
-    "Latvian",
-    "Estonian",
-    "Romanian",
-    "Hungarian",
-    "German",
-    "Chechen",
-    "Ingush",
-    "Kalmyk",
-    "Crimean Tatar",
-    "Volga German",
-    "Finnish",
-    "Afghan",
-    "Georgian",
-    "Meskhetian Turk",
-    "Jewish",
-    "Karachay",
-    "Balkar",
-    "Kazakh",
-    "Bessarabian",
-    "Karelian",
-    "Czech",
-]
-GROUP_KINDS = [
-    "civilians",
-    "prisoners of war",
-    "farmers",
-    "clergy",
-    "women",
-    "families",
-    "political prisoners",
-    "villagers",
-    "officers",
-    "refugees",
-]
-# (name, first year, last year)
-CONTEXTS = [
-    ("Russian Civil War", 1919, 1922),
-    ("Polish–Soviet War", 1919, 1921),
-    ("Collectivisation and famine", 1929, 1934),
-    ("Great Purge", 1936, 1938),
-    ("Winter War", 1939, 1940),
-    ("World War II", 1939, 1945),
-    ("Soviet occupation of Germany", 1945, 1949),
-    ("Hungarian Revolution of 1956", 1956, 1956),
-    ("Soviet–Afghan War", 1979, 1989),
-]
-CATEGORY_WORDS = {
-    "massacre": ("Massacre at {place}", "shot", "killed"),
-    "deportation": ("Deportation from {place}", "deported", "deported"),
-    "sexual-violence": ("Rapes in {place}", "raped", "raped"),
-    "looting": ("Looting of {place}", "robbed", "affected"),
-    "killing-of-prisoners-of-war": ("Killing of prisoners near {place}", "shot", "killed"),
-    "torture": ("Torture in the {place} prison", "tortured", "injured"),
-    "bombardment-of-civilians": ("Bombardment of {place}", "bombed", "killed"),
-    "chemical-weapons": ("Gas attack on {place}", "gassed", "killed"),
-    "forced-labour": ("Labour camp at {place}", "worked to death", "died_in_custody"),
-    "religious-persecution": ("Closure of the churches of {place}", "arrested", "captured"),
-    "pogrom": ("Pogrom in {place}", "killed", "killed"),
-    "summary-execution": ("Executions at {place}", "executed", "killed"),
-    "violent-crackdown": ("Crackdown in {place}", "fired on", "killed"),
-    "destruction-of-property": ("Burning of {place}", "burned out", "affected"),
-    "forced-conscription": ("Forced conscription in {place}", "conscripted", "captured"),
-    "death-in-captivity": ("Deaths in the camp at {place}", "held", "died_in_custody"),
-    "antisemitism": ("Anti-Jewish measures in {place}", "persecuted", "affected"),
-}
-MEASURE_SCALE = {  # typical orders of magnitude, as powers of ten
-    "killed": (1.0, 4.5),
-    "deported": (2.5, 5.5),
-    "raped": (1.0, 3.5),
-    "affected": (2.0, 5.0),
-    "died_in_custody": (1.5, 4.5),
-    "captured": (1.5, 4.0),
-    "injured": (1.0, 3.5),
-    "missing": (1.0, 3.5),
-}
-SURNAMES = [
-    "Kowalski",
-    "Nowak",
-    "Wiśniewski",
-    "Naimark",
-    "Snyder",
-    "Conquest",
-    "Applebaum",
-    "Werth",
-    "Polian",
-    "Gross",
-    "Zaslavsky",
-    "Kuromiya",
-    "Viola",
-    "Khlevniuk",
-    "Petrov",
-    "Roginsky",
-    "Ivanova",
-    "Šlekys",
-    "Kalniņš",
-    "Tamm",
-    "Ionescu",
-    "Szabó",
-    "Müller",
-    "Rahimi",
-    "Virtanen",
-    "Dzhaparidze",
-    "Bekmakhanova",
-    "Ciesielski",
-    "Hryciuk",
-    "Materski",
-    "Jasiewicz",
-    "Motyka",
-    "Statiev",
-    "Edele",
-    "Merridale",
-    "Beevor",
-    "Grigoryan",
-    "Pohl",
-    "Burds",
-    "Rieber",
-]
-FIRST_NAMES = [
-    "Anna",
-    "Jan",
-    "Norman",
-    "Timothy",
-    "Anne",
-    "Nicolas",
-    "Pavel",
-    "Jan T.",
-    "Victor",
-    "Hiroaki",
-    "Lynne",
-    "Oleg",
-    "Arseny",
-    "Maria",
-    "Jonas",
-    "Andris",
-    "Mart",
-    "Elena",
-    "Zsófia",
-    "Klaus",
-    "Farid",
-    "Aino",
-    "Grzegorz",
-    "Mark",
-    "Catherine",
-    "Jeffrey",
-]
-PUBLISHERS = [
-    ("Harvard University Press", "Cambridge, MA"),
-    ("Yale University Press", "New Haven"),
-    ("Oxford University Press", "Oxford"),
-    ("Cambridge University Press", "Cambridge"),
-    ("Basic Books", "New York"),
-    ("Instytut Pamięci Narodowej", "Warszawa"),
-    ("Memorial", "Moskva"),
-    ("ROSSPEN", "Moskva"),
-    ("Lietuvos gyventojų genocido ir rezistencijos tyrimo centras", "Vilnius"),
-    ("Central European University Press", "Budapest"),
-    ("Routledge", "London"),
-    ("Vandenhoeck & Ruprecht", "Göttingen"),
-]
-JOURNALS = [
-    "Europe-Asia Studies",
-    "Kritika",
-    "Journal of Genocide Research",
-    "Slavic Review",
-    "Cahiers du monde russe",
-    "Journal of Cold War Studies",
-    "Acta Historica Tallinnensia",
-    "Pamięć i Sprawiedliwość",
-]
-TOPICS = [
-    "Soviet repression in {region}",
-    "The {nationality} deportations, {y1}–{y2}",
-    "Violence against civilians in {region}",
-    "Soviet security organs and the {nationality} population",
-    "Mass killings in {region}, {y1}–{y2}",
-    "The Red Army and the civilian population of {region}",
-    "Documents on the fate of {nationality} prisoners",
-    "Occupation and terror in {region}",
-]
-INSTITUTIONAL_CLAIMANTS = [
-    ("Soviet archives (NKVD reports)", "perpetrator_state"),
-    ("Soviet government statement", "perpetrator_state"),
-    ("Polish government-in-exile", "victim_side"),
-    ("Survivors' association", "victim_side"),
-    ("Memorial Society", "independent_scholarship"),
-    ("International Committee of the Red Cross", "international_body"),
-    ("United Nations special rapporteur", "international_body"),
-    ("Military tribunal judgment", "court"),
-    ("Contemporary press reports", "journalism"),
-    ("Local witnesses", "witness"),
-]
-LOCATORS = ["p. {a}", "pp. {a}–{b}", "ch. {c}", "fol. {a}", "doc. no. {a}", "table {c}"]
-CONFLICT_REASONS = [
-    "The perpetrator state's own count, far below what later research found.",
-    "Counts only the victims named in one report; later studies find many more.",
-    "An early estimate that double-counts the deportees of two transports.",
-    "Gives no source for the figure and cannot be checked.",
-]
-COURTS = [
-    "Institute of National Remembrance (Poland)",
-    "Supreme Court of Lithuania",
-    "Estonian Supreme Court",
-    "European Court of Human Rights",
-    "Prosecutor General of Latvia",
-    "Military Court of Romania",
-]
 
 
 def words(number: int) -> str:
@@ -1147,7 +811,7 @@ def create_drafts(*, count: int, prefix: str, seed: int = 2, batch_size: int = 1
         for pk, name in Context.objects.order_by("pk").values_list("pk", "name")[:5]
     ]
     if not (ref.places and ref.actors and ref.groups and ref.contexts):
-        raise ValueError("Run generate_synthetic first: drafts draw on its reference records.")
+        raise ValueError("Run bench.generate first: drafts draw on its reference records.")
     for start in range(1, count + 1, batch_size):
         numbers = range(start, min(count, start + batch_size - 1) + 1)
         archive.batch(numbers, publish=False, estimates=False, prefix=prefix)
@@ -1159,7 +823,7 @@ class SyntheticExists(Exception):
         self.count = count
         super().__init__(
             f"This database already has {count} synthetic incident(s) (slugs synthetic-<n>). "
-            "generate_synthetic adds a synthetic archive once: point DATABASE_URL at a fresh, "
+            "bench.generate adds a synthetic archive once: point DATABASE_URL at a fresh, "
             "migrated database (e.g. DATABASE_URL=sqlite:////tmp/synthetic.sqlite3) and run it "
             "there."
         )
