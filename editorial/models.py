@@ -34,6 +34,9 @@ class Channel(models.TextChoices):
     # The demo's own load of the seed content: the project checked it against the article;
     # no person of this archive reviewed it.
     SEED = "seed", _("seed content")
+    # Synthetic content that the benchmark tool (bench/) makes and publishes without review:
+    # nobody wrote, checked or approved it.
+    BENCHMARK = "benchmark", _("benchmark tool")
 
 
 class HistoryEntryQuerySet(models.QuerySet):
