@@ -8,6 +8,7 @@ a folded plain-text document for every database, and on PostgreSQL a weighted ts
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
@@ -33,13 +34,17 @@ def query_terms(text: str) -> list[str]:
     return [word for word in cleaned if word][:MAX_TERMS]
 
 
+def search_texts(version, places: Iterable) -> tuple[str, str, str]:
+    """What a version is found by, folded: its title (weight A), its summary (B), and its
+    description, its places with their other names and its date as written (C)."""
+    names = " ".join(f"{place.name} {' '.join(place.alternative_name_list())}" for place in places)
+    title, summary = fold(version.title), fold(version.summary)
+    return title, summary, fold(f"{version.description} {names} {version.date_text}")
+
+
 def index_version(version) -> None:
     """Store the search document of a version about to be published."""
-    places = " ".join(
-        f"{place.name} {' '.join(place.alternative_name_list())}" for place in version.places.all()
-    )
-    title, summary = fold(version.title), fold(version.summary)
-    body = fold(f"{version.description} {places} {version.date_text}")
+    title, summary, body = search_texts(version, version.places.all())
     version.search_document = f"{title} {summary} {body}"
     type(version).objects.filter(pk=version.pk).update(search_document=version.search_document)
     if connection.vendor == "postgresql":
