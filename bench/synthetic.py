@@ -2,9 +2,9 @@
 
 Everything is made in batches with ``bulk_create`` (no ``save()``, no signals), so the derived
 fields are computed here: the EDTF date range with ``archive.dates.parse_date_range``. Each
-batch of drafts is then published through ``editorial.services.versions_publish_bulk``, which
-verifies every estimate, derives the search document, the search vector and the conflict flag,
-and writes the history, in the same transaction. Deterministic for a given seed.
+batch of drafts is then published in the same transaction by ``bench.publish``, which derives
+what a publication derives and records that the benchmark tool published it without review:
+nobody verified its figures, and nothing says anybody did. Deterministic for a given seed.
 """
 
 from __future__ import annotations
@@ -35,8 +35,10 @@ from archive.models import (
     Proceeding,
     Source,
     State,
+    Verification,
     VictimGroup,
 )
+from bench.publish import SLUG_PREFIX, synthetic_incidents, synthetic_publish
 from bench.vocabulary import (
     ALSO_CALLED,
     CATEGORY_WORDS,
@@ -57,11 +59,14 @@ from bench.vocabulary import (
     TOPICS,
     UNIT_KINDS,
 )
-from editorial import services
 from editorial.models import Action, Channel, HistoryEntry
 
-SLUG_PREFIX = "synthetic"
-SLUG_PATTERN = r"^synthetic-[0-9]+$"
+DRAFTED = (
+    "Synthetic draft for the benchmarks' imports, made by the benchmark tool "
+    "(bench/synthetic.py): nobody wrote it."
+)
+# The accounts the load test's editor (bench/load_editor.py) takes a synthetic incident through
+# the real workflow as, one per role so that four eyes hold. The generator acts as none of them.
 USERS = {
     "contributor": ("synthetic-contributor", "Contributors"),
     "reviewer": ("synthetic-reviewer", "Reviewers"),
@@ -69,12 +74,8 @@ USERS = {
 }
 
 
-def synthetic_incidents():
-    return Incident.objects.filter(slug__regex=SLUG_PATTERN)
-
-
 def synthetic_users() -> dict[str, User]:
-    """The three workflow users of the synthetic content, created once and then reused."""
+    """The load test's three workflow accounts, created once and then reused."""
     users = {}
     for role, (username, group) in USERS.items():
         user, created = User.objects.get_or_create(username=username, defaults={"is_staff": True})
@@ -87,7 +88,7 @@ def synthetic_users() -> dict[str, User]:
 
 
 def date_range(edtf: str, earliest: datetime.date, latest: datetime.date) -> DateRange:
-    """The range of a generated EDTF date, computed directly (parsing EDTF takes ~10 ms).
+    """The range of a generated EDTF date, computed directly (the EDTF grammar is slow).
 
     The first few of each run are checked against ``parse_date_range``, which ``save()``
     uses, so the two cannot drift apart unnoticed; the test suite checks every one.
@@ -193,7 +194,6 @@ class SyntheticArchive:
         self.pages = pages
         self.random = random.Random(seed)  # noqa: S311 - test data, not security
         self.batch_size = batch_size
-        self.users = synthetic_users()
         self.ref = Reference()
 
     # Reference records --------------------------------------------------------------------
@@ -529,7 +529,6 @@ class SyntheticArchive:
     ) -> int:
         """Create (and publish) the incidents ``numbers`` in one transaction."""
         rnd, ref = self.random, self.ref
-        contributor = self.users["contributor"]
         with transaction.atomic():
             incidents = Incident.objects.bulk_create(
                 [Incident(slug=f"{prefix}-{k}") for k in numbers], batch_size=2000
@@ -582,7 +581,7 @@ class SyntheticArchive:
                     date_earliest=span.earliest,
                     date_latest=span.latest,
                     context_id=context_id,
-                    created_by=contributor,
+                    created_by=None,  # made by the tool, not by a person
                 )
                 versions.append(version)
                 related = []
@@ -623,11 +622,12 @@ class SyntheticArchive:
                 )
 
             if estimates:
+                unverified = Verification.UNVERIFIED.value  # nobody checks synthetic figures
                 insert(
                     Estimate,
                     [*ESTIMATE_FIELDS, "version_id", "verification", "query_note", *WHOLE],
                     [
-                        (*(claim[f] for f in ESTIMATE_FIELDS), version.pk, "unverified", "")
+                        (*(claim[f] for f in ESTIMATE_FIELDS), version.pk, unverified, "")
                         + ("",) * len(WHOLE)
                         for version, version_claims in zip(versions, claims, strict=True)
                         for claim in version_claims
@@ -674,22 +674,17 @@ class SyntheticArchive:
                 )
 
             if publish:
-                services.versions_publish_bulk(
-                    versions=versions,
-                    reviewer=self.users["reviewer"],
-                    publisher=self.users["publisher"],
-                    channel=Channel.COMMAND,
-                    render_pages=self.pages,
-                )
+                synthetic_publish(versions=versions, render_pages=self.pages)
             else:
                 HistoryEntry.objects.bulk_create(
                     [
                         HistoryEntry(
                             incident_id=version.incident_id,
                             version=version,
-                            user=contributor,
+                            user=None,
                             action=Action.CREATE,
-                            channel=Channel.COMMAND,
+                            channel=Channel.BENCHMARK,
+                            comment=DRAFTED,
                         )
                         for version in versions
                     ],
