@@ -49,8 +49,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: bench/ is on the path, the project is not
     sys.path.insert(0, str(ROOT))
 
+from bench.harness import BENCH, HOST, PYTHON, Bench, BenchDatabase, get  # noqa: E402
 from bench.load_editor import PREFIX  # noqa: E402
-from bench.run import BENCH, HOST, PYTHON, Bench, BenchDatabase, get, machine  # noqa: E402
+from bench.report import machine  # noqa: E402
 
 REQUEST_TIMEOUT = 30
 # The pages whose every answer names the incident being revised, so show its version.

@@ -1,6 +1,6 @@
 """Static files storage for a benchmark of a work tree whose static files are incomplete.
 
-Used only when ``collectstatic`` with the production storage fails (bench/run.py says so in
+Used only when ``collectstatic`` with the production storage fails (the benchmark says so in
 its output and results): a file that a CSS or JS file refers to but that is missing is left
 unhashed instead of stopping the run. Production keeps the strict storage.
 """
