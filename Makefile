@@ -50,10 +50,12 @@ backup: install
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
 
-# Performance at scale: a fresh database with N synthetic incidents (default 10000), gunicorn as
-# in production, requests/s, search, import/export and streaming memory. Honours DATABASE_URL
+# Performance at scale: a fresh database with N synthetic incidents (default 10000, made by
+# python -m bench.generate and published unreviewed, as their history says), gunicorn as in
+# production, requests/s, search, import/export and streaming memory. Honours DATABASE_URL
 # (PostgreSQL: a database archive_bench on that server). Writes bench/results.json.
 # More options (rounds, import rows, --no-memory-10x): BENCH_ARGS='...', see bench/run.py --help.
+# The tooling lives in bench/ (bench/README.md); production never loads it.
 N ?= 10000
 BENCH_ARGS ?=
 .PHONY: bench
@@ -71,7 +73,8 @@ bench: install
 # error, on a stale page after publishing or on a publication not visible within 2 s. Honours
 # DATABASE_URL (PostgreSQL: a database archive_bench_load on that server). Writes
 # bench/load-results.json. More options (--incidents, --publishes): LOAD_ARGS='...', see
-# bench/load.py --help.
+# bench/load.py --help. Its editor works through editorial.services as the tool's synthetic-*
+# accounts, on the benchmark history channel.
 READERS ?= 16
 SECONDS ?= 30
 LOAD_ARGS ?=

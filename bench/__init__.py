@@ -1,1 +1,2 @@
-"""Performance benchmark of the archive at scale: ``make bench`` (see bench/run.py)."""
+"""Benchmarks and the load test of the archive: ``make bench``, ``make loadtest`` (see
+bench/README.md). Tooling only: the product never imports it."""
