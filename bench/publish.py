@@ -56,7 +56,7 @@ def synthetic_publish(*, versions: list[IncidentVersion], render_pages: bool = T
     if not ids:
         return 0
     locked = list(
-        IncidentVersion.objects.select_for_update(of=("self",))
+        IncidentVersion.objects.select_for_update()
         .filter(pk__in=ids)
         .order_by("pk")
         .values_list("pk", "incident_id", "state", "incident__slug")
