@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from archive import pages
@@ -40,7 +41,7 @@ class PublicationRefused(Exception):
     """The versions are not synthetic first drafts; nothing was published."""
 
 
-def synthetic_incidents():
+def synthetic_incidents() -> QuerySet[Incident]:
     return Incident.objects.filter(slug__regex=SLUG_PATTERN)
 
 
