@@ -13,8 +13,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from import_export.results import RowResult
 
+from editorial.import_base import ArchiveResource
 from editorial.models import Channel
-from editorial.resources import ArchiveResource
 from editorial.tabular import UploadRefused
 
 

@@ -828,7 +828,7 @@ def test_a_relation_that_cannot_be_true_writes_nothing_and_names_its_row(
     ],
 )
 def test_a_figure_written_in_words_gets_advice_only_where_the_number_is_certain(written, hint):
-    from editorial.resources import WholeNumberWidget
+    from editorial.import_widgets import WholeNumberWidget
 
     with pytest.raises(ValueError) as error:
         WholeNumberWidget("best").clean(written)
