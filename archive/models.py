@@ -905,16 +905,17 @@ class Citation(models.Model):
 
 
 class Headline(models.Model):
-    """What one measure of a published version comes to (``archive.estimates.headlines``),
-    kept beside it at publication so that totals across incidents are one SQL sum."""
+    """The numbers of one measure's headline of a published version
+    (``archive.estimates.headlines``), kept at publication so that totals across incidents are
+    one SQL sum. Only what a total adds is kept: the page and the API word the headline from
+    the figures each time. A change to the headline rule needs a data migration that derives
+    these rows again (as 0013 does)."""
 
     version = models.ForeignKey(IncidentVersion, on_delete=models.CASCADE, related_name="headlines")
     measure = models.CharField(max_length=20, choices=Measure)
     low = models.BigIntegerField(null=True, blank=True)
     high = models.BigIntegerField(null=True, blank=True)
-    low_open = models.BooleanField(default=False)
     high_open = models.BooleanField(default=False)
-    text = models.TextField()
 
     class Meta:
         default_permissions = ()
@@ -925,7 +926,7 @@ class Headline(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.text
+        return f"{self.measure}: {self.low}–{'…' if self.high_open else self.high}"
 
 
 class ProceedingQuerySet(models.QuerySet):

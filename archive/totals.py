@@ -34,9 +34,7 @@ def derive_figures(version_ids: Iterable[int]) -> None:
                 measure=h.measure,
                 low=h.low,
                 high=h.high,
-                low_open=h.low_open,
                 high_open=h.high_open,
-                text=h.text,
             )
             for pk in ids
             for h in headlines(estimates[pk])

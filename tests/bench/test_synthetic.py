@@ -99,8 +99,15 @@ def test_every_version_is_published_with_derived_fields(synthetic):
 
 def test_every_version_has_the_headlines_a_publication_stores(synthetic):
     for version in synthetic:
-        stored = list(Headline.objects.filter(version=version).values_list("measure", "text"))
-        expected = [(h.measure, h.text) for h in headlines(list(version.estimates.all()))]
+        stored = list(
+            Headline.objects.filter(version=version).values_list(
+                "measure", "low", "high", "high_open"
+            )
+        )
+        expected = [
+            (h.measure, h.low, h.high, h.high_open)
+            for h in headlines(list(version.estimates.all()))
+        ]
         assert sorted(stored) == sorted(expected)
         assert stored
 
