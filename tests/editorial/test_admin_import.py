@@ -221,3 +221,25 @@ def test_a_long_preview_lists_its_first_rows_and_counts_them_all(client, monkeyp
     assert "2 rows: <strong>2 new</strong>" in preview.text
     assert "The first 1 rows are listed below." in preview.text
     assert preview.text.count('<tr class="new">') == 1
+
+
+@pytest.mark.django_db
+def test_the_admin_preview_refuses_a_part_that_breaks_down_no_figure_and_writes_nothing(client):
+    make_source("naimark-1995")
+    draft = make_draft(estimates=0)
+    client.force_login(make_user("editor", "Data editors", "Contributors"))
+    data = (
+        ESTIMATES.splitlines()[0] + ",scope,part_of,share_low,share_high,share_of,per\n"
+        f"girls,{draft.incident.slug},killed,,20,,,20 girls,c,,,,naimark-1995,,,girls,nowhere,,,,\n"
+    )
+    preview = client.post(
+        reverse("admin:archive_estimate_import"),
+        {"resource": 0, "format": 0, "import_file": upload("estimates.csv", data)},
+    )
+    assert preview.status_code == 200
+    assert (
+        "row 2, column `part_of`: “nowhere” is not a figure of this incident: a part breaks "
+        "down a figure of the same incident (give the ref of that figure)."
+    ) in preview.text.replace("&quot;", '"')
+    assert "confirm_form" not in preview.context or preview.context["confirm_form"] is None
+    assert not draft.estimates.exists()
