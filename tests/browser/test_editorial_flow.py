@@ -180,6 +180,11 @@ class Effort:
         self.fields += 1
         page.fill(selector, text)
 
+    def settle(self, page) -> None:
+        """Wait for the page's load event to be counted: text can show before it fires."""
+        page.wait_for_load_state("load")
+        page.evaluate("1")  # one more round trip delivers the queued 'load' event
+
 
 def in_view(page, selector: str) -> bool:
     box = page.locator(selector).bounding_box()
@@ -220,6 +225,7 @@ def test_a_review_in_two_rounds_remembers_the_query_and_the_answer(live_server, 
     effort.fill(page, "#comment-request_changes", "One figure does not match its page.")
     effort.click(page, "button:has-text('Send back for changes')")
     page.wait_for_selector("text=Sent back to the author")
+    effort.settle(page)
     reviewer_round_one = (effort.loads, effort.clicks, effort.fields)
 
     # The author corrects the figure, sees what changed since the query, answers, resubmits.
@@ -240,6 +246,7 @@ def test_a_review_in_two_rounds_remembers_the_query_and_the_answer(live_server, 
     page.locator(".workflow-panel").screenshot(path=str(SCREENSHOTS / "review-author-panel.png"))
     effort.click(page, "button:has-text('Submit for review')")
     page.wait_for_selector("text=Submitted for review.")
+    effort.settle(page)
     assert effort.csp == [], effort.csp
 
     # Round two: the old and new values and the answer beside the figure; verify, approve.
@@ -259,6 +266,7 @@ def test_a_review_in_two_rounds_remembers_the_query_and_the_answer(live_server, 
     assert page.locator("button:has-text('Approve')").is_enabled()
     effort.click(page, "button:has-text('Approve')")
     page.wait_for_selector("text=Approved: a publisher can now publish it.")
+    effort.settle(page)
     assert IncidentVersion.objects.get(pk=version.pk).state == State.APPROVED
     # The whole round from the dashboards, two people: no page loads or clicks wasted on a
     # dead end (the reviewer's first round took 5 loads, 5 clicks and 2 fields).
