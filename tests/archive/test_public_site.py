@@ -432,6 +432,17 @@ def test_the_method_page_says_who_checked_the_demonstration_content(client):
 
 
 @pytest.mark.django_db
+def test_no_page_outside_the_method_claims_who_checked_a_figure(client):
+    """The demonstration content was checked by the project, not by a second editor: the badge,
+    the footer and the home page say that a figure was checked and leave the who to the method."""
+    make_published("katyn")
+    for url in ("/", "/incidents/katyn/"):
+        body = client.get(url).content.decode()
+        assert "verified</span>" in body or url == "/"
+        assert "second editor" not in body, url
+
+
+@pytest.mark.django_db
 def test_a_summary_of_several_paragraphs_cannot_end_or_forge_a_ris_record(client):
     make_published(
         "forged",
