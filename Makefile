@@ -40,7 +40,7 @@ format: install
 # Re-pin every dependency after editing pyproject.toml.
 lock:
 	$(BIN)/python -m pip install --quiet pip-tools
-	$(BIN)/pip-compile --quiet --extra dev --generate-hashes --allow-unsafe --strip-extras -o requirements.lock pyproject.toml
+	$(BIN)/python -m piptools compile --quiet --extra dev --generate-hashes --allow-unsafe --strip-extras -o requirements.lock pyproject.toml
 
 # An online copy of the SQLite database that is safe to take while the site runs.
 backup: install
