@@ -295,14 +295,7 @@ class IncidentVersionAdmin(
         return allowed and (obj is None or obj.is_editable or _posted_edit(request, obj))
 
     def save_model(self, request: HttpRequest, obj: IncidentVersion, form, change: bool) -> None:
-        if change:
-            services.version_claim_edit(
-                version=obj,
-                user=request.user,
-                seen_lock_version=form.cleaned_data["seen_lock_version"],
-            )
-            obj.save()
-        else:
+        if not change:
             services.incident_create(
                 slug=form.cleaned_data["slug"],
                 user=request.user,
@@ -310,26 +303,36 @@ class IncidentVersionAdmin(
                 version=obj,
                 changes={"fields": sorted(form.changed_data)},
             )
+        # A change is saved with its inlines, in save_related, as one services.version_edit.
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
-        version = form.instance
-        changes: dict[str, list[str]] = {"fields": sorted(form.changed_data)}
-        for formset in formsets:
-            if formset.new_objects or formset.changed_objects or formset.deleted_objects:
-                changes.setdefault("inlines", []).append(
-                    f"{formset.model._meta.model_name}: {len(formset.new_objects)} added, "
-                    f"{len(formset.changed_objects)} changed, "
-                    f"{len(formset.deleted_objects)} removed"
-                )
-        if change:
-            services.version_record_edit(
-                version=version,
-                user=request.user,
+        if not change:
+            super().save_related(request, form, formsets, change)
+            return
+
+        def apply(version: IncidentVersion) -> services.EditMade:
+            version.save()
+            super(IncidentVersionAdmin, self).save_related(request, form, formsets, change)
+            changes: dict[str, list[str]] = {"fields": sorted(form.changed_data)}
+            for formset in formsets:
+                if formset.new_objects or formset.changed_objects or formset.deleted_objects:
+                    changes.setdefault("inlines", []).append(
+                        f"{formset.model._meta.model_name}: {len(formset.new_objects)} added, "
+                        f"{len(formset.changed_objects)} changed, "
+                        f"{len(formset.deleted_objects)} removed"
+                    )
+            return services.EditMade(
                 changes=changes,
-                changed_estimate_ids=_estimates_with_changed_evidence(formsets),
-                channel=Channel.ADMIN,
+                changed_estimate_ids=frozenset(_estimates_with_changed_evidence(formsets)),
             )
+
+        services.version_edit(
+            version=form.instance,
+            user=request.user,
+            seen_lock_version=form.cleaned_data["seen_lock_version"],
+            apply=apply,
+            channel=Channel.ADMIN,
+        )
 
     def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
         if formset.model is Estimate:

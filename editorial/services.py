@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 import itertools
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -217,7 +217,9 @@ def version_check_edit(
 ) -> IncidentVersion:
     """Refuse an edit based on an outdated copy of ``version``, saying who got there first.
 
-    Call inside the transaction that saves the edit: the row stays locked until it commits.
+    ``version_edit`` asks it first; a form asks it in its validation too, so that a refusal
+    keeps the editor's input on the page. Inside a transaction the row stays locked until it
+    commits.
     """
     current = _locked(version)
     if current.state not in EDITABLE_STATES:
@@ -277,33 +279,56 @@ def _moved_on(version: IncidentVersion, user: AbstractBaseUser | None) -> str:
     return f"{who} {did} at {timezone.localtime(last.at):%H:%M %Z}, after you opened it: {kept}"
 
 
-def version_claim_edit(
-    *, version: IncidentVersion, user: AbstractBaseUser, seen_lock_version: int
-) -> IncidentVersion:
-    """Check the edit as ``version_check_edit`` does, then take the next lock version."""
-    current = version_check_edit(version=version, user=user, seen_lock_version=seen_lock_version)
-    IncidentVersion.objects.filter(pk=current.pk).update(lock_version=F("lock_version") + 1)
-    version.lock_version = current.lock_version + 1
-    return version
+@dataclass(frozen=True)
+class EditMade:
+    """What an edit changed, for its history entry: ``changes`` as the history shows them
+    (``fields``, ``inlines``), and the estimates whose figures or citations changed, which
+    must be verified again."""
+
+    changes: dict[str, Any]
+    changed_estimate_ids: frozenset[int] = frozenset()
 
 
-def version_record_edit(
+@transaction.atomic
+def version_edit(
     *,
     version: IncidentVersion,
     user: AbstractBaseUser,
-    changes: dict[str, Any],
-    changed_estimate_ids: set[int] | frozenset[int] = frozenset(),
-    channel: Channel = Channel.ADMIN,
-) -> None:
-    """Record an edit; an estimate whose figure or citation changed must be verified again."""
-    unverified = (
-        estimates_unverify(estimates=version.estimates.filter(pk__in=changed_estimate_ids))
-        if changed_estimate_ids
-        else []
-    )
-    if unverified:
-        changes = {**changes, "unverified": unverified}
+    seen_lock_version: int,
+    fields: Mapping[str, Any] | None = None,
+    apply: Callable[[IncidentVersion], EditMade] | None = None,
+    channel: Channel = Channel.SERVICE,
+) -> IncidentVersion:
+    """Edit a draft or a version sent back that ``user`` opened at ``seen_lock_version``.
+
+    One transaction: the row is locked, the edit refused if the version moved on or someone
+    saved it since (``version_check_edit``), the next lock version taken, the content changed,
+    every estimate whose evidence changed sent back to be verified, and the edit recorded.
+    ``fields``: new values of the version's own fields, set and saved here. ``apply``: saves
+    what a form and its inline formsets hold (``version`` already carries the new lock
+    version) and says what it changed; the admin's change form edits through it.
+    """
+    current = version_check_edit(version=version, user=user, seen_lock_version=seen_lock_version)
+    IncidentVersion.objects.filter(pk=current.pk).update(lock_version=F("lock_version") + 1)
+    version.lock_version = current.lock_version + 1
+    changed_fields: set[str] = set()
+    if fields:
+        for name, value in fields.items():
+            setattr(version, name, value)
+        version.save(update_fields=[*fields, "lock_version", "updated_at"])
+        changed_fields |= set(fields)
+    made = apply(version) if apply is not None else EditMade(changes={})
+    changes = dict(made.changes)
+    if changed_fields or "fields" in changes:
+        changes["fields"] = sorted(changed_fields | set(changes.get("fields", [])))
+    if made.changed_estimate_ids:
+        unverified = estimates_unverify(
+            estimates=version.estimates.filter(pk__in=made.changed_estimate_ids)
+        )
+        if unverified:
+            changes["unverified"] = unverified
     history_record(version=version, user=user, action=Action.EDIT, channel=channel, changes=changes)
+    return version
 
 
 def estimates_unverify(

@@ -8,7 +8,7 @@ import pytest
 import tablib
 from django.db import close_old_connections, connection
 
-from archive.models import Estimate, Incident, IncidentVersion, State
+from archive.models import Incident, IncidentVersion, State
 from editorial import services
 from editorial.resources import IncidentResource
 from tests.factories import (
@@ -98,15 +98,12 @@ def test_two_parallel_saves_of_one_draft_lose_nothing():
 
     def save(title):
         def job():
-            from django.db import transaction
-
-            with transaction.atomic():
-                version = services.version_claim_edit(
-                    version=IncidentVersion.objects.get(pk=draft.pk),
-                    user=author,
-                    seen_lock_version=seen,
-                )
-                IncidentVersion.objects.filter(pk=version.pk).update(title=title)
+            services.version_edit(
+                version=IncidentVersion.objects.get(pk=draft.pk),
+                user=author,
+                seen_lock_version=seen,
+                fields={"title": title},
+            )
             return title
 
         return job
@@ -130,14 +127,18 @@ def test_publish_racing_an_edit_publishes_only_verified_figures():
     def publish():
         return services.version_publish(version=draft, user=publisher)
 
-    def edit():
-        from django.db import transaction
+    def raise_every_figure(version: IncidentVersion) -> services.EditMade:
+        changed = frozenset(version.estimates.values_list("pk", flat=True))
+        version.estimates.update(best=999_999)
+        return services.EditMade(changes={}, changed_estimate_ids=changed)
 
-        with transaction.atomic():
-            services.version_claim_edit(
-                version=draft, user=author, seen_lock_version=draft.lock_version
-            )
-            Estimate.objects.filter(version=draft).update(best=999_999)
+    def edit():
+        services.version_edit(
+            version=draft,
+            user=author,
+            seen_lock_version=draft.lock_version,
+            apply=raise_every_figure,
+        )
 
     results = run_together(publish, edit)
 

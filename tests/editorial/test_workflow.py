@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from archive.models import Correction, Estimate, IncidentVersion, State
+from archive.models import Correction, IncidentVersion, State, Verification
 from editorial import services
 from editorial.models import Action, HistoryEntry
 from editorial.workflow import COMMENT_REQUIRED, TRANSITIONS
@@ -88,7 +88,12 @@ def test_author_cannot_approve_even_as_reviewer_or_superuser():
 def test_an_editor_of_a_version_cannot_approve_it(contributor):
     editor = make_user("editor", "Contributors", "Reviewers")
     version = make_draft(contributor)
-    services.version_record_edit(version=version, user=editor, changes={"fields": ["title"]})
+    services.version_edit(
+        version=version,
+        user=editor,
+        seen_lock_version=version.lock_version,
+        fields={"title": "Katyn massacre, 1940"},
+    )
     services.version_submit(version=version, user=contributor)
     review(version, make_reviewer())
     with pytest.raises(services.WorkflowError, match="You cannot approve"):
@@ -190,12 +195,17 @@ def test_republishing_supersedes_needs_a_note_and_logs_a_correction(
 ):
     published = make_published("katyn")
     draft = services.version_start_draft(incident=published.incident, user=contributor)
-    Estimate.objects.filter(version=draft).update(best=4421, as_written="4,421")
-    services.version_record_edit(
+
+    def correct_the_figure(version: IncidentVersion) -> services.EditMade:
+        version.estimates.update(best=4421, as_written="4,421")
+        changed = frozenset(version.estimates.values_list("pk", flat=True))
+        return services.EditMade(changes={}, changed_estimate_ids=changed)
+
+    services.version_edit(
         version=draft,
         user=contributor,
-        changes={},
-        changed_estimate_ids=set(draft.estimates.values_list("pk", flat=True)),
+        seen_lock_version=draft.lock_version,
+        apply=correct_the_figure,
     )
     services.version_submit(version=draft, user=contributor)
     review(draft, reviewer)
@@ -280,3 +290,67 @@ def test_sending_back_a_scheduled_version_cancels_the_schedule(contributor, revi
     version.refresh_from_db()
     assert version.publish_at is None
     assert services.publish_due(now=timezone.now() + datetime.timedelta(days=1)) == []
+
+
+@pytest.mark.django_db
+def test_an_edit_records_what_changed_and_sends_a_changed_figure_back_to_be_verified(
+    contributor, reviewer
+):
+    version = make_draft(contributor, slug="katyn")
+    services.version_submit(version=version, user=contributor)
+    review(version, reviewer)
+    services.version_request_changes(version=version, user=reviewer, comment="Check the title.")
+
+    def correct_the_figure(version: IncidentVersion) -> services.EditMade:
+        version.estimates.update(best=4421)
+        changed = frozenset(version.estimates.values_list("pk", flat=True))
+        return services.EditMade(
+            changes={"inlines": ["estimate: 0 added, 1 changed, 0 removed"]},
+            changed_estimate_ids=changed,
+        )
+
+    services.version_edit(
+        version=version,
+        user=contributor,
+        seen_lock_version=version.lock_version,
+        fields={"title": "Katyn massacre, 1940"},
+        apply=correct_the_figure,
+    )
+
+    version.refresh_from_db()
+    edit = HistoryEntry.objects.get(version=version, action=Action.EDIT)
+    assert (version.title, version.lock_version) == ("Katyn massacre, 1940", 1)
+    assert edit.changes == {
+        "fields": ["title"],
+        "inlines": ["estimate: 0 added, 1 changed, 0 removed"],
+        "unverified": ["katyn-killed-1"],
+    }
+    assert edit.user == contributor
+    assert version.estimates.get().verification == Verification.UNVERIFIED
+
+
+@pytest.mark.django_db
+def test_an_edit_from_an_outdated_copy_is_refused_and_changes_nothing(contributor):
+    version = make_draft(contributor, slug="katyn")
+    opened = version.lock_version
+    services.version_edit(
+        version=version, user=contributor, seen_lock_version=opened, fields={"title": "First"}
+    )
+
+    with pytest.raises(services.EditConflict) as refusal:
+        services.version_edit(
+            version=IncidentVersion.objects.get(pk=version.pk),
+            user=contributor,
+            seen_lock_version=opened,
+            fields={"title": "Second"},
+        )
+
+    assert str(refusal.value).startswith(f"{contributor.get_username()} saved this version at ")
+    assert str(refusal.value).endswith(
+        ", after you opened it. Your changes have not been saved and are still in the form "
+        "below: open the version in a new tab to see what changed, then apply your changes "
+        "there."
+    )
+    version.refresh_from_db()
+    assert (version.title, version.lock_version) == ("First", 1)
+    assert HistoryEntry.objects.filter(version=version, action=Action.EDIT).count() == 1
