@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 
@@ -8,7 +9,10 @@ class ArchiveConfig(AppConfig):
 
     def ready(self) -> None:
         # The models and what imports them load once the app registry is ready, not before.
-        from archive import models, receivers
+        from archive import models, receivers, search
+
+        # Accent-insensitive matching in the database (search.Fold) needs fold() on SQLite.
+        connection_created.connect(search.add_fold_function, dispatch_uid="archive-fold")
 
         # Reference records are shared by published incidents and edited in place, so a
         # change to one changes public pages: the cached pages must go.

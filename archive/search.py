@@ -12,7 +12,8 @@ from collections.abc import Iterable
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import F, QuerySet, Value
+from django.db.models import F, Func, QuerySet, TextField, Value
+from django.db.models.functions import Lower, Replace
 
 # Letters that Unicode does not decompose into a base letter and a mark.
 EXTRA_FOLDS = str.maketrans(
@@ -25,6 +26,63 @@ MAX_TERMS = 10
 def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", (text or "").casefold().translate(EXTRA_FOLDS))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _database_folds() -> tuple[str, str, list[tuple[str, str]]]:
+    """fold() as a database can apply it to lower-case text: letters that fold to one letter
+    (translated), marks that fold to nothing (deleted), letters that fold to several (replaced).
+    Covers the Latin, Greek and Cyrillic letters an archive of Europe's wars is written in."""
+    singles: dict[str, str] = {}
+    dropped: list[str] = []
+    multiple: list[tuple[str, str]] = []
+    ranges = [(0x00C0, 0x0250), (0x0300, 0x0370), (0x0370, 0x0530), (0x1E00, 0x1F00)]
+    for start, end in ranges:
+        for code in range(start, end):
+            letter = chr(code).lower()
+            folded = fold(letter)
+            if len(letter) != 1 or folded == letter or letter in singles:
+                continue
+            if not folded:
+                dropped.append(letter)
+            elif len(folded) == 1:
+                singles[letter] = folded
+            elif (letter, folded) not in multiple:
+                multiple.append((letter, folded))
+    return "".join(singles) + "".join(dropped), "".join(singles.values()), multiple
+
+
+FOLD_FROM, FOLD_TO, FOLD_MULTIPLE = _database_folds()
+SQLITE_FOLD = "archive_fold"
+
+
+def add_fold_function(sender, connection, **kwargs) -> None:
+    """Give each new SQLite connection fold() as a function (connection_created receiver)."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(SQLITE_FOLD, 1, fold, deterministic=True)
+
+
+class Fold(Func):
+    """Text folded in the database as fold() folds it in Python: on SQLite by fold() itself,
+    on PostgreSQL by lower(), replace() and translate(), which need no extension."""
+
+    arity = 1
+    output_field = TextField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, function=SQLITE_FOLD, **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        folded = Lower(self.get_source_expressions()[0])
+        for letter, replacement in FOLD_MULTIPLE:
+            folded = Replace(folded, Value(letter), Value(replacement))
+        translated = Func(
+            folded,
+            Value(FOLD_FROM),
+            Value(FOLD_TO),
+            function="translate",
+            output_field=TextField(),
+        )
+        return compiler.compile(translated)
 
 
 def query_terms(text: str) -> list[str]:

@@ -29,6 +29,7 @@ from editorial import services
 from editorial.admin_imports import DataAdminMixin
 from editorial.admin_links import PlainLinksAdminMixin
 from editorial.admin_records import ReviewedRecordAdmin
+from editorial.admin_search import FoldedSearchMixin
 from editorial.admin_views import WorkflowAdminMixin
 from editorial.admin_widgets import SafeRelationsMixin
 from editorial.forms import (
@@ -79,7 +80,7 @@ class VictimGroupAdmin(NoHardDeleteMixin, ReviewedRecordAdmin):
 
 
 @admin.register(Place)
-class PlaceAdmin(DataAdminMixin, NoHardDeleteMixin, ReviewedRecordAdmin):
+class PlaceAdmin(FoldedSearchMixin, DataAdminMixin, NoHardDeleteMixin, ReviewedRecordAdmin):
     resource_classes = [PlaceResource]
     list_display = ["name", "country", "region", "latitude", "longitude", "coordinate_precision"]
     list_filter = ["country", "coordinate_precision"]
@@ -88,7 +89,9 @@ class PlaceAdmin(DataAdminMixin, NoHardDeleteMixin, ReviewedRecordAdmin):
 
 
 @admin.register(Actor)
-class ActorAdmin(SafeRelationsMixin, DataAdminMixin, NoHardDeleteMixin, ReviewedRecordAdmin):
+class ActorAdmin(
+    FoldedSearchMixin, SafeRelationsMixin, DataAdminMixin, NoHardDeleteMixin, ReviewedRecordAdmin
+):
     resource_classes = [ActorResource]
     list_display = ["name", "parent"]
     list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
@@ -99,7 +102,7 @@ class ActorAdmin(SafeRelationsMixin, DataAdminMixin, NoHardDeleteMixin, Reviewed
 
 
 @admin.register(Source)
-class SourceAdmin(DataAdminMixin, NoHardDeleteMixin, ReviewedRecordAdmin):
+class SourceAdmin(FoldedSearchMixin, DataAdminMixin, NoHardDeleteMixin, ReviewedRecordAdmin):
     resource_classes = [SourceResource]
     list_display = ["key", "authors", "year", "title", "kind"]
     list_filter = ["kind", "language"]
@@ -219,6 +222,7 @@ class CitationInline(SafeRelationsMixin, admin.TabularInline):
 
 @admin.register(IncidentVersion)
 class IncidentVersionAdmin(
+    FoldedSearchMixin,
     SafeRelationsMixin,
     WorkflowAdminMixin,
     DataAdminMixin,
@@ -232,7 +236,19 @@ class IncidentVersionAdmin(
     list_display = ["title", "incident", "number", "state", "date_text", "context", "updated_at"]
     list_filter = ["state", "categories", "context", "places__country"]
     list_select_related = ["incident", "context"]
-    search_fields = ["title", "incident__slug", "summary", "date_text"]
+    search_fields = [  # case and accents ignored (FoldedSearchMixin)
+        "title",
+        "incident__slug",
+        "summary",
+        "date_text",
+        "places__name",
+        "places__alternative_names",
+        "estimates__claimant",
+        "estimates__source__title",
+        "estimates__source__authors",
+        "citations__source__title",
+        "citations__source__authors",
+    ]
     autocomplete_fields = ["places", "perpetrators", "victim_groups", "context", "related"]
     readonly_fields = ["incident", "number", "state", "lock_version", "created_by", "created_at"]
     date_hierarchy = None
@@ -391,7 +407,7 @@ def _new_ref(version: IncidentVersion, measure: str, taken: set[str]) -> str:
 
 
 @admin.register(Estimate)
-class EstimateAdmin(DataAdminMixin, NoHardDeleteMixin, admin.ModelAdmin):
+class EstimateAdmin(FoldedSearchMixin, DataAdminMixin, NoHardDeleteMixin, admin.ModelAdmin):
     """Every estimate across incidents, for data editors; they are edited with their incident."""
 
     resource_classes = [EstimateResource]
@@ -407,7 +423,14 @@ class EstimateAdmin(DataAdminMixin, NoHardDeleteMixin, admin.ModelAdmin):
     ]
     list_filter = ["measure", "assessment", "verification", "claimant_position", "version__state"]
     list_select_related = ["version__incident", "source"]
-    search_fields = ["ref", "as_written", "claimant", "version__incident__slug", "source__key"]
+    search_fields = [
+        "ref",
+        "as_written",
+        "claimant",
+        "version__incident__slug",
+        "source__key",
+        "source__title",
+    ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
