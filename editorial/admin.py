@@ -32,6 +32,7 @@ from editorial.admin_records import ReviewedRecordAdmin
 from editorial.admin_search import FoldedSearchMixin
 from editorial.admin_views import WorkflowAdminMixin
 from editorial.admin_widgets import SafeRelationsMixin
+from editorial.admin_words import IncidentWordsMixin
 from editorial.forms import (
     EstimateForm,
     EstimateFormSet,
@@ -222,6 +223,7 @@ class CitationInline(SafeRelationsMixin, admin.TabularInline):
 
 @admin.register(IncidentVersion)
 class IncidentVersionAdmin(
+    IncidentWordsMixin,
     FoldedSearchMixin,
     SafeRelationsMixin,
     WorkflowAdminMixin,
