@@ -404,10 +404,14 @@ class SyntheticArchive:
             text = f"{name} to {calendar.month_name[end]} {year}"
             last_day = day_(year, end, calendar.monthrange(year, end)[1])
             return edtf, text, date_range(edtf, day_(year, month, 1), last_day)
-        if kind in ("month", "about", "months"):
+        if kind == "about":  # a month either side, as archive.dates widens "~"
+            before = day_(year, month, 1) - datetime.timedelta(days=1)
+            after = day_(year, month, month_end) + datetime.timedelta(days=1)
+            after_end = calendar.monthrange(after.year, after.month)[1]
+            edtf, text = f"{year}-{month:02d}~", f"about {name} {year}"
+            return edtf, text, date_range(edtf, before.replace(day=1), after.replace(day=after_end))
+        if kind in ("month", "months"):
             edtf, text = f"{year}-{month:02d}", f"{name} {year}"
-            if kind == "about":
-                edtf, text = f"{edtf}~", f"about {text}"
             return edtf, text, date_range(edtf, day_(year, month, 1), day_(year, month, month_end))
         if kind == "years" and year < last:
             edtf, text = f"{year}/{year + 1}", f"{year}–{year + 1}"
