@@ -64,6 +64,8 @@ BUTTONS = {
     State.PUBLISHED: ("publish", "Publish…"),
     State.WITHDRAWN: ("withdraw", "Withdraw"),
 }
+# The state each button's posted action name moves a version to.
+TARGETS = {name: target for target, (name, _label) in BUTTONS.items()}
 
 
 def available_actions(version: IncidentVersion, user) -> list[dict[str, Any]]:
@@ -76,7 +78,7 @@ def available_actions(version: IncidentVersion, user) -> list[dict[str, Any]]:
         if target not in BUTTONS or not user.has_perm(permission_for(source, target)):
             continue
         name, label = BUTTONS[target]
-        action: dict[str, Any] = {"name": name, "label": label}
+        action: dict[str, Any] = {"name": name, "label": label, "target": target}
         if target == State.PUBLISHED:
             action["comment"] = "note"
         elif (source, target) in COMMENT_REQUIRED:
@@ -201,23 +203,24 @@ class WorkflowAdminMixin:
     def _perform(request: HttpRequest, version: IncidentVersion, name: str) -> str:
         """Carry out the named transition; return what to tell the user."""
         user, comment = request.user, request.POST.get("comment", "")
-        if name == "submit":
+        target = TARGETS.get(name)
+        if target == State.IN_REVIEW:
             services.version_submit(version=version, user=user, comment=comment)
             return "Submitted for review."
-        if name == "approve":
+        if target == State.APPROVED:
             services.version_approve(version=version, user=user, comment=comment)
             return "Approved: a publisher can now publish it."
-        if name == "request_changes":
+        if target == State.CHANGES_REQUESTED:
             services.version_request_changes(version=version, user=user, comment=comment)
             return "Sent back to the author with your comment."
-        if name == "withdraw":
+        if target == State.WITHDRAWN:
             services.version_withdraw(version=version, user=user, reason=comment)
             return "Withdrawn: the public page now answers 410 Gone with your reason."
         raise services.WorkflowError(f"“{name}” is not a workflow action.")
 
     @staticmethod
     def _refuse_unknown(name: str) -> None:
-        if name not in {"submit", "approve", "request_changes", "publish", "withdraw"}:
+        if name not in TARGETS:
             raise Http404
 
     def transition_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
@@ -226,7 +229,7 @@ class WorkflowAdminMixin:
     def _transition(self, request: HttpRequest, object_id: int) -> HttpResponse:
         name = request.POST.get("action", "")
         self._refuse_unknown(name)
-        if name == "publish":  # publishing always passes through its confirmation
+        if TARGETS[name] == State.PUBLISHED:  # publishing always passes through its confirmation
             return self._publish(request, object_id)
         version = self._version_or_404(request, object_id)
         self._run(request, lambda: (self._perform(request, version, name), None))
@@ -385,7 +388,9 @@ class WorkflowAdminMixin:
                 "can_review": request.user.has_perm(REVIEW) and version.state == State.IN_REVIEW,
                 "is_author": is_author,
                 "can_answer": is_author and version.is_editable and request.user.has_perm(SUBMIT),
-                "actions": [a for a in actions if a["name"] in ("approve", "request_changes")],
+                "actions": [
+                    a for a in actions if a["target"] in (State.APPROVED, State.CHANGES_REQUESTED)
+                ],
             },
         )
 

@@ -95,6 +95,13 @@ class RecordChangeQuerySet(models.QuerySet):
         )
 
 
+class RecordStatus(models.TextChoices):
+    APPLIED = "applied", _("applied (no published page showed it)")
+    PENDING = "pending", _("waiting for review")
+    APPROVED = "approved", _("approved and applied")
+    REJECTED = "rejected", _("rejected")
+
+
 class RecordChange(models.Model):
     """A change to a shared record (a source, proceeding, place, actor, context, victim group,
     category, or an incident's address), field by field.
@@ -104,11 +111,7 @@ class RecordChange(models.Model):
     person: the record itself keeps its old values until a reviewer approves.
     """
 
-    class Status(models.TextChoices):
-        APPLIED = "applied", _("applied (no published page showed it)")
-        PENDING = "pending", _("waiting for review")
-        APPROVED = "approved", _("approved and applied")
-        REJECTED = "rejected", _("rejected")
+    Status = RecordStatus
 
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     # Empty while a new record waits for review: it is created when the change is approved.
@@ -143,11 +146,11 @@ class RecordChange(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["content_type", "object_id"],
-                condition=models.Q(status="pending", object_id__isnull=False),
+                condition=models.Q(status=RecordStatus.PENDING, object_id__isnull=False),
                 name="one_pending_change_per_record",
             ),
             models.CheckConstraint(
-                condition=~models.Q(status__in=["approved", "rejected"])
+                condition=~models.Q(status__in=[RecordStatus.APPROVED, RecordStatus.REJECTED])
                 | models.Q(reviewed_by__isnull=False, reviewed_at__isnull=False),
                 name="record_change_reviewed_has_who_and_when",
             ),
