@@ -7,12 +7,23 @@ import json
 from collections.abc import Iterable, Iterator
 
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.db.models.manager import BaseManager
 from django.http import Http404, HttpRequest, JsonResponse, StreamingHttpResponse
 from django.views.decorators.http import require_safe
 
 from archive.columns import ESTIMATE_COLUMNS, INCIDENT_COLUMNS, SOURCE_COLUMNS
 from archive.filters import IncidentFilter
-from archive.models import Estimate, IncidentVersion, Source, Verification
+from archive.models import (
+    Actor,
+    Category,
+    Estimate,
+    IncidentVersion,
+    Place,
+    Source,
+    Verification,
+    VictimGroup,
+)
 from archive.serializers import incident_detail, incident_summary
 from archive.spreadsheet import safe_cell
 from archive.totals import totals
@@ -39,7 +50,7 @@ def incident_list(request: HttpRequest) -> JsonResponse:
     query = request.GET.copy()
 
     def link(number: int) -> str:
-        query["page"] = number
+        query["page"] = str(number)
         return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
 
     root = base_url(request)
@@ -97,7 +108,9 @@ class Echo:
         return value
 
 
-def stream_csv(filename: str, header: list[str], rows: Iterable[list]) -> StreamingHttpResponse:
+def stream_csv(
+    filename: str, header: list[str], rows: Iterable[list[object]]
+) -> StreamingHttpResponse:
     writer = csv.writer(Echo())
 
     def lines() -> Iterator[str]:
@@ -110,11 +123,11 @@ def stream_csv(filename: str, header: list[str], rows: Iterable[list]) -> Stream
     return response
 
 
-def _names(manager) -> str:
+def _names[M: (Place, Category, Actor, VictimGroup)](manager: BaseManager[M]) -> str:
     return "|".join(sorted(item.name for item in manager.all()))
 
 
-def published_in_chunks(queryset) -> Iterator[IncidentVersion]:
+def published_in_chunks(queryset: QuerySet[IncidentVersion]) -> Iterator[IncidentVersion]:
     # iterator() with a chunk size keeps memory flat while still prefetching per chunk.
     return queryset.order_by("pk").iterator(chunk_size=CHUNK)
 
@@ -151,7 +164,7 @@ def incidents_csv(request: HttpRequest) -> StreamingHttpResponse:
     return stream_csv("incidents.csv", INCIDENT_DATA_COLUMNS, rows)
 
 
-def estimate_cell(estimate: Estimate, column: str):
+def estimate_cell(estimate: Estimate, column: str) -> object:
     """One cell of the estimates file, by column name, so the order can never drift."""
     if column == "incident":
         return estimate.version.incident.slug
@@ -181,7 +194,9 @@ def sources_csv(request: HttpRequest) -> StreamingHttpResponse:
     return stream_csv("sources.csv", SOURCE_COLUMNS, rows)
 
 
-def stream_json(filename: str, content_type: str, head: str, items: Iterable, tail: str):
+def stream_json(
+    filename: str, content_type: str, head: str, items: Iterable[object], tail: str
+) -> StreamingHttpResponse:
     def chunks() -> Iterator[str]:
         yield head
         for index, item in enumerate(items):
@@ -208,7 +223,7 @@ def incidents_geojson(request: HttpRequest) -> StreamingHttpResponse:
         IncidentVersion.objects.published().with_incident().prefetch_related("places", "categories")
     )
 
-    def features() -> Iterator[dict]:
+    def features() -> Iterator[dict[str, object]]:
         for version in published_in_chunks(versions):
             for place in version.places.all():
                 if place.latitude is None or place.longitude is None:

@@ -39,7 +39,9 @@ class ArchiveConfig(AppConfig):
         # Deleting a figure or a citation is a superuser's act outside the workflow (incidents
         # and versions are protected by their history); it must still not leave a page
         # showing what is gone.
-        for model in (models.Estimate, models.Citation):
+        for content in (models.Estimate, models.Citation):
             post_delete.connect(
-                receivers.published_content_deleted, sender=model, dispatch_uid=f"cache-d-{model}"
+                receivers.published_content_deleted,
+                sender=content,
+                dispatch_uid=f"cache-d-{content}",
             )

@@ -8,6 +8,10 @@ entries first, and never keeps a single value larger than ``MAX_ENTRY_BYTES``.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from threading import Lock
+from typing import Any
+
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.locmem import LocMemCache
 
@@ -16,7 +20,12 @@ _totals: dict[str, list[int]] = {}
 
 
 class BoundedLocMemCache(LocMemCache):
-    def __init__(self, name: str, params: dict) -> None:
+    # LocMemCache's own state, which django-stubs does not declare.
+    _cache: OrderedDict[str, bytes]
+    _expire_info: dict[str, float | None]
+    _lock: Lock
+
+    def __init__(self, name: str, params: dict[str, Any]) -> None:
         super().__init__(name, params)
         options = params.get("OPTIONS", {})
         self.max_bytes = int(options.get("MAX_BYTES", 64 * 2**20))
@@ -28,18 +37,18 @@ class BoundedLocMemCache(LocMemCache):
     def total_bytes(self) -> int:
         return self._total[0]
 
-    def _set(self, key, value, timeout=DEFAULT_TIMEOUT) -> None:
+    def _set(self, key: str, value: bytes, timeout: float | None = DEFAULT_TIMEOUT) -> None:
         self._delete(key)
         size = len(value)
         if size > self.max_entry_bytes:
             return  # too large to keep: the caller computes it again next time
         while self._cache and self._total[0] + size > self.max_bytes:
             self._drop_least_recent()
-        super()._set(key, value, timeout)
+        super()._set(key, value, timeout)  # type: ignore[misc]  # private, absent from django-stubs
         self._sizes[key] = size
         self._total[0] += size
 
-    def incr(self, key, delta=1, version=None):
+    def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
         value = super().incr(key, delta, version)
         internal = self.make_and_validate_key(key, version=version)
         with self._lock:
@@ -64,9 +73,10 @@ class BoundedLocMemCache(LocMemCache):
                 break
             self._drop_least_recent()
 
-    def _delete(self, key) -> bool:
+    def _delete(self, key: str) -> bool:
         self._total[0] -= self._sizes.pop(key, 0)
-        return super()._delete(key)
+        deleted: bool = super()._delete(key)  # type: ignore[misc]  # private, absent from django-stubs
+        return deleted
 
     def clear(self) -> None:
         with self._lock:

@@ -11,12 +11,15 @@ after the change has committed. Pages themselves may live in each worker's own m
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from functools import wraps
+from typing import Concatenate
 
 from django.core.cache import cache, caches
 from django.db import transaction
 from django.db.models import F
-from django.http import HttpResponseNotAllowed, HttpResponseNotModified
+from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseNotModified
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import http_date, parse_etags, quote_etag, urlencode
@@ -47,12 +50,12 @@ def current_generation() -> tuple[int, float]:
     return value
 
 
-def memoised(name: str, compute, *parts: object):
+def memoised[T](name: str, compute: Callable[[], T], *parts: object) -> T:
     """``compute()`` once per publication generation (and ``parts``), then from the cache."""
     generation, _ = current_generation()
     digest = hashlib.blake2s(repr(parts).encode(), digest_size=12).hexdigest()
     key = f"archive:{name}:{generation}:{digest}"
-    value = cache.get(key)
+    value: T | None = cache.get(key)
     if value is None:
         value = compute()
         cache.set(key, value, PAGE_TIMEOUT)
@@ -81,7 +84,7 @@ def _announce_generation() -> None:
 KNOWN_PARAMETERS = frozenset({*IncidentFilter.base_filters, "page", "p", "ordering"})
 
 
-def cache_address(request) -> str | None:
+def cache_address(request: HttpRequest) -> str | None:
     """The request as the cache knows it: known parameters in a canonical order (the values
     of a repeated parameter keep theirs), or None when it carries any other parameter."""
     names = set(request.GET)
@@ -99,12 +102,14 @@ def etag_matches(header: str, etag: str) -> bool:
     return tags == ["*"] or any(tag.removeprefix("W/") == etag for tag in tags)
 
 
-def cached_public(view):
+def cached_public[**P](
+    view: Callable[Concatenate[HttpRequest, P], HttpResponseBase],
+) -> Callable[Concatenate[HttpRequest, P], HttpResponseBase]:
     """Serve GET and HEAD from the cache for the current generation; answer If-None-Match
     with 304; refuse every other method with 405 (these pages only read)."""
 
     @wraps(view)
-    def wrapper(request, *args, **kwargs):
+    def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
         if request.method not in ("GET", "HEAD"):
             return HttpResponseNotAllowed(["GET", "HEAD"])
         generation, changed_at = current_generation()

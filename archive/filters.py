@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from archive.models import IncidentVersion
 from archive.search import search
@@ -13,7 +15,7 @@ from archive.search import search
 class YearFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, min_value=1, max_value=9999, **kwargs)
 
 
@@ -47,13 +49,19 @@ class IncidentFilter(django_filters.FilterSet):
         model = IncidentVersion
         fields: list[str] = []
 
-    def filter_q(self, queryset, name, value):
+    def filter_q(
+        self, queryset: QuerySet[IncidentVersion], name: str, value: str
+    ) -> QuerySet[IncidentVersion]:
         return search(queryset, value)
 
-    def filter_country(self, queryset, name, value):
+    def filter_country(
+        self, queryset: QuerySet[IncidentVersion], name: str, value: str
+    ) -> QuerySet[IncidentVersion]:
         return queryset.filter(places__country__iexact=value).distinct()
 
-    def filter_perpetrator(self, queryset, name, value):
+    def filter_perpetrator(
+        self, queryset: QuerySet[IncidentVersion], name: str, value: str
+    ) -> QuerySet[IncidentVersion]:
         # A parent organisation's page includes what its units did.
         return queryset.filter(
             Q(perpetrators__slug=value) | Q(perpetrators__parent__slug=value)

@@ -16,15 +16,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from importlib import metadata
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Q
+from django.db.models import Model, Q
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils.html import escape
@@ -58,7 +60,7 @@ def build() -> str:
     return digest.hexdigest()
 
 
-def origin(request) -> str:
+def origin(request: HttpRequest) -> str:
     return escape(f"{request.scheme}://{request.get_host()}")
 
 
@@ -79,7 +81,7 @@ class Footnote(NamedTuple):
     note: str = ""
 
 
-def incident_context(version: IncidentVersion) -> dict:
+def incident_context(version: IncidentVersion) -> dict[str, Any]:
     """The incident page's content: estimates per measure, numbered footnotes, proceedings.
     ``version`` comes from ``with_page_content()``."""
     footnotes: list[Footnote] = []
@@ -93,8 +95,9 @@ def incident_context(version: IncidentVersion) -> dict:
 
     estimates = list(version.estimates.all())
     for estimate in estimates:
-        notes = [Footnote(estimate.source, estimate.locator, estimate.quote)]
-        notes = notes if estimate.source else []
+        notes = (
+            [Footnote(estimate.source, estimate.locator, estimate.quote)] if estimate.source else []
+        )
         notes += [Footnote(c.source, c.locator, c.quote, c.note) for c in estimate.citations.all()]
         estimate.footnotes = [number(note) for note in notes]
     for citation in version.incident_citations:
@@ -141,7 +144,7 @@ def store_rendered(version: IncidentVersion, html: str, seen_generation: int) ->
 
 
 @contextmanager
-def not_waiting_for_writers():
+def not_waiting_for_writers() -> Iterator[None]:
     """SQLite ignores ``nowait``: there a write waits out the busy timeout (5 s) behind any
     other writer. A reader's store is optional, so it does not wait there either."""
     if connection.vendor != "sqlite":
@@ -208,14 +211,14 @@ SHOWN_THROUGH = {
 }
 
 
-def forget_pages_of_versions(version_ids) -> None:
+def forget_pages_of_versions(version_ids: Iterable[int]) -> None:
     IncidentPage.objects.filter(version_id__in=version_ids).delete()
 
 
-def forget_pages_with(record) -> None:
+def forget_pages_with(record: Model | None) -> None:
     """Delete the stored pages that show this reference record (all, for other records)."""
-    lookups = SHOWN_THROUGH.get(record._meta.model_name) if record is not None else None
-    if not lookups or record.pk is None:
+    lookups = SHOWN_THROUGH.get(record._meta.model_name or "") if record is not None else None
+    if record is None or not lookups or record.pk is None:
         IncidentPage.objects.all().delete()
         return
     showing = Q()

@@ -17,9 +17,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import cast
 
 from django.db import connections
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Model
+from django.http import HttpRequest, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 
 from archive.caching import current_generation
 from archive.models import Publication
@@ -41,22 +44,30 @@ _reads: ContextVar[_Reads | None] = ContextVar("archive_reads", default=None)
 
 
 class PublicReadsMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         reads = _Reads()
         token = _reads.set(reads)
         try:
             response = self.get_response(request)
         finally:
             _reads.reset(token)
-        if response.streaming and not response.is_async:
+        if isinstance(response, StreamingHttpResponse) and not response.is_async:
             # The open-data downloads read while the server sends them, after this returns.
-            response.streaming_content = _reading_from(reads, response.streaming_content)
+            # A response that is not async streams from a plain iterator.
+            content = cast(Iterator[bytes], response.streaming_content)
+            response.streaming_content = _reading_from(reads, content)
         return response
 
-    def process_view(self, request: HttpRequest, view, args, kwargs) -> None:
+    def process_view(
+        self,
+        request: HttpRequest,
+        view: Callable[..., HttpResponseBase],
+        args: tuple[object, ...],
+        kwargs: dict[str, object],
+    ) -> None:
         match = request.resolver_match
         if request.method in ("GET", "HEAD") and match and match.namespace == PUBLIC_NAMESPACE:
             reads = _reads.get()
@@ -86,7 +97,7 @@ def _replica_is_current() -> bool:
 
 
 class PrimaryReplicaRouter:
-    def db_for_read(self, model, **hints) -> str:
+    def db_for_read(self, model: type[Model], **hints: object) -> str:
         reads = _reads.get()
         if reads is None or reads.alias != REPLICA or connections[PRIMARY].in_atomic_block:
             return PRIMARY
@@ -97,11 +108,13 @@ class PrimaryReplicaRouter:
                 return PRIMARY
         return REPLICA
 
-    def db_for_write(self, model, **hints) -> str:
+    def db_for_write(self, model: type[Model], **hints: object) -> str:
         return PRIMARY
 
-    def allow_relation(self, obj1, obj2, **hints) -> bool:
+    def allow_relation(self, obj1: Model, obj2: Model, **hints: object) -> bool:
         return True  # one database, two ways in
 
-    def allow_migrate(self, db: str, app_label: str, model_name=None, **hints) -> bool:
+    def allow_migrate(
+        self, db: str, app_label: str, model_name: str | None = None, **hints: object
+    ) -> bool:
         return db == PRIMARY

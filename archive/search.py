@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import F, Func, QuerySet, TextField, Value
 from django.db.models.functions import Lower, Replace
+
+if TYPE_CHECKING:
+    from archive.models import IncidentVersion, Place
 
 # Letters that Unicode does not decompose into a base letter and a mark.
 EXTRA_FOLDS = str.maketrans(
@@ -92,7 +96,7 @@ def query_terms(text: str) -> list[str]:
     return [word for word in cleaned if word][:MAX_TERMS]
 
 
-def search_texts(version, places: Iterable) -> tuple[str, str, str]:
+def search_texts(version: IncidentVersion, places: Iterable[Place]) -> tuple[str, str, str]:
     """What a version is found by, folded: its title (weight A), its summary (B), and its
     description, its places with their other names and its date as written (C)."""
     names = " ".join(f"{place.name} {' '.join(place.alternative_name_list())}" for place in places)
@@ -100,7 +104,7 @@ def search_texts(version, places: Iterable) -> tuple[str, str, str]:
     return title, summary, fold(f"{version.description} {names} {version.date_text}")
 
 
-def index_version(version) -> None:
+def index_version(version: IncidentVersion) -> None:
     """Store the search document of a version about to be published."""
     title, summary, body = search_texts(version, version.places.all())
     version.search_document = f"{title} {summary} {body}"
@@ -113,7 +117,7 @@ def index_version(version) -> None:
         )
 
 
-def search(queryset: QuerySet, text: str) -> QuerySet:
+def search(queryset: QuerySet[IncidentVersion], text: str) -> QuerySet[IncidentVersion]:
     terms = query_terms(text)
     if not terms:
         return queryset

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -122,7 +123,7 @@ TEMPLATES = [
 # SQLite by default so a new user needs nothing; PostgreSQL when DATABASE_URL says so.
 # Persistent connections with health checks: closing them after every request was reported
 # (foundation issue) to make an incident detail page about four times slower on PostgreSQL.
-def database(url: str) -> dict:
+def database(url: str) -> dj_database_url.DBConfig:
     config = dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True)
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # A connection kept open (CONN_MAX_AGE above) keeps its schema and page cache
@@ -184,6 +185,7 @@ LOGIN_URL = "admin:login"
 # pymemcache package for those).
 CACHE_URL = os.environ.get("CACHE_URL", "")
 # "shared" holds only the publication generation, which every worker must see at once.
+CACHES: dict[str, dict[str, Any]]
 if CACHE_URL.startswith("redis"):
     _shared = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
     CACHES = {"default": _shared, "shared": _shared}
@@ -212,7 +214,7 @@ else:
 
 # Content Security Policy, in development too so that problems show early: no inline
 # scripts or styles anywhere, no plugins, no framing.
-SECURE_CSP = {
+SECURE_CSP: dict[str, list[str]] = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],

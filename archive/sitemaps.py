@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import datetime
+
 from django.contrib.sitemaps import Sitemap
+from django.db.models import QuerySet
 from django.urls import reverse
 
 from archive.models import IncidentVersion
@@ -10,7 +13,7 @@ class IncidentSitemap(Sitemap):
     changefreq = "monthly"
     limit = 10_000
 
-    def items(self):
+    def items(self) -> QuerySet[IncidentVersion]:
         return (
             IncidentVersion.objects.published()
             .select_related("incident")
@@ -18,10 +21,10 @@ class IncidentSitemap(Sitemap):
             .order_by("pk")
         )
 
-    def location(self, version) -> str:
+    def location(self, version: IncidentVersion) -> str:
         return version.get_absolute_url()
 
-    def lastmod(self, version):
+    def lastmod(self, version: IncidentVersion) -> datetime.datetime | None:
         return version.published_at
 
 

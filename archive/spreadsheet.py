@@ -21,7 +21,7 @@ def restore(value: str) -> str:
     return value[1:] if value.startswith(ESCAPE) else value
 
 
-def safe_cell(value) -> str | int:
+def safe_cell(value: object) -> str | int:
     """A CSV cell: numbers as they are, text neutralised."""
     if value is None:
         return ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 from archive.models import IncidentVersion
@@ -44,7 +45,7 @@ def build_timeline(versions: list[IncidentVersion]) -> Timeline | None:
     def x(year: float) -> float:
         return round(LABEL + (year - first) / span_years * plot, 1)
 
-    def decimal_year(date) -> float:
+    def decimal_year(date: datetime.date) -> float:
         return date.year + (date.timetuple().tm_yday - 1) / 366
 
     spans = []

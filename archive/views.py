@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, TypedDict
 
 from django.conf import settings
-from django.core.paginator import Paginator
-from django.db.models import Count, F, Q
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.csp import CSP
@@ -25,6 +26,7 @@ from archive.models import (
     Estimate,
     IncidentAlias,
     IncidentVersion,
+    IncidentVersionQuerySet,
     Place,
     Source,
 )
@@ -34,7 +36,7 @@ from archive.totals import totals
 PAGE_SIZE = 50
 
 
-def page_of(request: HttpRequest, queryset):
+def page_of[M: Model](request: HttpRequest, queryset: QuerySet[M]) -> Page[M]:
     paginator = Paginator(queryset, PAGE_SIZE)
     return paginator.get_page(request.GET.get("page"))
 
@@ -61,11 +63,17 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def facets(versions) -> dict[str, list[dict]]:
+class Facet(TypedDict):
+    key: str
+    label: str
+    count: int
+
+
+def facets(versions: QuerySet[IncidentVersion]) -> dict[str, list[Facet]]:
     """How many of the matching incidents fall in each category, country and context."""
     matching = IncidentVersion.objects.filter(pk__in=versions.values("pk"))
 
-    def count(slug: str, name: str) -> list[dict]:
+    def count(slug: str, name: str) -> list[Facet]:
         rows = (
             matching.exclude(**{f"{slug}__isnull": True})
             .values(key=F(slug), label=F(name))
@@ -111,11 +119,18 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def filter_choices() -> dict:
+class FilterChoices(TypedDict):
+    all_categories: list[Category]
+    all_countries: list[str]
+    all_contexts: list[Context]
+    ordering_choices: list[tuple[str, str]]
+
+
+def filter_choices() -> FilterChoices:
     return memoised("filter-choices", _filter_choices)
 
 
-def _filter_choices() -> dict:
+def _filter_choices() -> FilterChoices:
     """The values readers can pick from: only those that published incidents use."""
     return {
         "all_categories": list(Category.objects.published().distinct()),
@@ -255,13 +270,18 @@ def country_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _browse(
-    request, subject, versions, template="archive/browse.html", *, with_totals=True
+    request: HttpRequest,
+    subject: Model | Country,
+    versions: IncidentVersionQuerySet,
+    template: str = "archive/browse.html",
+    *,
+    with_totals: bool = True,
 ) -> HttpResponse:
     # Reference records are public only through a published incident.
     page = page_of(request, versions.listed())
     if not page.paginator.count:
         return render(request, "404.html", status=404)
-    context = {"subject": subject, "page": page}
+    context: dict[str, Any] = {"subject": subject, "page": page}
     if with_totals:
         context["totals"] = totals(versions)
     return render(request, template, context)
