@@ -8,6 +8,9 @@ Workflow state is changed by ``editorial.services`` alone.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Container, Sequence
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
@@ -876,6 +879,33 @@ class Estimate(models.Model):
         return (*self.version.natural_key(), self.ref)
 
     natural_key.dependencies = ["archive.incidentversion"]
+
+
+def estimate_ref(
+    *,
+    incident: str,
+    measure: str,
+    claim: Sequence[str] | None = None,
+    taken: Container[str] = frozenset(),
+) -> str:
+    """The ref of a figure entered without one: the incident's slug, the measure, then
+
+    - with ``claim`` (what identifies it: measure, claimant, as written, source, locator), a
+      digest of it, so that an import read again finds the same figure (katyn-killed-1f0e2c9a);
+    - else the first number no other figure of the version has ``taken`` (katyn-killed-1), for
+      a figure typed into the admin or generated.
+    """
+    stem = slugify(f"{incident}-{measure or 'figure'}")[:REF_STEM_LENGTH]
+    if claim is not None:
+        return f"{stem}-{hashlib.blake2s('|'.join(claim).encode()).hexdigest()[:8]}"
+    number = 1
+    while f"{stem}-{number}" in taken:
+        number += 1
+    return f"{stem}-{number}"
+
+
+# Room for the number or the digest after the stem, within the ref's 100 characters.
+REF_STEM_LENGTH = 90
 
 
 class Citation(models.Model):

@@ -37,6 +37,7 @@ from archive.models import (
     State,
     Verification,
     VictimGroup,
+    estimate_ref,
 )
 from bench.publish import SLUG_PREFIX, synthetic_incidents, synthetic_publish
 from bench.vocabulary import (
@@ -486,6 +487,7 @@ class SyntheticArchive:
                 (measure, None, wild, None, "about", f"about {words(wild)}", "rejected", "")
             )
         rows = []
+        refs: set[str] = set()
         preferred = rnd.randrange(len(claims))
         for index, (what, low, best, high, qualifier, text, assessment, reason) in enumerate(
             claims
@@ -501,9 +503,11 @@ class SyntheticArchive:
                 reason = "Propaganda figure, contradicted by every later count."
             a = rnd.randint(1, 400)
             b = a + rnd.randint(1, 6)
+            ref = estimate_ref(incident=slug, measure=what, taken=refs)
+            refs.add(ref)
             rows.append(
                 {
-                    "ref": f"{slug}-{what.replace('_', '-')}-{index + 1}",
+                    "ref": ref,
                     "measure": what,
                     "low": low,
                     "best": best,

@@ -9,7 +9,6 @@ from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import Count
 from django.http import HttpRequest
-from django.utils.text import slugify
 
 from archive.models import (
     Actor,
@@ -24,6 +23,7 @@ from archive.models import (
     Proceeding,
     Source,
     VictimGroup,
+    estimate_ref,
 )
 from editorial import services
 from editorial.admin_imports import DataAdminMixin
@@ -358,7 +358,9 @@ class IncidentVersionAdmin(
             taken = set(form.instance.estimates.values_list("ref", flat=True))
             for estimate in estimates:
                 if not estimate.ref:
-                    estimate.ref = _new_ref(form.instance, estimate.measure, taken)
+                    estimate.ref = estimate_ref(
+                        incident=form.instance.incident.slug, measure=estimate.measure, taken=taken
+                    )
                 taken.add(estimate.ref)
                 estimate.save()
             for estimate in formset.deleted_objects:
@@ -398,14 +400,6 @@ def _estimates_with_changed_evidence(formsets) -> set[int]:
                     estimate_ids.add(inline_form.instance.estimate_id)
     estimate_ids.discard(None)
     return estimate_ids
-
-
-def _new_ref(version: IncidentVersion, measure: str, taken: set[str]) -> str:
-    stem = slugify(f"{version.incident.slug}-{measure}")[:90]
-    number = 1
-    while f"{stem}-{number}" in taken:
-        number += 1
-    return f"{stem}-{number}"
 
 
 @admin.register(Estimate)

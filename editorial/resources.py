@@ -9,7 +9,6 @@ is expected.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 
 from django.core.exceptions import ValidationError
@@ -40,6 +39,7 @@ from archive.models import (
     Qualifier,
     Source,
     VictimGroup,
+    estimate_ref,
 )
 from editorial import services
 from editorial.import_base import (
@@ -331,15 +331,14 @@ class EstimateResource(ArchiveResource):
         incident = self.incident_for(row)
         ref = cell(row.get("ref"))
         if not ref:
-            # A stable ref from what identifies the claim, so re-importing finds the same row.
-            digest = hashlib.blake2s(
-                "|".join(
+            ref = row["ref"] = estimate_ref(
+                incident=incident.slug,
+                measure=cell(row.get("measure")),
+                claim=[
                     cell(row.get(c))
                     for c in ("measure", "claimant", "as_written", "source", "locator")
-                ).encode()
-            ).hexdigest()[:8]
-            ref = row["ref"] = f"{incident.slug}-{cell(row.get('measure')) or 'figure'}-{digest}"
-            ref = row["ref"] = ref[:100]
+                ],
+            )
         if not SLUGIFIED.fullmatch(ref):  # what ``slugify`` would leave as it is
             raise ValidationError(
                 {

@@ -11,7 +11,15 @@ import pytest
 from django.core.management import CommandError, call_command
 from import_export.resources import ModelResource
 
-from archive.models import Citation, Estimate, Incident, IncidentVersion, Source, State
+from archive.models import (
+    Citation,
+    Estimate,
+    Incident,
+    IncidentVersion,
+    Source,
+    State,
+    estimate_ref,
+)
 from editorial.models import HistoryEntry
 from editorial.resources import (
     ActorResource,
@@ -833,3 +841,21 @@ def test_a_figure_written_in_words_gets_advice_only_where_the_number_is_certain(
     with pytest.raises(ValueError) as error:
         WholeNumberWidget("best").clean(written)
     assert str(error.value) == f"'{written}' is not a whole number; {hint}"
+
+
+@pytest.mark.django_db
+def test_a_figure_imported_without_a_ref_is_found_again_when_the_file_is_read_again(
+    tmp_path, katyn, katyn_source
+):
+    row = ",katyn-massacre,killed,,21857,,,21857,NKVD records,,,,naimark-1995,p. 3,"
+    run_import(tmp_path, "EstimateResource", estimates_file(row))
+    run_import(tmp_path, "EstimateResource", estimates_file(row))
+
+    estimate = Estimate.objects.get()
+    assert estimate.ref.startswith("katyn-massacre-killed-")
+    assert len(estimate.ref) == len("katyn-massacre-killed-") + 8
+    assert estimate.ref == estimate_ref(
+        incident="katyn-massacre",
+        measure="killed",
+        claim=["killed", "NKVD records", "21857", "naimark-1995", "p. 3"],
+    )
