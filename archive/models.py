@@ -8,8 +8,10 @@ Workflow state is changed by ``editorial.services`` alone.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 from collections.abc import Container, Sequence
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
@@ -22,6 +24,30 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from archive.dates import parse_date_range
+
+
+class DateRangeMixin:
+    """A model with an EDTF ``date`` and the sortable range derived from it, kept in step on
+    every save (``update_fields`` naming ``date`` writes the range too) and checked by
+    ``clean``. The derivation is ``archive.dates.parse_date_range``."""
+
+    date: str
+    date_earliest: datetime.date
+    date_latest: datetime.date
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        span = parse_date_range(self.date)
+        self.date_earliest, self.date_latest = span.earliest, span.latest
+        if kwargs.get("update_fields") is not None and "date" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "date_earliest", "date_latest"}
+        super().save(*args, **kwargs)  # type: ignore[misc]
+
+    def clean(self) -> None:
+        super().clean()  # type: ignore[misc]
+        try:
+            parse_date_range(self.date)
+        except ValidationError as error:
+            raise ValidationError({"date": error}) from None
 
 
 class NamedQuerySet(models.QuerySet):
@@ -383,7 +409,7 @@ def _published_related() -> Prefetch:
     )
 
 
-class IncidentVersion(models.Model):
+class IncidentVersion(DateRangeMixin, models.Model):
     """One version of an incident's content, with its estimates and citations."""
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="versions")
@@ -484,22 +510,8 @@ class IncidentVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.title} (v{self.number}, {self.get_state_display()})"
 
-    def save(self, *args, **kwargs) -> None:
-        # Keep the sortable range in step with the EDTF text it is derived from.
-        span = parse_date_range(self.date)
-        self.date_earliest, self.date_latest = span.earliest, span.latest
-        if kwargs.get("update_fields") is not None and "date" in kwargs["update_fields"]:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "date_earliest", "date_latest"}
-        super().save(*args, **kwargs)
-
     def get_absolute_url(self) -> str:
         return self.incident.get_absolute_url()
-
-    def clean(self) -> None:
-        try:
-            parse_date_range(self.date)
-        except ValidationError as error:
-            raise ValidationError({"date": error}) from None
 
     def natural_key(self) -> tuple[str, int]:
         return (self.incident.slug, self.number)
@@ -964,7 +976,7 @@ class ProceedingQuerySet(models.QuerySet):
         return self.get(slug=slug)
 
 
-class Proceeding(models.Model):
+class Proceeding(DateRangeMixin, models.Model):
     """A trial or ruling about incidents."""
 
     class InAbsentia(models.TextChoices):
@@ -1009,17 +1021,6 @@ class Proceeding(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-    def save(self, *args, **kwargs) -> None:
-        span = parse_date_range(self.date)
-        self.date_earliest, self.date_latest = span.earliest, span.latest
-        super().save(*args, **kwargs)
-
-    def clean(self) -> None:
-        try:
-            parse_date_range(self.date)
-        except ValidationError as error:
-            raise ValidationError({"date": error}) from None
 
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
