@@ -1,0 +1,119 @@
+"""The domain: incidents and their versioned content, estimates, sources and reference records.
+
+An ``Incident`` is a stable identity (slug). Its content lives in ``IncidentVersion`` rows, each
+with its own estimates and citations; the version's ``state`` says where it stands in the
+editorial workflow. The public site only ever starts from ``IncidentVersion.objects.published()``.
+Workflow state is changed by ``editorial.services`` alone.
+
+The models live in modules by subject; every name is importable from ``archive.models``.
+"""
+
+from __future__ import annotations
+
+from archive.models.dated import (
+    DateRangeMixin,
+)
+from archive.models.figures import (
+    REF_STEM_LENGTH,
+    Assessment,
+    Citation,
+    ClaimantPosition,
+    Estimate,
+    EstimateQuerySet,
+    Headline,
+    Measure,
+    Per,
+    Qualifier,
+    Verification,
+    estimate_ref,
+)
+from archive.models.incidents import (
+    Incident,
+    IncidentAlias,
+    IncidentQuerySet,
+    IncidentVersion,
+    IncidentVersionQuerySet,
+    VersionCategory,
+    VersionLink,
+    VersionPerpetrator,
+    VersionPlace,
+    VersionVictimGroup,
+)
+from archive.models.proceedings import (
+    Proceeding,
+    ProceedingIncident,
+    ProceedingQuerySet,
+    protect_if_published,
+)
+from archive.models.publication import (
+    Correction,
+    CorrectionQuerySet,
+    IncidentPage,
+    IncidentPageQuerySet,
+    Publication,
+)
+from archive.models.records import (
+    DATA_PERMISSIONS,
+    Actor,
+    Category,
+    Context,
+    NamedQuerySet,
+    Place,
+    VictimGroup,
+)
+from archive.models.sources import (
+    Source,
+    SourceQuerySet,
+)
+from archive.models.states import (
+    EDITABLE_STATES,
+    OPEN_STATES,
+    State,
+)
+
+__all__ = [
+    "DATA_PERMISSIONS",
+    "EDITABLE_STATES",
+    "OPEN_STATES",
+    "REF_STEM_LENGTH",
+    "Actor",
+    "Assessment",
+    "Category",
+    "Citation",
+    "ClaimantPosition",
+    "Context",
+    "Correction",
+    "CorrectionQuerySet",
+    "DateRangeMixin",
+    "Estimate",
+    "EstimateQuerySet",
+    "Headline",
+    "Incident",
+    "IncidentAlias",
+    "IncidentPage",
+    "IncidentPageQuerySet",
+    "IncidentQuerySet",
+    "IncidentVersion",
+    "IncidentVersionQuerySet",
+    "Measure",
+    "NamedQuerySet",
+    "Per",
+    "Place",
+    "Proceeding",
+    "ProceedingIncident",
+    "ProceedingQuerySet",
+    "Publication",
+    "Qualifier",
+    "Source",
+    "SourceQuerySet",
+    "State",
+    "Verification",
+    "VersionCategory",
+    "VersionLink",
+    "VersionPerpetrator",
+    "VersionPlace",
+    "VersionVictimGroup",
+    "VictimGroup",
+    "estimate_ref",
+    "protect_if_published",
+]
