@@ -9,23 +9,30 @@ mixin gives those fields the widget the admin would give a plain many-to-many fi
 
 from __future__ import annotations
 
+from typing import Any, cast
+
+from django import forms
 from django.contrib.admin import widgets
 from django.db import models
 from django.http import HttpRequest
 
+from editorial.admin_base import RelationsMixin
 from editorial.admin_widgets import AutocompleteSelectMultiple
 
 
-def plain_link(field: models.ManyToManyField) -> bool:
+def plain_link(field: models.ManyToManyField[Any, Any]) -> bool:
     """The field's link model holds nothing besides its two keys."""
     through = field.remote_field.through
+    assert through is not None  # set on every many-to-many field once its model is ready
     return not through._meta.auto_created and all(
         f.primary_key or f.is_relation for f in through._meta.concrete_fields
     )
 
 
-class PlainLinksAdminMixin:
-    def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs):
+class PlainLinksAdminMixin(RelationsMixin):
+    def formfield_for_manytomany(
+        self, db_field: models.ManyToManyField[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelMultipleChoiceField | None:
         if not plain_link(db_field):
             return super().formfield_for_manytomany(db_field, request, **kwargs)
         using = kwargs.get("using")
@@ -46,4 +53,5 @@ class PlainLinksAdminMixin:
             queryset = self.get_field_queryset(using, db_field, request)
             if queryset is not None:
                 kwargs["queryset"] = queryset
-        return db_field.formfield(**kwargs)
+        # A many-to-many field's form field; django-stubs types it as any form field.
+        return cast(forms.ModelMultipleChoiceField | None, db_field.formfield(**kwargs))

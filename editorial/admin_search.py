@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from functools import reduce
 from operator import or_
+from typing import Any
 
 from django.contrib.admin.utils import lookup_spawns_duplicates
 from django.db.models import F, Q, QuerySet
@@ -21,6 +22,7 @@ from django.http import HttpRequest
 from django.utils.text import smart_split, unescape_string_literal
 
 from archive.search import MAX_QUERY_LENGTH, MAX_TERMS, Fold, fold
+from editorial.admin_base import AdminMixin
 
 
 def search_words(search_term: str) -> list[str]:
@@ -34,13 +36,13 @@ def search_words(search_term: str) -> list[str]:
     return words[:MAX_TERMS]
 
 
-class FoldedSearchMixin:
+class FoldedSearchMixin(AdminMixin):
     """For a ModelAdmin: its ``search_fields`` (plain paths, no ^ = @ prefixes) matched with
     case and accents ignored."""
 
     def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet, search_term: str
-    ) -> tuple[QuerySet, bool]:
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
         words = search_words(search_term)
         paths = list(self.get_search_fields(request))
         if not words or not paths:

@@ -7,15 +7,26 @@ for a database key reached the database and failed there."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.contrib.admin import widgets
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import HttpRequest
+
+from editorial.admin_base import RelationsMixin
+
+if TYPE_CHECKING:
+    _Autocomplete = widgets.AutocompleteMixin
+else:
+    _Autocomplete = object
 
 BIGGEST_KEY = 2**63 - 1  # what a database's 64-bit integer key can hold
 
 
-def is_key(field, value) -> bool:
+def is_key(field: models.Field[Any, Any], value: object) -> bool:
     """Whether ``value`` could be a value of the key ``field`` at all: "abc" and a number
     too large for the database are not, and are never sent to the database."""
     try:
@@ -25,8 +36,15 @@ def is_key(field, value) -> bool:
     return not isinstance(value, int) or -BIGGEST_KEY <= value <= BIGGEST_KEY
 
 
+def key_field(model: type[models.Model], name: str | None) -> models.Field[Any, Any]:
+    """The field whose values a relation holds: the field ``name``, else the primary key."""
+    field = model._meta.get_field(name) if name else model._meta.pk
+    assert isinstance(field, models.Field)  # a column of ``model``, never a reverse relation
+    return field
+
+
 class KeyedChoiceField(forms.ModelChoiceField):
-    def to_python(self, value):
+    def to_python(self, value: Any) -> models.Model | None:
         if value not in self.empty_values and not is_key(self._key(), value):
             raise ValidationError(
                 self.error_messages["invalid_choice"],
@@ -35,15 +53,15 @@ class KeyedChoiceField(forms.ModelChoiceField):
             )
         return super().to_python(value)
 
-    def _key(self):
-        model = self.queryset.model
-        return model._meta.get_field(self.to_field_name) if self.to_field_name else model._meta.pk
+    def _key(self) -> models.Field[Any, Any]:
+        assert self.queryset is not None  # a relation field's choices, set by its model field
+        return key_field(self.queryset.model, self.to_field_name)
 
 
 class KeyedMultipleChoiceField(forms.ModelMultipleChoiceField):
-    def _check_values(self, value):
-        model = self.queryset.model
-        key = model._meta.get_field(self.to_field_name) if self.to_field_name else model._meta.pk
+    def _check_values(self, value: Sequence[object]) -> models.QuerySet[Any]:
+        assert self.queryset is not None  # as above
+        key = key_field(self.queryset.model, self.to_field_name)
         for item in value:
             if not is_key(key, item):
                 raise ValidationError(
@@ -51,14 +69,15 @@ class KeyedMultipleChoiceField(forms.ModelMultipleChoiceField):
                     code="invalid_pk_value",
                     params={"pk": item},
                 )
-        return super()._check_values(value)
+        return super()._check_values(value)  # type: ignore[misc]  # private, absent from django-stubs
 
 
-class ValidKeysOnly:
-    def optgroups(self, name, value, attr=None):
-        model = self.choices.queryset.model
-        name = getattr(self.field.remote_field, "field_name", None)
-        key = model._meta.get_field(name) if name else model._meta.pk
+class ValidKeysOnly(_Autocomplete):
+    def optgroups(
+        self, name: str, value: Sequence[str], attr: dict[str, Any] | None = None
+    ) -> list[tuple[str | None, list[dict[str, Any]], int | None]]:
+        to_field = getattr(self.field.remote_field, "field_name", None)
+        key = key_field(self.choices.queryset.model, to_field)
         return super().optgroups(name, [item for item in value if is_key(key, item)], attr)
 
 
@@ -70,11 +89,13 @@ class AutocompleteSelectMultiple(ValidKeysOnly, widgets.AutocompleteSelectMultip
     pass
 
 
-class SafeRelationsMixin:
+class SafeRelationsMixin(RelationsMixin):
     """For a ModelAdmin or an inline: its relation fields refuse values that are no key, and
     its autocomplete fields use the widgets above."""
 
-    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+    def formfield_for_foreignkey(
+        self, db_field: models.ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField | None:
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
             kwargs["widget"] = AutocompleteSelect(
                 db_field, self.admin_site, using=kwargs.get("using")
@@ -82,7 +103,9 @@ class SafeRelationsMixin:
         kwargs.setdefault("form_class", KeyedChoiceField)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs):
+    def formfield_for_manytomany(
+        self, db_field: models.ManyToManyField[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelMultipleChoiceField | None:
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
             kwargs["widget"] = AutocompleteSelectMultiple(
                 db_field, self.admin_site, using=kwargs.get("using")

@@ -9,17 +9,31 @@ does, and opens its preview.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from archive.models import IncidentVersion, State
 
+if TYPE_CHECKING:
+    from django.contrib.admin import ModelAdmin
+
+    _Admin = ModelAdmin[IncidentVersion]
+else:
+    _Admin = object
+
 NEW_INCIDENT = "New incident"
 SAVE_AND_PREVIEW = "_preview"
 
 
-class IncidentWordsMixin:
-    def add_view(self, request: HttpRequest, form_url: str = "", extra_context=None):
+class IncidentWordsMixin(_Admin):
+    def add_view(
+        self,
+        request: HttpRequest,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         return super().add_view(request, form_url, {"title": NEW_INCIDENT, **(extra_context or {})})
 
     def view_on_site(self, version: IncidentVersion) -> str | None:
@@ -28,7 +42,7 @@ class IncidentWordsMixin:
         return version.get_absolute_url() if version.state == State.PUBLISHED else None
 
     def response_add(
-        self, request: HttpRequest, obj: IncidentVersion, post_url_continue=None
+        self, request: HttpRequest, obj: IncidentVersion, post_url_continue: str | None = None
     ) -> HttpResponse:
         response = super().response_add(request, obj, post_url_continue)
         return self._preview_after_save(request, obj) or response

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import Field
+
 from archive.models import Estimate, IncidentVersion
 
 TEXT_FIELDS = ["title", "summary", "description", "date", "date_text"]
@@ -62,7 +64,7 @@ class VersionDiff:
         return not (self.fields or self.estimates or self.citations_added or self.citations_removed)
 
 
-def _versions(*pks: int):
+def _versions(*pks: int) -> dict[int, IncidentVersion]:
     return {
         version.pk: version
         for version in IncidentVersion.objects.filter(pk__in=pks)
@@ -73,7 +75,7 @@ def _versions(*pks: int):
     }
 
 
-def _estimate_values(estimate) -> dict[str, object]:
+def _estimate_values(estimate: Estimate) -> dict[str, object]:
     values = {name: getattr(estimate, name) for name in ESTIMATE_FIELDS}
     values["source"] = estimate.source.key if estimate.source else None
     return values
@@ -102,39 +104,39 @@ def version_diff(old: IncidentVersion, new: IncidentVersion) -> VersionDiff:
         after = sorted(str(item) for item in getattr(new, name).all())
         if before != after:
             fields.append(Change(name, ", ".join(before), ", ".join(after)))
-    before = {estimate.ref: _estimate_values(estimate) for estimate in old.estimates.all()}
-    after = {estimate.ref: _estimate_values(estimate) for estimate in new.estimates.all()}
+    figures_before = {estimate.ref: _estimate_values(estimate) for estimate in old.estimates.all()}
+    figures_after = {estimate.ref: _estimate_values(estimate) for estimate in new.estimates.all()}
     estimates = []
-    for ref in sorted(before.keys() | after.keys()):
-        if ref not in before:
+    for ref in sorted(figures_before.keys() | figures_after.keys()):
+        if ref not in figures_before:
             estimates.append(
                 EstimateChange(
                     ref,
                     "added",
                     [
                         Change(name, None, value)
-                        for name, value in after[ref].items()
+                        for name, value in figures_after[ref].items()
                         if value not in (None, "")
                     ],
                 )
             )
-        elif ref not in after:
+        elif ref not in figures_after:
             estimates.append(
                 EstimateChange(
                     ref,
                     "removed",
                     [
                         Change(name, value, None)
-                        for name, value in before[ref].items()
+                        for name, value in figures_before[ref].items()
                         if value not in (None, "")
                     ],
                 )
             )
         else:
             changes = [
-                Change(name, before[ref][name], after[ref][name])
+                Change(name, figures_before[ref][name], figures_after[ref][name])
                 for name in ESTIMATE_FIELDS
-                if before[ref][name] != after[ref][name]
+                if figures_before[ref][name] != figures_after[ref][name]
             ]
             if changes:
                 estimates.append(EstimateChange(ref, "changed", changes))
@@ -159,7 +161,7 @@ def estimate_snapshot(estimate: Estimate) -> dict[str, object]:
     for name in SNAPSHOT_FIELDS:
         value = getattr(estimate, name)
         values[name] = str(value) if isinstance(value, Decimal) else value
-    values["source"] = estimate.source.key if estimate.source_id else None
+    values["source"] = estimate.source.key if estimate.source else None
     values["citations"] = sorted(
         f"{citation.source.key}, {citation.locator}".rstrip(", ")
         for citation in estimate.citations.all()
@@ -181,7 +183,9 @@ def changes_since(snapshot: dict[str, object], estimate: Estimate) -> list[Chang
 def _label(name: str) -> str:
     if name == "citations":
         return "citations"
-    return str(Estimate._meta.get_field(name).verbose_name)
+    column = Estimate._meta.get_field(name)
+    assert isinstance(column, Field)  # a figure's own column, never a relation to it
+    return str(column.verbose_name)
 
 
 def _shown(name: str, value: object) -> str:
@@ -190,7 +194,9 @@ def _shown(name: str, value: object) -> str:
     if isinstance(value, list):
         return "; ".join(str(item) for item in value)
     if name != "citations":
-        choices = dict(Estimate._meta.get_field(name).flatchoices)
+        column = Estimate._meta.get_field(name)
+        assert isinstance(column, Field)
+        choices = dict(column.flatchoices)
         if value in choices:
             return str(choices[value])
     return str(value)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.contrib.auth.models import User
 from django.utils.text import slugify
 
 from archive.estimates import relation_errors
@@ -20,7 +23,7 @@ class IncidentVersionForm(forms.ModelForm):
     )
     # The version the editor opened; a save based on an older one is refused (see services).
     seen_lock_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    editor = None  # the user saving; set by the admin
+    editor: User | None = None  # the user saving; set by the admin (get_form)
 
     class Meta:
         model = IncidentVersion
@@ -38,21 +41,23 @@ class IncidentVersionForm(forms.ModelForm):
             "related",
         ]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             del self.fields["slug"]
             self.fields["seen_lock_version"].initial = self.instance.lock_version
             self.fields["seen_lock_version"].required = True
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if self.instance.pk:
             seen = cleaned.get("seen_lock_version")
             if seen is None:
                 raise forms.ValidationError(
                     "This form is missing the version you opened: reload the page and edit again."
                 )
+            assert self.editor is not None  # an edit is saved through the admin, which sets it
             try:
                 services.version_check_edit(
                     version=self.instance, user=self.editor, seen_lock_version=seen
@@ -88,7 +93,7 @@ class RecordForm(forms.ModelForm):
         ),
     )
 
-    def clean(self):
+    def clean(self) -> dict[str, Any] | None:
         data = super().clean()
         if self.instance.pk:
             waiting = RecordChange.objects.pending().of(self.instance).first()
@@ -120,11 +125,13 @@ class RefInput(forms.TextInput):
 
     template_name = "editorial/widgets/ref_input.html"
 
-    def __init__(self, figures: list[tuple[str, str]] | None = None, attrs=None) -> None:
+    def __init__(
+        self, figures: list[tuple[str, str]] | None = None, attrs: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(attrs)
         self.figures = figures or []
 
-    def get_context(self, name, value, attrs):
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
         list_id = f"{context['widget']['attrs'].get('id') or name}-figures"
         context["widget"]["attrs"]["list"] = list_id
@@ -166,7 +173,7 @@ class EstimateForm(forms.ModelForm):
             "share_of": RefInput(),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["ref"].required = False
         self.fields["ref"].help_text = (
@@ -194,21 +201,22 @@ class EstimateFormSet(forms.BaseInlineFormSet):
             form
             for form in self.forms
             if form.has_changed() or form.instance.pk
-            if not (self.can_delete and self._should_delete_form(form))
+            # _should_delete_form: BaseFormSet's own test, absent from django-stubs
+            if not (self.can_delete and self._should_delete_form(form))  # type: ignore[attr-defined]
         ]
-        figures = []
-        form_of = {}
+        figures: list[Estimate] = []
+        form_of: dict[str, forms.BaseForm] = {}
+        made_up: list[Estimate] = []
         for index, form in enumerate(kept_forms):
             estimate = form.instance
             if not estimate.ref:  # a ref is made at save; stand in for it meanwhile
                 estimate.ref = f"(new figure {index + 1})"
-                form._made_up_ref = True
+                made_up.append(estimate)
             figures.append(estimate)
             form_of[estimate.ref] = form
         problems = relation_errors(figures)
-        for form in kept_forms:
-            if getattr(form, "_made_up_ref", False):
-                form.instance.ref = ""
+        for estimate in made_up:
+            estimate.ref = ""
         for ref, fields in problems.items():
             for field_name, message in fields.items():
                 form_of[ref].add_error(field_name, message)

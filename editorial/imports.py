@@ -11,7 +11,7 @@ from pathlib import Path
 import tablib
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from import_export.results import RowResult
+from import_export.results import Result, RowResult
 
 from editorial.import_base import ArchiveResource
 from editorial.models import Channel
@@ -68,7 +68,9 @@ def file_import(
             progress(outcome.rows, getattr(chunks, "fraction", 1.0))
     if not outcome.rows:
         raise UploadRefused(f"“{Path(file_name).name}” has no rows below its header.")
-    if problems := getattr(resource, "relation_problems", list)():
+    # Only the resources that link rows to one another check those links at the end.
+    relation_problems: Callable[[], list[str]] = getattr(resource, "relation_problems", list)
+    if problems := relation_problems():
         raise ImportFailed(problems)
     resource.record_import(
         file_name, outcome.totals, outcome.rows, dry_run=dry_run, channel=channel
@@ -79,7 +81,7 @@ def file_import(
     return outcome
 
 
-def error_lines(result, offset: int) -> list[str]:
+def error_lines(result: Result, offset: int) -> list[str]:
     """Every error of a chunk's result, rows numbered as in the file (the header is row 1)."""
     lines = [line for error in result.base_errors for line in str(error.error).splitlines()]
     lines += [

@@ -23,7 +23,10 @@ def _address(request: HttpRequest | None) -> str | None:
 
 
 def log_login_failed(
-    sender: object, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs
+    sender: object,
+    credentials: dict[str, Any],
+    request: HttpRequest | None = None,
+    **kwargs: object,
 ) -> None:
     # The username is whatever was typed: %r keeps even the plain log format on one line.
     username = get_client_username(request, credentials) if request else credentials.get("username")
@@ -37,7 +40,7 @@ def log_login_failed(
 
 
 def log_locked_out(
-    sender: object, request: HttpRequest, username: str | None, ip_address: str, **kwargs
+    sender: object, request: HttpRequest, username: str | None, ip_address: str, **kwargs: object
 ) -> None:
     logger.warning(
         "login locked out username=%r ip=%s",

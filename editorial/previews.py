@@ -25,6 +25,7 @@ from typing import BinaryIO
 from django.conf import settings
 from django.core import signing
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import Model
 from django.http import HttpRequest
 from django.utils.crypto import constant_time_compare, salted_hmac
 
@@ -77,7 +78,8 @@ def preview_store(*, upload: UploadedFile, format_name: str, resource: int) -> P
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    return Preview(path, digest.hexdigest(), upload.name, format_name, resource)
+    # A file part without a name never reaches a form's FileField, so name is always set.
+    return Preview(path, digest.hexdigest(), upload.name or "", format_name, resource)
 
 
 def session_digest(request: HttpRequest) -> str:
@@ -86,7 +88,7 @@ def session_digest(request: HttpRequest) -> str:
     return salted_hmac(SALT, request.session.session_key or "", algorithm="sha256").hexdigest()
 
 
-def preview_token(preview: Preview, *, request: HttpRequest, model) -> str:
+def preview_token(preview: Preview, *, request: HttpRequest, model: type[Model]) -> str:
     return signing.dumps(
         {
             "file": preview.path.name,
@@ -103,7 +105,7 @@ def preview_token(preview: Preview, *, request: HttpRequest, model) -> str:
     )
 
 
-def preview_open(token: str, *, request: HttpRequest, model) -> Preview:
+def preview_open(token: str, *, request: HttpRequest, model: type[Model]) -> Preview:
     """The preview that ``token`` stands for, if it was made for this user, session and
     model, has not expired and still has its file, unchanged."""
     max_age = settings.IMPORT_PREVIEW_MAX_AGE

@@ -77,7 +77,7 @@ def load_seed(
     """Load and publish the seed into an empty archive; on any other, change nothing and say
     what was left alone. One transaction: the seed is loaded whole or not at all."""
     directory = directory or seed_dir()
-    held = [(model.objects.count(), label) for model, label in SEED_RECORDS]
+    held = [(model._default_manager.count(), label) for model, label in SEED_RECORDS]
     held = [(count, label) for count, label in held if count]
     if held:
         return left_alone(directory, held)
@@ -143,8 +143,9 @@ def publish_seed_versions(
 ) -> int:
     """Submit, verify, approve and publish the drafts the seed's load just created, one step
     per role, each recorded as the seed's."""
-    versions = IncidentVersion.objects.filter(pk__in=version_ids).select_related("incident")
-    versions = list(versions.order_by("pk"))
+    versions = list(
+        IncidentVersion.objects.filter(pk__in=version_ids).select_related("incident").order_by("pk")
+    )
     not_new = [v.incident.slug for v in versions if v.state != State.DRAFT or v.number != 1]
     if len(versions) != len(version_ids) or not_new:
         raise SeedError(f"The seed's load did not create these versions: {not_new[:10]}.")

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
 
 from archive.models import IncidentVersion
 from editorial.models import HistoryEntry, RecordChange
@@ -18,12 +23,14 @@ class ArchiveAdminSite(admin.AdminSite):
     index_title = "Editorial work"
     index_template = "admin/archive_index.html"
 
-    def index(self, request, extra_context=None):
+    def index(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> TemplateResponse:
         context = {"my_work": my_work(request.user), **record_queue(request.user)}
         return super().index(request, {**(extra_context or {}), **context})
 
 
-def my_work(user) -> list[dict]:
+def my_work(user: User | AnonymousUser) -> list[dict[str, Any]]:
     """The queues this user works from, each a short list with its total."""
     versions = IncidentVersion.objects.select_related("incident").order_by("-updated_at")
     entries = HistoryEntry.objects
@@ -51,7 +58,7 @@ def my_work(user) -> list[dict]:
     ]
 
 
-def record_queue(user) -> dict:
+def record_queue(user: User | AnonymousUser) -> dict[str, Any]:
     """For reviewers: changes to shared records that wait for someone other than their author."""
     if not user.has_perm(REVIEW):
         return {}

@@ -118,7 +118,7 @@ class RowChunks:
     def __enter__(self) -> RowChunks:
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def fitted(self, number: int, row: list[Any]) -> list[Any]:

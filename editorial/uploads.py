@@ -11,11 +11,12 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import IO
 
 import tablib
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.http import HttpRequest
 
 from editorial.tabular import ImportLimits, RowChunks, UploadRefused, size_text
 from editorial.xlsx import XlsxChunks
@@ -36,7 +37,7 @@ def import_format(name: str, format_name: str | None = None) -> str:
 
 def open_import(
     name: str,
-    file: BinaryIO,
+    file: IO[bytes],
     format_name: str | None = None,
     *,
     rows: int = CHUNK_ROWS,
@@ -92,7 +93,7 @@ class CsvChunks(RowChunks):
     before it is refused; a byte that is not UTF-8 further on stops it with the row's
     number."""
 
-    def __init__(self, name: str, file: BinaryIO, rows: int, limits: ImportLimits) -> None:
+    def __init__(self, name: str, file: IO[bytes], rows: int, limits: ImportLimits) -> None:
         super().__init__(name, rows, limits)
         self.raw = file
         self.size = file.seek(0, 2)
@@ -165,13 +166,17 @@ class CsvChunks(RowChunks):
         return min(1.0, self.raw.tell() / self.size) if not self.raw.closed else 1.0
 
 
+# The request attribute the import view reads the reason from.
+REFUSAL_ATTRIBUTE = "upload_refusal"
+
+
 class UploadLimitHandler(FileUploadHandler):
     """Stops an upload as soon as its files pass ``IMPORT_MAX_BYTES``, counting the bytes as
     they arrive, whatever the request's Content-Length said, and before the handlers after it
     keep them in memory or spool them to a temporary file (which Django then deletes). The
     view finds the reason in ``request.upload_refusal``."""
 
-    def __init__(self, request=None) -> None:
+    def __init__(self, request: HttpRequest | None = None) -> None:
         super().__init__(request)
         self.received = 0
 
@@ -180,10 +185,11 @@ class UploadLimitHandler(FileUploadHandler):
         limit = settings.IMPORT_MAX_BYTES
         if self.received > limit:
             if self.request is not None:
-                self.request.upload_refusal = (
+                message = (
                     f"The file is larger than {size_text(limit)}, the limit for an import. "
                     "Split it into smaller files."
                 )
+                setattr(self.request, REFUSAL_ATTRIBUTE, message)
             raise StopUpload(connection_reset=True)
         return raw_data
 

@@ -20,7 +20,7 @@ import re
 import struct
 import zipfile
 from collections.abc import Callable, Iterator
-from typing import Any, BinaryIO
+from typing import IO, Any
 from xml.parsers import expat
 
 from openpyxl.styles.numbers import builtin_format_code, is_date_format, is_timedelta_format
@@ -58,7 +58,7 @@ def local(name: str) -> str:
 class Workbook:
     """The parts of an XLSX file that an import reads, each checked before it is inflated."""
 
-    def __init__(self, name: str, file: BinaryIO, limits: ImportLimits) -> None:
+    def __init__(self, name: str, file: IO[bytes], limits: ImportLimits) -> None:
         self.name, self.limits = name, limits
         self.budget = limits.inflated_bytes
         self.check_directory(file)
@@ -72,7 +72,7 @@ class Workbook:
             f"“{self.name}” could not be read as an XLSX workbook{': ' + why if why else ''}."
         )
 
-    def check_directory(self, file: BinaryIO) -> None:
+    def check_directory(self, file: IO[bytes]) -> None:
         """Count the parts from the zip's end record before ``zipfile`` reads an entry for
         each: a few megabytes of directory could otherwise hold a million of them."""
         size = file.seek(0, 2)
@@ -97,7 +97,9 @@ class Workbook:
     def has(self, path: str) -> bool:
         return path in self.zip.NameToInfo
 
-    def blocks(self, path: str, progress: Callable[[int, int], None] | None = None):
+    def blocks(
+        self, path: str, progress: Callable[[int, int], None] | None = None
+    ) -> Iterator[bytes]:
         """The inflated bytes of the part at ``path``, a block at a time, after checking what
         the directory declares; the bytes are counted too, against the whole file's budget."""
         try:
@@ -361,8 +363,8 @@ class Sheet(PartReader):
         elif name == "rPh":
             self.in_phonetic = True
         elif name == "row":
-            number = attributes.get("r", "")
-            number = int(number) if number.isdigit() else self.row_number + 1
+            written = attributes.get("r", "")
+            number = int(written) if written.isdigit() else self.row_number + 1
             if number <= self.row_number:
                 raise self.workbook.unreadable(f"row {number} comes after row {self.row_number}")
             self.chunks.check_row_number(number)
@@ -463,7 +465,7 @@ class XlsxChunks(RowChunks):
 
     blank_cell = None
 
-    def __init__(self, name: str, file: BinaryIO, rows: int, limits: ImportLimits) -> None:
+    def __init__(self, name: str, file: IO[bytes], rows: int, limits: ImportLimits) -> None:
         super().__init__(name, rows, limits)
         self.file = file
         self.fraction = 0.0

@@ -22,7 +22,7 @@ ACTIONS = {
 
 
 @register.simple_tag
-def import_preview(outcome: ImportOutcome, shown: int):
+def import_preview(outcome: ImportOutcome, shown: int) -> SafeString:
     """What a previewed import will do: the totals of the whole file, then each of its first
     ``shown`` rows with its action and the record it writes, or the changes to its fields
     where the resource compares them. Built in Python: a template loop over thousands of

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
 
 class Command(BaseCommand):
     help = "Copy the SQLite database with VACUUM INTO (consistent, while the site runs)."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("target", help="Path of the backup file to create.")
 
-    def handle(self, *args, target: str, **options) -> None:
+    def handle(self, *args: object, target: str, **options: object) -> None:
         if connection.vendor != "sqlite":
             raise CommandError(
                 "This database is not SQLite: use pg_dump -Fc (see README, Backup and restore)."

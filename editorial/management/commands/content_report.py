@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
-from archive.estimates import is_share, is_whole, percent_text, summarise
-from archive.models import Citation, IncidentVersion
+from archive.estimates import Figure, Row, is_share, is_whole, percent_text, summarise
+from archive.models import Citation, Estimate, IncidentVersion
 
 ARTICLE = "wikipedia-soviet-war-crimes"
 
@@ -17,10 +17,10 @@ ARTICLE = "wikipedia-soviet-war-crimes"
 class Command(BaseCommand):
     help = "List, per article section, the published incidents and the figures recorded."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--source", default=ARTICLE, help="Source key of the article.")
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: object, **options: object) -> None:
         versions = (
             IncidentVersion.objects.published()
             .select_related("incident")
@@ -31,13 +31,13 @@ class Command(BaseCommand):
         citations = Citation.objects.filter(
             source__key=options["source"], estimate__isnull=True, version__in=versions
         ).values_list("version_id", "locator")
-        section_of = {}
+        section_of: dict[int, str] = {}
         for version_id, locator in citations:
             section_of.setdefault(version_id, locator or "(no section)")
         for version in versions:
             sections[section_of.get(version.pk, "(not cited to the article)")].append(version)
         total_incidents = total_figures = flagged = 0
-        kinds = Counter()
+        kinds: Counter[str] = Counter()
         for section in sorted(sections):
             self.stdout.write(f"\n## {section}")
             for version in sections[section]:
@@ -47,7 +47,7 @@ class Command(BaseCommand):
                     f"\n- {version.title} [{version.incident.slug}], "
                     f"{version.date_text} ({version.date})"
                 )
-                estimates = list(version.estimates.all())
+                estimates: list[Figure] = list(version.estimates.all())
                 for measure in summarise(estimates):
                     if measure.headline:
                         self.stdout.write(f"    headline: {measure.headline.text}")
@@ -66,7 +66,7 @@ class Command(BaseCommand):
         )
 
     @staticmethod
-    def kind(estimate) -> str:
+    def kind(estimate: Figure) -> str:
         if is_share(estimate):
             return "share"
         if estimate.per:
@@ -76,8 +76,9 @@ class Command(BaseCommand):
         return "whole count" if is_whole(estimate) else "scoped count"
 
     @staticmethod
-    def figure_line(row, kind: str) -> str:
+    def figure_line(row: Row, kind: str) -> str:
         estimate = row.estimate
+        assert isinstance(estimate, Estimate)  # the summary of saved figures
         figures = "/".join(
             "–" if v is None else f"{v:,}" for v in (estimate.low, estimate.best, estimate.high)
         )

@@ -26,7 +26,7 @@ class Command(BaseCommand):
         "content. On an archive with content it changes nothing but the demo users."
     )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: object, **options: object) -> None:
         for username, group, _ in DEMO_USERS:
             user, created = User.objects.get_or_create(
                 username=username, defaults={"is_staff": True, "is_superuser": group is None}
@@ -45,7 +45,11 @@ class Command(BaseCommand):
         # The seed's hundreds of transitions are in the history table; the console needs none.
         logging.getLogger("editorial.workflow").setLevel(logging.WARNING)
         try:
-            report = load_seed(**users)
+            report = load_seed(
+                contributor=users["contributor"],
+                reviewer=users["reviewer"],
+                publisher=users["publisher"],
+            )
         except SeedError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(report)

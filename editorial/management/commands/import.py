@@ -16,33 +16,40 @@ from __future__ import annotations
 import importlib
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from django.conf import settings
 from django.contrib.auth import get_permission_codename, get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import Model
 from import_export.command_utils import get_resource_class
 from import_export.results import RowResult
 
 from archive.models import Citation, Estimate, IncidentVersion
+from editorial.import_base import ArchiveResource
 from editorial.imports import ImportFailed, file_import
 from editorial.models import Channel
-from editorial.tabular import size_text
+from editorial.tabular import RowChunks, size_text
 from editorial.uploads import CHUNK_ROWS, UploadRefused, open_import
 
-# "import" is a keyword, so the base command is loaded by name.
-ImportCommand = importlib.import_module("import_export.management.commands.import").Command
+# "import" is a keyword, so the base command is loaded by name (and mypy sees its base).
+if TYPE_CHECKING:
+    ImportCommand = BaseCommand
+else:
+    ImportCommand = importlib.import_module("import_export.management.commands.import").Command
 
 
-def permission(action: str, model) -> str:
+def permission(action: str, model: type[Model]) -> str:
     return f"{model._meta.app_label}.{get_permission_codename(action, model._meta)}"
 
 
 class Command(ImportCommand):
     help = "Import a CSV or XLSX file with a resource, all or nothing (see README, Import)."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
         parser.add_argument(
             "--chunk-rows",
@@ -57,10 +64,14 @@ class Command(ImportCommand):
             "(default: the command line, and whoever submits a draft counts as its author)",
         )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: object, **options: Any) -> None:
         file_name = options["import_file_name"]
-        resource = get_resource_class(options["resource"])()
-        user = self.importer(options["user"], resource._meta.model)
+        # The stubs call what get_resource_class returns an instance; it is the class.
+        resource_class = cast(type[ArchiveResource], get_resource_class(options["resource"]))
+        resource = resource_class()
+        model = resource._meta.model
+        assert not isinstance(model, str)  # the archive's resources name their model class
+        user = self.importer(options["user"], model)
         if options["interactive"] and input("Import the file? [yes/no]: ") != "yes":
             raise CommandError("Import cancelled.")
         try:
@@ -84,7 +95,7 @@ class Command(ImportCommand):
             f"{verb}: {totals[RowResult.IMPORT_TYPE_NEW]} new, "
             f"{totals[RowResult.IMPORT_TYPE_UPDATE]} updated, "
             f"{totals[RowResult.IMPORT_TYPE_SKIP]} unchanged "
-            f"{resource._meta.model._meta.verbose_name_plural} ({outcome.rows} rows)."
+            f"{model._meta.verbose_name_plural} ({outcome.rows} rows)."
         )
         if outcome.held:
             self.stdout.write(
@@ -94,7 +105,7 @@ class Command(ImportCommand):
         if options["dry_run"]:
             self.stdout.write("Dry run: nothing was written.")
 
-    def chunks(self, file_name: str, format_name: str | None, rows: int):
+    def chunks(self, file_name: str, format_name: str | None, rows: int) -> RowChunks:
         """The file's rows in chunks of ``rows``. A CSV file named here is streamed whatever
         its size; standard input is first copied to a temporary file (at most
         ``IMPORT_MAX_BYTES``), which goes when the chunks are closed."""
@@ -113,7 +124,7 @@ class Command(ImportCommand):
                 )
         return open_import(file_name, spool, format_name, rows=rows)
 
-    def importer(self, username: str | None, model) -> AbstractBaseUser | None:
+    def importer(self, username: str | None, model: type[Model]) -> AbstractBaseUser | None:
         """The account named by ``--user``, if it may import ``model``'s records as the admin
         would let it: Data editors import, Contributors add and change content."""
         if username is None:
@@ -150,9 +161,9 @@ class Command(ImportCommand):
             self.stderr.write(self.style.ERROR(line))
         raise CommandError("Import refused: fix the rows above and run it again.")
 
-    def progress(self):
+    def progress(self) -> Callable[[int, float], None]:
         """A one-line progress bar on a terminal; silent otherwise."""
-        stream = self.stderr._out
+        stream = cast(TextIO, self.stderr._out)  # the stream it wraps; absent from django-stubs
 
         def report(rows: int, fraction: float) -> None:
             if not stream.isatty():

@@ -8,7 +8,7 @@ from editorial.services import publish_due
 class Command(BaseCommand):
     help = "Publish every approved version whose scheduled time has passed."
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: object, **options: object) -> None:
         published = publish_due()
         for version in published:
             self.stdout.write(f"published {version.incident.slug} v{version.number}")

@@ -1,0 +1,19 @@
+"""The bases the admin's mixins name for the type checker.
+
+At run time each mixin is a plain class that a ``ModelAdmin`` (or an inline) lists before its
+Django base; the type checker reads it as that admin, so ``self.admin_site``, ``super()`` and
+the methods it overrides are checked against Django's own signatures.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from django.contrib.admin.options import BaseModelAdmin, ModelAdmin
+
+    AdminMixin = ModelAdmin[Any]  # mixed into the admin of any model
+    RelationsMixin = BaseModelAdmin[Any]  # into a ModelAdmin or an inline
+else:
+    AdminMixin = object
+    RelationsMixin = object
