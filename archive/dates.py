@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import functools
 from dataclasses import dataclass
+from typing import cast
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
@@ -113,7 +114,8 @@ def _padding(part: object) -> relativedelta:
     the library pads a single qualified component (``1944-~10``), and is added to whole days.
     """
     if isinstance(part, PartialUncertainOrApproximate):
-        return part._get_fuzzy_padding(EARLIEST)
+        # edtf annotates this as a struct_time; it builds and returns a relativedelta.
+        return cast(relativedelta, part._get_fuzzy_padding(EARLIEST))
     if not isinstance(part, UncertainOrApproximate) or not part.ua:
         return relativedelta()
     ua = part.ua
@@ -168,10 +170,10 @@ def _words(part: object) -> str:
     if isinstance(part, PartialUncertainOrApproximate) or not isinstance(part, Date):
         return ""
     if isinstance(part, Unspecified):
-        year = str(part.year)
-        if part.month or part.day or "X" not in year:
+        written = str(part.year)
+        if part.month or part.day or "X" not in written:
             return ""
-        digits = year.rstrip("X")
+        digits = written.rstrip("X")
         if len(digits) == 3:
             return f"some year of the {digits}0s"
         if len(digits) == 2:

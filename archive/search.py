@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
@@ -17,6 +17,9 @@ from django.db.models import F, Func, QuerySet, TextField, Value
 from django.db.models.functions import Lower, Replace
 
 if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.sql.compiler import SQLCompiler, _AsSqlType
+
     from archive.models import IncidentVersion, Place
 
 # Letters that Unicode does not decompose into a base letter and a mark.
@@ -59,7 +62,9 @@ FOLD_FROM, FOLD_TO, FOLD_MULTIPLE = _database_folds()
 SQLITE_FOLD = "archive_fold"
 
 
-def add_fold_function(sender, connection, **kwargs) -> None:
+def add_fold_function(
+    sender: type[BaseDatabaseWrapper], connection: BaseDatabaseWrapper, **kwargs: object
+) -> None:
     """Give each new SQLite connection fold() as a function (connection_created receiver)."""
     if connection.vendor == "sqlite":
         connection.connection.create_function(SQLITE_FOLD, 1, fold, deterministic=True)
@@ -72,11 +77,15 @@ class Fold(Func):
     arity = 1
     output_field = TextField()
 
-    def as_sqlite(self, compiler, connection, **extra):
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> _AsSqlType:
         return self.as_sql(compiler, connection, function=SQLITE_FOLD, **extra)
 
-    def as_postgresql(self, compiler, connection, **extra):
-        folded = Lower(self.get_source_expressions()[0])
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> _AsSqlType:
+        folded: Func = Lower(self.get_source_expressions()[0])
         for letter, replacement in FOLD_MULTIPLE:
             folded = Replace(folded, Value(letter), Value(replacement))
         translated = Func(
