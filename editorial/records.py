@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -86,17 +86,18 @@ def _published(
     return Incident.objects.filter(pk__in=versions.values("incident_id"))
 
 
-def editable_fields(model: type[models.Model]) -> list[models.Field]:
+def editable_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
     return [
         field
         for field in model._meta.get_fields()
-        if getattr(field, "editable", False)
+        if isinstance(field, models.Field)  # a relation's other side is never editable here
+        and getattr(field, "editable", False)
         and not field.auto_created
         and (field.concrete or field.many_to_many)
     ]
 
 
-def _stored(field: models.Field, value: Any) -> Any:
+def _stored(field: models.Field[Any, Any], value: Any) -> Any:
     """A value as the change keeps it: a key for a reference, sorted keys for a list."""
     if field.many_to_many:
         return sorted(item.pk if isinstance(item, models.Model) else int(item) for item in value)
@@ -105,20 +106,27 @@ def _stored(field: models.Field, value: Any) -> Any:
     return value
 
 
-def _shown(field: models.Field, value: Any) -> str:
+def _related(field: models.Field[Any, Any]) -> type[models.Model]:
+    model = field.related_model
+    assert isinstance(model, type)  # a relation's model, resolved once the models are ready
+    return model
+
+
+def _shown(field: models.Field[Any, Any], value: Any) -> str:
     """A stored value as an editor reads it."""
     if field.many_to_many:
-        names = field.related_model.objects.filter(pk__in=value or [])
+        names = _related(field)._default_manager.filter(pk__in=value or [])
         return ", ".join(sorted(str(record) for record in names))
     if field.is_relation:
-        record = field.related_model.objects.filter(pk=value).first() if value else None
+        records = _related(field)._default_manager
+        record = records.filter(pk=value).first() if value else None
         return str(record) if record else ""
     if field.choices and value:
         return str(dict(field.flatchoices).get(value, value))
     return "" if value is None else str(value)
 
 
-def _current(record: models.Model, field: models.Field) -> Any:
+def _current(record: models.Model, field: models.Field[Any, Any]) -> Any:
     if field.many_to_many:
         return _stored(field, getattr(record, field.name).all())
     return getattr(record, field.attname)
@@ -132,12 +140,13 @@ def _apply(
     comment: str = "",
     *,
     check: bool,
-):
+) -> models.Model:
     """Write ``values`` to ``record`` (a new one if None). ``check``: validate them again as a
     form would, for a change approved some time after its form or file was checked.
     An incident's new address is given by ``services.incident_rename``, as ``author``'s edit:
     the old address stays a redirect. A source's figures are checked again (see below)."""
     if model is Incident:
+        assert isinstance(record, Incident)  # incidents are renamed here, never created
         try:
             return services.incident_rename(
                 incident=record, user=author, slug=values["slug"], comment=comment
@@ -150,6 +159,7 @@ def _apply(
     lists = {}
     for name, value in values.items():
         field = model._meta.get_field(name)
+        assert isinstance(field, models.Field)  # the names come from editable_fields
         if field.many_to_many:
             lists[name] = value
         elif field.is_relation:
@@ -171,6 +181,7 @@ def _apply(
     for name, keys in lists.items():
         getattr(record, name).set(keys)
     if changed_source:
+        assert isinstance(record, Source)
         _source_figures_unverify(record, author, comment)
     return record
 
@@ -220,7 +231,7 @@ def record_change_submit(
     require_permission(
         user, f"{model._meta.app_label}.{action}_{model._meta.model_name}", trusted=trusted
     )
-    record = model.objects.select_for_update().get(pk=pk) if pk else None
+    record = model._default_manager.select_for_update().get(pk=pk) if pk else None
     content_type = ContentType.objects.get_for_model(model)
     if record is not None:
         waiting = RecordChange.objects.pending().of(record).select_related("proposed_by").first()
@@ -239,11 +250,12 @@ def record_change_submit(
     if not stored:
         return None
     if model is Incident:
+        assert record is None or isinstance(record, Incident)
         services.incident_check_slug(slug=stored["slug"], incident=record)
     showing = set(published_incidents_showing(record, HELD_BY)) if record is not None else set()
     if "incidents" in stored and model is Proceeding:
         showing |= set(_published(stored["incidents"], HELD_BY))
-    who = user if user is not None and user.is_authenticated else None
+    who = user if isinstance(user, User) and user.is_authenticated else None
     change = RecordChange(
         content_type=content_type,
         object_id=pk,
@@ -289,7 +301,7 @@ def _locked_change(change: RecordChange) -> RecordChange:
 
 @transaction.atomic
 def record_change_approve(
-    *, change: RecordChange, user: AbstractBaseUser, public_note: str = "", comment: str = ""
+    *, change: RecordChange, user: User, public_note: str = "", comment: str = ""
 ) -> RecordChange:
     """Apply a pending change, as a second person; each published page it alters gets a
     correction with ``public_note`` (by default the author's note)."""
@@ -298,12 +310,14 @@ def record_change_approve(
     if change.proposed_by_id == user.pk:
         raise WorkflowError("You cannot approve a change you proposed: ask another reviewer.")
     model = change.content_type.model_class()
+    assert model is not None  # a change is only ever made to a model of this project
     record = None
     if change.object_id:
-        record = model.objects.select_for_update().filter(pk=change.object_id).first()
+        record = model._default_manager.select_for_update().filter(pk=change.object_id).first()
         if record is None:
             raise WorkflowError("The record this change was for no longer exists: reject it.")
     if model is Proceeding:
+        assert record is None or isinstance(record, Proceeding)
         source = change.values.get("source", record.source_id if record else None)
         if not source:
             raise WorkflowError(
@@ -320,6 +334,7 @@ def record_change_approve(
             "public corrections log."
         )
     if model is Incident:
+        assert record is None or isinstance(record, Incident)
         services.incident_check_slug(slug=change.values["slug"], incident=record)
     approval = f"Approved by {user.get_username()}."
     record = _apply(model, record, change.values, change.proposed_by, approval, check=True)
@@ -330,7 +345,7 @@ def record_change_approve(
     change.review_comment, change.public_note = comment.strip(), public_note
     change.save()
     change.incidents.set(showing)
-    label = f"{model._meta.verbose_name.capitalize()} “{record}”: {public_note}"
+    label = f"{str(model._meta.verbose_name).capitalize()} “{record}”: {public_note}"
     published = IncidentVersion.objects.published().filter(incident__in=showing)
     Correction.objects.bulk_create(
         Correction(
@@ -347,9 +362,7 @@ def record_change_approve(
 
 
 @transaction.atomic
-def record_change_reject(
-    *, change: RecordChange, user: AbstractBaseUser, comment: str
-) -> RecordChange:
+def record_change_reject(*, change: RecordChange, user: User, comment: str) -> RecordChange:
     change = _locked_change(change)
     require_permission(user, REVIEW)
     if change.proposed_by_id == user.pk:
