@@ -1,0 +1,85 @@
+"""The only code that changes workflow state. Every function is atomic, checks permission and
+writes a history entry; admin views, imports and commands all call these.
+
+The services live in modules by what they do (base, editing, review, publishing); every
+one is called as ``services.<name>`` from this package."""
+
+from __future__ import annotations
+
+from editorial.services.base import (
+    EditConflict,
+    PermissionRefused,
+    WorkflowError,
+    author_ids,
+    figure_name,
+    history_record,
+    history_record_import,
+    require_permission,
+)
+from editorial.services.editing import (
+    MOVED_ON,
+    EditMade,
+    estimates_unverify,
+    incident_check_slug,
+    incident_create,
+    incident_rename,
+    version_check_edit,
+    version_edit,
+    version_start_draft,
+)
+from editorial.services.publishing import (
+    Publication,
+    publish_due,
+    version_check_publish,
+    version_publish,
+    version_withdraw,
+)
+from editorial.services.review import (
+    ANSWER_MAX_LENGTH,
+    ApprovalRefused,
+    estimate_answer,
+    estimate_query,
+    estimate_verify,
+    estimate_withdraw_query,
+    estimates_check_relations,
+    version_approve,
+    version_check_approve,
+    version_request_changes,
+    version_submit,
+)
+
+__all__ = [
+    "ANSWER_MAX_LENGTH",
+    "MOVED_ON",
+    "ApprovalRefused",
+    "EditConflict",
+    "EditMade",
+    "PermissionRefused",
+    "Publication",
+    "WorkflowError",
+    "author_ids",
+    "estimate_answer",
+    "estimate_query",
+    "estimate_verify",
+    "estimate_withdraw_query",
+    "estimates_check_relations",
+    "estimates_unverify",
+    "figure_name",
+    "history_record",
+    "history_record_import",
+    "incident_check_slug",
+    "incident_create",
+    "incident_rename",
+    "publish_due",
+    "require_permission",
+    "version_approve",
+    "version_check_approve",
+    "version_check_edit",
+    "version_check_publish",
+    "version_edit",
+    "version_publish",
+    "version_request_changes",
+    "version_start_draft",
+    "version_submit",
+    "version_withdraw",
+]

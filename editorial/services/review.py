@@ -1,0 +1,236 @@
+"""Review: submitting a version, verifying, querying and answering for each figure, approving
+or sending back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from archive.estimates import relation_errors
+from archive.models import (
+    EDITABLE_STATES,
+    Estimate,
+    IncidentVersion,
+    State,
+    Verification,
+)
+from editorial.diff import estimate_snapshot
+from editorial.models import Action, Channel, HistoryEntry
+from editorial.services.base import (
+    WorkflowError,
+    _figure_ids,
+    _locked,
+    _require_not_author,
+    _transition,
+    author_ids,
+    figure_name,
+    history_record,
+    require_permission,
+)
+from editorial.workflow import REVIEW, SUBMIT
+
+
+@transaction.atomic
+def version_submit(
+    *,
+    version: IncidentVersion,
+    user: AbstractBaseUser,
+    comment: str = "",
+    channel: Channel = Channel.SERVICE,
+) -> IncidentVersion:
+    version = _locked(version)
+    estimates_check_relations(estimates=list(version.estimates.all()))
+    return _transition(version, State.IN_REVIEW, user, comment, channel)
+
+
+def estimates_check_relations(*, estimates: list[Estimate]) -> None:
+    """Refuse figures whose parts or shares point nowhere, in a circle, or across measures:
+    what the admin's form and the import say per row, said once more before review."""
+    for ref, fields in relation_errors(estimates).items():
+        field_name, message = next(iter(fields.items()))
+        raise WorkflowError(f"Estimate “{ref}”, {field_name.replace('_', ' ')}: {message}")
+
+
+def _require_reviewing(
+    version: IncidentVersion, user: AbstractBaseUser, *, doing: str, when: str
+) -> None:
+    """A reviewer's check of a figure: the permission, the state (``when`` says the rule) and
+    four eyes (``doing`` names what the author may not do)."""
+    require_permission(user, REVIEW)
+    if version.state != State.IN_REVIEW:
+        raise WorkflowError(f"{when} while their version is in review.")
+    _require_not_author(version, user, doing)
+
+
+@transaction.atomic
+def estimate_verify(
+    *, estimate: Estimate, user: AbstractBaseUser, channel: Channel = Channel.SERVICE
+) -> Estimate:
+    """Mark a figure as supported by its citation; this also resolves an open query of it."""
+    version = _locked(estimate.version)
+    _require_reviewing(version, user, doing="verify estimates of", when="Estimates are verified")
+    estimate = Estimate.objects.select_for_update().get(pk=estimate.pk)
+    if estimate.source_id is None and not estimate.citations.exists():
+        raise WorkflowError(
+            f"Estimate “{estimate.ref}” has no citation: it cannot be verified until the author "
+            "adds the source it comes from."
+        )
+    resolved = estimate.query_note
+    estimate.verification = Verification.VERIFIED
+    estimate.verified_by = user
+    estimate.verified_at = timezone.now()
+    estimate.query_note = ""
+    estimate.save(update_fields=["verification", "verified_by", "verified_at", "query_note"])
+    history_record(
+        version=version,
+        user=user,
+        action=Action.VERIFY,
+        channel=channel,
+        changes={**_figure_ids(estimate), **({"resolved_query": resolved} if resolved else {})},
+    )
+    return estimate
+
+
+@transaction.atomic
+def estimate_query(*, estimate: Estimate, user: AbstractBaseUser, note: str) -> Estimate:
+    """Say what does not match the citation. The note stays beside the figure until a reviewer
+    verifies it or withdraws the query; the history keeps the figure as it was queried, so the
+    next round shows what the author changed since."""
+    version = _locked(estimate.version)
+    _require_reviewing(version, user, doing="query estimates of", when="Estimates are queried")
+    note = note.strip()
+    if not note:
+        raise WorkflowError("Say what does not match the citation: the author needs it to fix it.")
+    Estimate.objects.filter(pk=estimate.pk).update(
+        verification=Verification.QUERIED, verified_by=None, verified_at=None, query_note=note
+    )
+    estimate = Estimate.objects.select_related("source").get(pk=estimate.pk)
+    history_record(
+        version=version,
+        user=user,
+        action=Action.QUERY,
+        comment=note,
+        changes={**_figure_ids(estimate), "figure": estimate_snapshot(estimate)},
+    )
+    return estimate
+
+
+@transaction.atomic
+def estimate_withdraw_query(
+    *, estimate: Estimate, user: AbstractBaseUser, comment: str = ""
+) -> Estimate:
+    """Take back a query: the figure still waits to be verified, but asks nothing any more."""
+    version = _locked(estimate.version)
+    _require_reviewing(version, user, doing="withdraw queries of", when="Queries are withdrawn")
+    estimate = Estimate.objects.select_for_update().get(pk=estimate.pk)
+    if not estimate.query_note:
+        raise WorkflowError(f"Estimate “{estimate.ref}” has no open query to withdraw.")
+    withdrawn = estimate.query_note
+    if estimate.verification == Verification.QUERIED:
+        estimate.verification = Verification.UNVERIFIED
+    estimate.query_note = ""
+    estimate.save(update_fields=["verification", "query_note"])
+    history_record(
+        version=version,
+        user=user,
+        action=Action.UNQUERY,
+        comment=comment.strip(),
+        changes={**_figure_ids(estimate), "query": withdrawn},
+    )
+    return estimate
+
+
+ANSWER_MAX_LENGTH = 1000
+
+
+@transaction.atomic
+def estimate_answer(*, estimate: Estimate, user: AbstractBaseUser, answer: str) -> HistoryEntry:
+    """The author's answer to a reviewer's query, kept in the history with who and when. An
+    answer is not an edit: it changes no content and makes nobody an author."""
+    version = _locked(estimate.version)
+    require_permission(user, SUBMIT)
+    if version.state not in EDITABLE_STATES:
+        raise WorkflowError(
+            "Queries are answered while the version is with its author, before it goes back "
+            f"to review; this one is {version.get_state_display()}."
+        )
+    if user.pk not in author_ids(version):
+        raise WorkflowError("Only an author of this version answers its reviewer's queries.")
+    estimate = Estimate.objects.get(pk=estimate.pk, version=version)
+    if not estimate.query_note:
+        raise WorkflowError(f"Estimate “{estimate.ref}” has no open query to answer.")
+    answer = answer.strip()
+    if not answer:
+        raise WorkflowError("Write your answer: what you changed, or why the figure stands.")
+    if len(answer) > ANSWER_MAX_LENGTH:
+        raise WorkflowError(
+            f"Keep the answer under {ANSWER_MAX_LENGTH} characters (it has {len(answer)}): "
+            "the figure and its citation say the rest."
+        )
+    return history_record(
+        version=version,
+        user=user,
+        action=Action.ANSWER,
+        channel=Channel.ADMIN,
+        comment=answer,
+        changes=_figure_ids(estimate),
+    )
+
+
+class ApprovalRefused(WorkflowError):
+    """Approval is not possible yet; ``estimates`` are the figures that stand in the way."""
+
+    def __init__(self, message: str, estimates: Iterable[Estimate] = ()) -> None:
+        super().__init__(message)
+        self.estimates = list(estimates)
+
+
+def version_check_approve(*, version: IncidentVersion, user: AbstractBaseUser) -> None:
+    """Refuse an approval that cannot succeed now, naming every figure that stands in the way.
+    The review page asks this before it offers the button; ``version_approve`` asks it again."""
+    require_permission(user, REVIEW)
+    if version.state != State.IN_REVIEW:
+        raise ApprovalRefused(
+            f"A version that is {version.get_state_display()} cannot become approved."
+        )
+    _require_not_author(version, user, "approve")
+    pending = list(version.estimates.not_verified().order_by("measure", "position", "pk"))
+    if pending:
+        queried = [e for e in pending if e.verification == Verification.QUERIED]
+        unverified = [e for e in pending if e.verification != Verification.QUERIED]
+        parts = [
+            f"{label}: " + ", ".join(figure_name(e) for e in figures)
+            for label, figures in (("queried", queried), ("not yet verified", unverified))
+            if figures
+        ]
+        raise ApprovalRefused(
+            "Every estimate must be verified against its citation first; " + "; ".join(parts) + ".",
+            pending,
+        )
+
+
+@transaction.atomic
+def version_approve(
+    *,
+    version: IncidentVersion,
+    user: AbstractBaseUser,
+    comment: str = "",
+    channel: Channel = Channel.SERVICE,
+) -> IncidentVersion:
+    version = _locked(version)
+    version_check_approve(version=version, user=user)
+    return _transition(version, State.APPROVED, user, comment, channel)
+
+
+@transaction.atomic
+def version_request_changes(
+    *, version: IncidentVersion, user: AbstractBaseUser, comment: str
+) -> IncidentVersion:
+    version = _transition(_locked(version), State.CHANGES_REQUESTED, user, comment)
+    if version.publish_at:  # a schedule was for the approved content, not for a revision
+        version.publish_at = None
+        version.save(update_fields=["publish_at", "updated_at"])
+    return version
