@@ -29,9 +29,9 @@ from editorial import services
 from editorial.admin_imports import DataAdminMixin
 from editorial.admin_links import PlainLinksAdminMixin
 from editorial.admin_records import ReviewedRecordAdmin
-from editorial.admin_search import FoldedSearchMixin
+from editorial.admin_search import FoldedSearchMixin, NamedValuesFilter
 from editorial.admin_views import WorkflowAdminMixin
-from editorial.admin_widgets import SafeRelationsMixin
+from editorial.admin_widgets import LabelledCellsMixin, SafeRelationsMixin
 from editorial.admin_words import IncidentWordsMixin
 from editorial.forms import (
     EstimateForm,
@@ -106,7 +106,7 @@ class ActorAdmin(
 class SourceAdmin(FoldedSearchMixin, DataAdminMixin, NoHardDeleteMixin, ReviewedRecordAdmin):
     resource_classes = [SourceResource]
     list_display = ["key", "authors", "year", "title", "kind"]
-    list_filter = ["kind", "language"]
+    list_filter = ["kind", ("language", NamedValuesFilter)]
     search_fields = ["key", "authors", "title", "container", "publisher", "isbn", "doi"]
     fieldsets = [
         (None, {"fields": ["key", "kind", "authors", "title", "container", "year"]}),
@@ -208,7 +208,7 @@ class EstimateInline(SafeRelationsMixin, admin.StackedInline):
         return formset
 
 
-class CitationInline(SafeRelationsMixin, admin.TabularInline):
+class CitationInline(LabelledCellsMixin, SafeRelationsMixin, admin.TabularInline):
     model = Citation
     fields = ["source", "locator", "quote", "note", "estimate"]
     autocomplete_fields = ["source"]

@@ -10,10 +10,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from django.contrib.admin.options import BaseModelAdmin, ModelAdmin
+    from django.contrib.admin.options import BaseModelAdmin, InlineModelAdmin, ModelAdmin
 
     AdminMixin = ModelAdmin[Any]  # mixed into the admin of any model
     RelationsMixin = BaseModelAdmin[Any]  # into a ModelAdmin or an inline
+    InlineMixin = InlineModelAdmin[Any, Any]  # into an inline
 else:
     AdminMixin = object
     RelationsMixin = object
+    InlineMixin = object

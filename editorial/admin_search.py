@@ -15,6 +15,7 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
+from django.contrib.admin import AllValuesFieldListFilter
 from django.contrib.admin.utils import lookup_spawns_duplicates
 from django.db.models import F, Q, QuerySet
 from django.db.models.lookups import Contains
@@ -56,3 +57,14 @@ class FoldedSearchMixin(AdminMixin):
         if lookup_spawns_duplicates(self.opts, path):
             return Q(pk__in=self.model._default_manager.filter(match).values("pk"))
         return Q(match)
+
+
+class NamedValuesFilter(AllValuesFieldListFilter):
+    """A list filter over a column's values in which the empty value has a name: its link had
+    no text, so a screen reader announced an unnamed link."""
+
+    def choices(self, changelist):
+        for choice in super().choices(changelist):
+            if choice["display"] == "":
+                choice = {**choice, "display": "(empty)"}
+            yield choice

@@ -1,9 +1,14 @@
-"""Relation fields of the admin that answer a bad value with a message instead of failing.
+"""Relation fields of the admin that answer a bad value with a message instead of failing,
+and name themselves to a screen reader.
 
 The admin's autocomplete widgets look the submitted values up to show them as chosen; a value
 that is not a key at all ("abc" for a place) made that lookup raise, so the page answered 500
 instead of showing the field's own error ("“abc” is not a valid value"); a number too large
-for a database key reached the database and failed there."""
+for a database key reached the database and failed there.
+
+Their select2 boxes had no accessible name (the label names the hidden <select>):
+editorial/select2-labels.js, their media, gives each its field's name. A tabular inline's
+cells have no <label> at all: LabelledCellsMixin names each input by its column."""
 
 from __future__ import annotations
 
@@ -13,10 +18,12 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.contrib.admin import widgets
 from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.db import models
 from django.http import HttpRequest
+from django.utils.text import capfirst
 
-from editorial.admin_base import RelationsMixin
+from editorial.admin_base import InlineMixin, RelationsMixin
 
 if TYPE_CHECKING:
     _Autocomplete = widgets.AutocompleteMixin
@@ -81,12 +88,32 @@ class ValidKeysOnly(_Autocomplete):
         return super().optgroups(name, [item for item in value if is_key(key, item)], attr)
 
 
-class AutocompleteSelect(ValidKeysOnly, widgets.AutocompleteSelect):
+class NamedBoxes(_Autocomplete):
+    @property
+    def media(self) -> forms.Media:
+        # Listed after autocomplete.js, so that the merged media keep that order.
+        labels = forms.Media(js=["admin/js/autocomplete.js", "editorial/select2-labels.js"])
+        return super().media + labels
+
+
+class AutocompleteSelect(NamedBoxes, ValidKeysOnly, widgets.AutocompleteSelect):
     pass
 
 
-class AutocompleteSelectMultiple(ValidKeysOnly, widgets.AutocompleteSelectMultiple):
+class AutocompleteSelectMultiple(NamedBoxes, ValidKeysOnly, widgets.AutocompleteSelectMultiple):
     pass
+
+
+class LabelledCellsMixin(InlineMixin):
+    """For a tabular inline: each input is named (aria-label) by its column's heading."""
+
+    def get_formset(
+        self, request: HttpRequest, obj: models.Model | None = None, **kwargs: Any
+    ) -> type[BaseInlineFormSet[Any, Any, Any]]:
+        formset = super().get_formset(request, obj, **kwargs)
+        for field in formset.form.base_fields.values():
+            field.widget.attrs.setdefault("aria-label", capfirst(field.label))
+        return formset
 
 
 class SafeRelationsMixin(RelationsMixin):
