@@ -11,12 +11,14 @@ queries however many rows match. The admin's autocomplete boxes search the same 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import reduce
 from operator import or_
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.admin import AllValuesFieldListFilter
 from django.contrib.admin.utils import lookup_spawns_duplicates
+from django.contrib.admin.views.main import ChangeList
 from django.db.models import F, Q, QuerySet
 from django.db.models.lookups import Contains
 from django.http import HttpRequest
@@ -24,6 +26,9 @@ from django.utils.text import smart_split, unescape_string_literal
 
 from archive.search import MAX_QUERY_LENGTH, MAX_TERMS, Fold, fold
 from editorial.admin_base import AdminMixin
+
+if TYPE_CHECKING:
+    from django.contrib.admin.filters import _ListFilterChoices
 
 
 def search_words(search_term: str) -> list[str]:
@@ -63,8 +68,8 @@ class NamedValuesFilter(AllValuesFieldListFilter):
     """A list filter over a column's values in which the empty value has a name: its link had
     no text, so a screen reader announced an unnamed link."""
 
-    def choices(self, changelist):
+    def choices(self, changelist: ChangeList) -> Iterator[_ListFilterChoices]:
         for choice in super().choices(changelist):
             if choice["display"] == "":
-                choice = {**choice, "display": "(empty)"}
+                choice["display"] = "(empty)"
             yield choice

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.contrib.admin import widgets
 from django.core.exceptions import ValidationError
-from django.forms.models import BaseInlineFormSet
 from django.db import models
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.text import capfirst
 
