@@ -13,12 +13,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import tablib
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import NOT_PROVIDED
 from import_export import fields, resources, widgets
+from import_export.instance_loaders import BaseInstanceLoader
+from import_export.results import Result
 
 from archive.models import (
     OPEN_STATES,
@@ -43,6 +48,18 @@ PRELOAD_CHUNK = 2000
 logger = logging.getLogger("editorial.imports")
 
 
+def column_of(field: fields.Field) -> str:
+    """An import field's column: every field of these resources names its column."""
+    assert field.column_name is not None
+    return field.column_name
+
+
+def attribute_of(field: fields.Field) -> str:
+    """An import field's model attribute: every field of these resources writes one."""
+    assert field.attribute is not None
+    return field.attribute
+
+
 class ImportRefused(Exception):
     """Raised after the rows are read when any row was invalid: the import writes nothing."""
 
@@ -63,13 +80,13 @@ class ArchiveResource(resources.ModelResource):
     # this exports plain values instead of model instances (``export``).
     export_lookups: dict[str, str] | None = None
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.user = None
+        self.user: AbstractBaseUser | None = None
         self.channel: Channel | None = None
         self.touched: dict[int, int] = {}  # version → incident, of every version written to
         self.drafts: dict[int, IncidentVersion] = {}
-        self.incidents: dict[str, Incident] = {}
+        self.incidents_by_slug: dict[str, Incident] = {}
         self.versions: dict[int, IncidentVersion] = {}
         self.estimates: dict[tuple[int, str], Estimate] = {}
         self.preloaded_versions: set[int] = set()
@@ -81,19 +98,20 @@ class ArchiveResource(resources.ModelResource):
         self.seen_keys: dict[int, int] = {}
         self._checked_by_widgets: dict[str, str | None] = {}
         self._not_checked_here: list[str] = []
-        self._cells: list[tuple] = []  # per column: name, clean, attribute path, default…
+        # Per column: name, clean, attribute path, default, whether it saves None.
+        self._cells: list[tuple[str, Callable[..., Any], list[str], Any, bool]] = []
         self._lists: list[fields.Field] = []  # the list columns (``|``-separated names)
 
     def import_data(
         self,
-        dataset,
-        dry_run=False,
-        raise_errors=False,
-        use_transactions=None,
-        collect_failed_rows=False,
-        rollback_on_validation_errors=False,
-        **kwargs,
-    ):
+        dataset: tablib.Dataset,
+        dry_run: bool = False,
+        raise_errors: bool = False,
+        use_transactions: bool | None = None,
+        collect_failed_rows: bool = False,
+        rollback_on_validation_errors: bool = False,
+        **kwargs: Any,
+    ) -> Result:
         # Nothing is half-written: any invalid row rolls the whole import back.
         self.user = kwargs.get("user")
         self.channel = kwargs.get("channel")  # who imports: the admin, a command, the seed
@@ -107,10 +125,10 @@ class ArchiveResource(resources.ModelResource):
             **kwargs,
         )
 
-    def before_import(self, dataset, **kwargs) -> None:
+    def before_import(self, dataset: tablib.Dataset, **kwargs: Any) -> None:
         headers = [cell(header) for header in dataset.headers or []]
         dataset.headers = headers
-        expected = [field.column_name for field in self.get_import_fields()]
+        expected = [column_of(field) for field in self.get_import_fields()]
         unknown = [header for header in headers if header not in expected]
         missing = [column for column in self.required_columns if column not in headers]
         if unknown or missing:
@@ -125,9 +143,9 @@ class ArchiveResource(resources.ModelResource):
             )
         self.leave_checks_to_widgets(headers)
         if not self.row_offset:
-            self.seen_keys: dict[int, int] = {}
+            self.seen_keys = {}
         else:  # a later chunk: let the earlier chunks' records go (the database has them)
-            self.incidents, self.versions, self.drafts = {}, {}, {}
+            self.incidents_by_slug, self.versions, self.drafts = {}, {}, {}
 
     def get_import_fields(self) -> list[fields.Field]:
         # Asked for several times per row; the fields do not change during an import.
@@ -136,7 +154,7 @@ class ArchiveResource(resources.ModelResource):
             self._checked_by_widgets = self.bind_widgets(self._import_fields)
             self._cells = [
                 (
-                    f.column_name,
+                    column_of(f),
                     f.widget.clean,
                     f.attribute.split("__"),
                     f.default,
@@ -152,7 +170,9 @@ class ArchiveResource(resources.ModelResource):
             ]
         return self._import_fields
 
-    def get_instance(self, instance_loader, row):
+    def get_instance(
+        self, instance_loader: BaseInstanceLoader, row: dict[str, Any]
+    ) -> models.Model | None:
         # A key the widget refuses is that column's error, like any other cell's.
         for name in self.get_import_id_fields():
             field = self.fields[name]
@@ -160,7 +180,7 @@ class ArchiveResource(resources.ModelResource):
                 try:
                     field.clean(row)
                 except ValueError as error:
-                    raise ValidationError({field.attribute: str(error)}) from None
+                    raise ValidationError({attribute_of(field): str(error)}) from None
         return super().get_instance(instance_loader, row)
 
     def bind_widgets(self, import_fields: list[fields.Field]) -> dict[str, str | None]:
@@ -170,9 +190,13 @@ class ArchiveResource(resources.ModelResource):
         them again in ``full_clean`` was most of its cost per row. Field → the column the
         file must have for that to hold (a required text column left out of the file keeps
         the model's blank default, which only ``full_clean`` would see), or None."""
-        model_fields = {f.name: f for f in self._meta.model._meta.get_fields()}
+        model = self._meta.model
+        assert not isinstance(model, str)  # Meta names the model class
+        model_fields = {f.name: f for f in model._meta.get_fields()}
         checked: dict[str, str | None] = {}
         for field in import_fields:
+            if field.attribute is None:
+                continue  # nothing to check: the field writes no attribute
             widget, model_field = field.widget, model_fields.get(field.attribute)
             if type(widget) is TextWidget and isinstance(
                 model_field, (models.CharField, models.TextField)
@@ -186,13 +210,13 @@ class ArchiveResource(resources.ModelResource):
                 checked[field.attribute] = None
         return checked
 
-    def import_instance(self, instance, row, **kwargs) -> None:
+    def import_instance(self, instance: models.Model, row: dict[str, Any], **kwargs: Any) -> None:
         """What the library's ``import_instance`` does (each column's widget cleans its cell;
         a ValueError is that column's error), in one plain loop over what was worked out
         once per import: per cell, the library's three layers of calls cost more than the
         widget itself."""
         self.get_import_fields()
-        errors = {}
+        errors: dict[str, ValidationError | list[str]] = {}
         for column, clean, path, default, saves_null in self._cells:
             if column not in row:
                 continue
@@ -204,7 +228,7 @@ class ArchiveResource(resources.ModelResource):
             if default is not NOT_PROVIDED and value in fields.Field.empty_values:
                 value = default() if callable(default) else default
             if value is not None or saves_null:
-                target = instance
+                target: object = instance
                 for step in path[:-1]:  # a related record's attribute
                     target = getattr(target, step, None)
                 setattr(target, path[-1], value)
@@ -214,7 +238,7 @@ class ArchiveResource(resources.ModelResource):
                 try:
                     field.clean(row)
                 except ValueError as error:
-                    errors[field.attribute] = [str(error)]
+                    errors[attribute_of(field)] = [str(error)]
         if errors:
             raise ValidationError(errors)
 
@@ -229,12 +253,19 @@ class ArchiveResource(resources.ModelResource):
             for attribute, column in self._checked_by_widgets.items()
             if column is None or column in headers
         }
-        imported = {f.attribute for f in self._import_fields} - checked
+        imported = {f.attribute for f in self._import_fields or []} - checked
+        model = self._meta.model
+        assert not isinstance(model, str)
         self._not_checked_here = [
-            f.name for f in self._meta.model._meta.concrete_fields if f.name not in imported
+            f.name for f in model._meta.concrete_fields if f.name not in imported
         ]
 
-    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+    def validate_instance(
+        self,
+        instance: models.Model,
+        import_validation_errors: dict[str, Any] | None = None,
+        validate_unique: bool = True,
+    ) -> None:
         # Field checks and clean() say what is wrong in words; the database's constraints
         # still refuse anything that slips past, so no per-row constraint queries are run.
         errors = dict(import_validation_errors or {})
@@ -249,7 +280,7 @@ class ArchiveResource(resources.ModelResource):
         if errors:
             raise ValidationError(errors)
 
-    def after_import(self, dataset, result, **kwargs) -> None:
+    def after_import(self, dataset: tablib.Dataset, result: Result, **kwargs: Any) -> None:
         super().after_import(dataset, result, **kwargs)
         if result.has_validation_errors():
             raise ImportRefused("\n".join(self.error_lines(result)))
@@ -263,7 +294,13 @@ class ArchiveResource(resources.ModelResource):
             )
 
     def record_import(
-        self, file_name: str, totals, rows: int, *, dry_run: bool, channel: Channel | None = None
+        self,
+        file_name: str,
+        totals: Mapping[Any, int],  # the library's result totals, or a Counter of them
+        rows: int,
+        *,
+        dry_run: bool,
+        channel: Channel | None = None,
     ) -> None:
         """The import's log line, and a history row for every version it changed."""
         logger.info(
@@ -295,20 +332,25 @@ class ArchiveResource(resources.ModelResource):
             changes={"resource": type(self).__name__, "file": file_name},
         )
 
-    def export(self, queryset=None, **kwargs) -> tablib.Dataset:
+    def export(self, queryset: models.QuerySet[Any] | None = None, **kwargs: Any) -> tablib.Dataset:
         """The same file as the library's export, from ``values_list`` rows rather than model
         instances (several times faster on big tables): each cell is the column's widget's
         rendering of the same value, and key columns are neutralised like text."""
         if self.export_lookups is None:
             return super().export(queryset, **kwargs)
-        self.before_export(queryset, **kwargs)
+        self.before_export(queryset, **kwargs)  # type: ignore[arg-type]  # None, as the library's export passes it
         if queryset is None:
             queryset = self.get_queryset()
         queryset = self.filter_export(queryset, **kwargs)
         if not queryset.query.order_by:
             queryset = queryset.order_by("pk")
         columns = self.get_export_fields(selected_fields=kwargs.get("export_fields"))
-        lookups = [self.export_lookups.get(f.column_name, f.attribute) for f in columns]
+        lookups = [
+            self.export_lookups[column_of(f)]
+            if column_of(f) in self.export_lookups
+            else attribute_of(f)  # a plain column reads its own attribute
+            for f in columns
+        ]
         renders = [
             key_cell if f.column_name in self.export_lookups else f.widget.render for f in columns
         ]
@@ -320,7 +362,7 @@ class ArchiveResource(resources.ModelResource):
         self.after_export(queryset, dataset, **kwargs)
         return dataset
 
-    def error_lines(self, result) -> list[str]:
+    def error_lines(self, result: Result) -> list[str]:
         columns = {field.attribute: field.column_name for field in self.get_import_fields()}
         lines = []
         for invalid in result.invalid_rows:
@@ -351,7 +393,7 @@ class ArchiveResource(resources.ModelResource):
 
     # Versioned content --------------------------------------------------------------------
 
-    def preload(self, dataset, column: str = "incident") -> None:
+    def preload(self, dataset: tablib.Dataset, column: str = "incident") -> None:
         """Fetch the incidents a file names, their current versions and those versions'
         estimates in a few queries, instead of several per row."""
         if column not in (dataset.headers or []):
@@ -361,7 +403,7 @@ class ArchiveResource(resources.ModelResource):
         for start in range(0, len(slugs), PRELOAD_CHUNK):
             chunk = slugs[start : start + PRELOAD_CHUNK]
             named |= {i.slug: i for i in Incident.objects.filter(slug__in=chunk)}
-        self.incidents |= named
+        self.incidents_by_slug |= named
         ids = [incident.pk for incident in named.values() if incident.pk not in self.versions]
         # The open and published versions, named by the states they are not: asked for the
         # states they are, SQLite walks the state index through every version in the archive.
@@ -387,7 +429,7 @@ class ArchiveResource(resources.ModelResource):
             ):
                 self.estimates[(estimate.version_id, estimate.ref)] = estimate
 
-    def preload_keys(self, dataset) -> None:
+    def preload_keys(self, dataset: tablib.Dataset) -> None:
         """The records that key columns (``source``…) name, in one query per column and
         chunk, so that each widget looks nothing up row by row."""
         for field in self.get_import_fields():
@@ -450,13 +492,13 @@ class ArchiveResource(resources.ModelResource):
         self.touched[draft.pk] = draft.incident_id
         return draft
 
-    def incident_for(self, row, column: str = "incident") -> Incident:
+    def incident_for(self, row: Mapping[str, Any], column: str = "incident") -> Incident:
         slug = cell(row.get(column))
-        incident = self.incidents.get(slug)
+        incident = self.incidents_by_slug.get(slug)
         if incident is None and slug:
             incident = Incident.objects.filter(slug=slug).first()
             if incident is not None:
-                self.incidents[slug] = incident
+                self.incidents_by_slug[slug] = incident
         if incident is None:
             raise ValidationError(
                 {
@@ -471,7 +513,7 @@ class ArchiveResource(resources.ModelResource):
         return incident
 
 
-def become(instance, target, keep: set[str]) -> None:
+def become(instance: models.Model, target: models.Model, keep: set[str]) -> None:
     """Point ``instance`` at ``target``'s row, keeping the imported values in ``keep``."""
     for model_field in type(instance)._meta.concrete_fields:
         if model_field.attname not in keep and model_field.name not in keep:
@@ -484,11 +526,13 @@ class ReviewedRecordResource(ArchiveResource):
     admin's form does: at once while no published page shows the record, otherwise held for
     a second person's review (the row counts as updated; the record keeps its values)."""
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.held: list[RecordChange] = []
 
-    def save_instance(self, instance, is_create, row, **kwargs) -> None:
+    def save_instance(
+        self, instance: models.Model, is_create: bool, row: dict[str, Any], **kwargs: Any
+    ) -> None:
         model = type(instance)
         values = {
             field.name: field.value_from_object(instance)
@@ -497,7 +541,7 @@ class ReviewedRecordResource(ArchiveResource):
         }
         for field in self._lists:
             if field.column_name in row:
-                values[field.attribute] = field.clean(row)
+                values[attribute_of(field)] = field.clean(row)
         who = self.user if self.user is not None and self.user.is_authenticated else None
         change = records.record_change_submit(
             model=model,
@@ -513,5 +557,5 @@ class ReviewedRecordResource(ArchiveResource):
         elif change is not None:
             instance.pk = change.object_id
 
-    def save_m2m(self, instance, row, **kwargs) -> None:
+    def save_m2m(self, instance: models.Model, row: dict[str, Any], **kwargs: Any) -> None:
         """Saved, or held, with the rest of the row by ``save_instance``."""

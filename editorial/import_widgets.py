@@ -4,6 +4,7 @@ value in words, and the helpers they share."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -45,17 +46,18 @@ class TextWidget(widgets.CharWidget):
     max_length: int | None = None
     slug = False
 
-    def bind(self, model_field: models.Field) -> bool:
+    def bind(self, model_field: models.Field[Any, Any]) -> bool:
         """Take ``model_field``'s limits; True when they are all that field checks."""
         self.required, self.max_length = not model_field.blank, model_field.max_length
-        self.slug = isinstance(model_field, models.SlugField) and not model_field.allow_unicode
+        # allow_unicode: set by SlugField.__init__, absent from django-stubs
+        self.slug = isinstance(model_field, models.SlugField) and not model_field.allow_unicode  # type: ignore[attr-defined]
         return not model_field.choices and all(
             isinstance(check, (MaxLengthValidator, ProhibitNullCharactersValidator))
             or (self.slug and check is validate_slug)
             for check in model_field.validators
         )
 
-    def clean(self, value, row=None, **kwargs) -> str:
+    def clean(self, value: Any, row: Mapping[str, Any] | None = None, **kwargs: Any) -> str:
         text = restore("" if value is None else str(value))
         if not text:
             if self.required:
@@ -74,7 +76,7 @@ class TextWidget(widgets.CharWidget):
             raise ValueError("this text holds a NUL character (\\x00), which cannot be stored")
         return text
 
-    def render(self, value, obj=None, **kwargs) -> str:
+    def render(self, value: Any, obj: models.Model | None = None, **kwargs: Any) -> str:
         return neutralise("" if value is None else str(value))
 
 
@@ -128,7 +130,7 @@ class WholeNumberWidget(widgets.Widget):
         super().__init__()
         self.column = column
 
-    def clean(self, value, row=None, **kwargs) -> int | None:
+    def clean(self, value: Any, row: Mapping[str, Any] | None = None, **kwargs: Any) -> int | None:
         text = cell(value)
         if not text:
             return None
@@ -138,7 +140,7 @@ class WholeNumberWidget(widgets.Widget):
             raise ValueError(f"'{text}' is negative; figures count people, so enter 0 or more")
         raise ValueError(f"'{text}' is not a whole number; {number_hint(text, self.column)}")
 
-    def render(self, value, obj=None, **kwargs) -> str:
+    def render(self, value: Any, obj: models.Model | None = None, **kwargs: Any) -> str:
         return "" if value is None else str(value)
 
 
@@ -149,7 +151,9 @@ class PercentWidget(widgets.Widget):
         super().__init__()
         self.column = column
 
-    def clean(self, value, row=None, **kwargs) -> Decimal | None:
+    def clean(
+        self, value: Any, row: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> Decimal | None:
         text = cell(value).removesuffix("%").strip().replace(",", ".")
         if not text:
             return None
@@ -166,12 +170,12 @@ class PercentWidget(widgets.Widget):
             raise ValueError(f"{number} % is not a share; enter a percentage from 0 to 100")
         return number
 
-    def render(self, value, obj=None, **kwargs) -> str:
+    def render(self, value: Any, obj: models.Model | None = None, **kwargs: Any) -> str:
         return "" if value is None else f"{value:f}".rstrip("0").rstrip(".")
 
 
 class YearWidget(WholeNumberWidget):
-    def clean(self, value, row=None, **kwargs) -> int | None:
+    def clean(self, value: Any, row: Mapping[str, Any] | None = None, **kwargs: Any) -> int | None:
         text = cell(value)
         if text and not re.fullmatch(r"\d{3,4}", text):
             raise ValueError(f"'{text}' is not a year; write four digits, e.g. 1995")
@@ -188,7 +192,7 @@ class ChoiceWidget(widgets.Widget):
         self.lookup = {value: value for value in choices.values}
         self.lookup |= {str(label).lower(): value for value, label in choices.choices}
 
-    def clean(self, value, row=None, **kwargs) -> str:
+    def clean(self, value: Any, row: Mapping[str, Any] | None = None, **kwargs: Any) -> str:
         if value in self.values:  # as exported: the stored value itself
             return value
         text = cell(value).lower().replace(" ", "_")
@@ -204,21 +208,29 @@ class ChoiceWidget(widgets.Widget):
             )
         return found
 
-    def render(self, value, obj=None, **kwargs) -> str:
+    def render(self, value: Any, obj: models.Model | None = None, **kwargs: Any) -> str:
         return value or ""
 
 
 class NamesWidget(widgets.ManyToManyWidget):
     """``|``-separated names; new names create records unless the list is controlled."""
 
-    def __init__(self, model, *, create: bool = True, field: str = "name") -> None:
+    model: type[models.Model]  # a model class (types-django-import-export says an instance)
+
+    def __init__(
+        self, model: type[models.Model], *, create: bool = True, field: str = "name"
+    ) -> None:
         super().__init__(model, separator="|", field=field)
         self.create = create
 
-    def clean(self, value, row=None, **kwargs):
+    def clean(
+        self, value: Any, row: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> list[models.Model]:
         names = [name.strip() for name in cell(value).split("|") if name.strip()]
         lowered = [name.lower() for name in names]
-        matches = self.model.objects.annotate(_key=Lower(self.field)).filter(_key__in=lowered)
+        matches = self.model._default_manager.annotate(_key=Lower(self.field)).filter(
+            _key__in=lowered
+        )
         found = {getattr(obj, self.field).lower(): obj for obj in matches} if names else {}
         objects = []
         for name in names:
@@ -226,27 +238,29 @@ class NamesWidget(widgets.ManyToManyWidget):
             if obj is None and not self.create:
                 what = f"{self.model._meta.verbose_name} {self.field}"
                 if self.model is Category:  # a short controlled list: say what it holds
-                    known = ", ".join(self.model.objects.values_list(self.field, flat=True))
+                    known = ", ".join(
+                        self.model._default_manager.values_list(self.field, flat=True)
+                    )
                     raise ValueError(f"'{name}' is not a known category; use one of: {known}")
                 raise ValueError(f"'{name}' is not a known {what}; import it first")
             if obj is None:
-                obj = self.model.objects.create(
+                obj = self.model._default_manager.create(
                     **{self.field: name, "slug": _unique_slug(self.model, name)}
                 )
                 found[name.lower()] = obj
             objects.append(obj)
         return objects
 
-    def render(self, value, obj=None, **kwargs) -> str:
+    def render(self, value: Any, obj: models.Model | None = None, **kwargs: Any) -> str:
         if value is None:
             return ""
         return neutralise("|".join(sorted(getattr(item, self.field) for item in value.all())))
 
 
-def _unique_slug(model, name: str) -> str:
+def _unique_slug(model: type[models.Model], name: str) -> str:
     base = slugify(name)[:180] or "item"
     slug, n = base, 1
-    while model.objects.filter(slug=slug).exists():
+    while model._default_manager.filter(slug=slug).exists():
         n += 1
         slug = f"{base}-{n}"
     return slug
@@ -255,12 +269,16 @@ def _unique_slug(model, name: str) -> str:
 class NamedForeignKeyWidget(widgets.ForeignKeyWidget):
     """A record by its natural key, with an error that says which value was not found."""
 
-    def __init__(self, model, field: str, *, create: bool = False, what: str = "") -> None:
+    def __init__(
+        self, model: type[models.Model], field: str, *, create: bool = False, what: str = ""
+    ) -> None:
         super().__init__(model, field=field)
         self.create, self.what = create, what or model._meta.verbose_name
-        self.known: dict[str, object] = {}  # one lookup per distinct value in an import
+        self.known: dict[str, models.Model] = {}  # one lookup per distinct value in an import
 
-    def clean(self, value, row=None, **kwargs):
+    def clean(
+        self, value: Any, row: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> models.Model | None:
         text = cell(value)
         if not text:
             return None
@@ -277,7 +295,7 @@ class NamedForeignKeyWidget(widgets.ForeignKeyWidget):
             )
         return obj
 
-    def render(self, value, obj=None, **kwargs) -> str:
+    def render(self, value: Any, obj: models.Model | None = None, **kwargs: Any) -> str:
         return neutralise(getattr(value, self.field)) if value else ""
 
 
@@ -290,15 +308,17 @@ def text_field(column: str, attribute: str | None = None) -> fields.Field:
 
 
 class AlternativeNamesWidget(TextWidget):
-    def clean(self, value, row=None, **kwargs) -> str:
+    def clean(self, value: Any, row: Mapping[str, Any] | None = None, **kwargs: Any) -> str:
         return "\n".join(name.strip() for name in cell(value).split("|") if name.strip())
 
-    def render(self, value, obj=None, **kwargs) -> str:
+    def render(self, value: Any, obj: models.Model | None = None, **kwargs: Any) -> str:
         return neutralise("|".join(name for name in (value or "").splitlines() if name.strip()))
 
 
 class DecimalWidget(widgets.Widget):
-    def clean(self, value, row=None, **kwargs):
+    def clean(
+        self, value: Any, row: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> Decimal | None:
         from decimal import Decimal, InvalidOperation
 
         text = cell(value)
@@ -312,7 +332,7 @@ class DecimalWidget(widgets.Widget):
             raise ValueError(f"'{text}' is outside -180 to 180")
         return number
 
-    def render(self, value, obj=None, **kwargs) -> str:
+    def render(self, value: Any, obj: models.Model | None = None, **kwargs: Any) -> str:
         return "" if value is None else str(value)
 
 

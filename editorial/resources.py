@@ -9,11 +9,18 @@ is expected.
 
 from __future__ import annotations
 
+import functools
 import itertools
+from typing import Any
 
+import tablib
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import QuerySet
 from django.utils.text import slugify
 from import_export import fields
+from import_export.instance_loaders import BaseInstanceLoader
+from import_export.results import Result, RowResult
 
 from archive.columns import (
     CITATION_COLUMNS,
@@ -88,7 +95,7 @@ class SourceResource(ReviewedRecordResource):
         import_id_fields = ["key"]
         fields = SOURCE_COLUMNS
 
-    def before_import_row(self, row, **kwargs) -> None:
+    def before_import_row(self, row: dict[str, Any], **kwargs: Any) -> None:
         self.key_seen(cell(row.get("key")), "key", kwargs["row_number"])
 
 
@@ -121,10 +128,12 @@ class PlaceResource(ReviewedRecordResource):
             "coordinate_precision",
         ]
 
-    def before_import_row(self, row, **kwargs) -> None:
+    def before_import_row(self, row: dict[str, Any], **kwargs: Any) -> None:
         self.key_seen(cell(row.get("name")), "name", kwargs["row_number"])
 
-    def after_init_instance(self, instance, new, row, **kwargs) -> None:
+    def after_init_instance(
+        self, instance: Place, new: bool, row: dict[str, Any], **kwargs: Any
+    ) -> None:
         if new:
             instance.slug = _unique_slug(Place, cell(row.get("name")))
 
@@ -141,10 +150,12 @@ class ActorResource(ReviewedRecordResource):
         import_id_fields = ["name"]
         fields = ["name", "parent"]
 
-    def before_import_row(self, row, **kwargs) -> None:
+    def before_import_row(self, row: dict[str, Any], **kwargs: Any) -> None:
         self.key_seen(cell(row.get("name")), "name", kwargs["row_number"])
 
-    def after_init_instance(self, instance, new, row, **kwargs) -> None:
+    def after_init_instance(
+        self, instance: Actor, new: bool, row: dict[str, Any], **kwargs: Any
+    ) -> None:
         if new:
             instance.slug = _unique_slug(Actor, cell(row.get("name")))
 
@@ -176,14 +187,14 @@ class IncidentResource(ArchiveResource):
         import_id_fields = ["slug"]
         fields = INCIDENT_COLUMNS
 
-    def before_import(self, dataset, **kwargs) -> None:
+    def before_import(self, dataset: tablib.Dataset, **kwargs: Any) -> None:
         super().before_import(dataset, **kwargs)
         self.related_rows: list[tuple[IncidentVersion, list[str], int]] = []
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[IncidentVersion]:
         return IncidentVersion.objects.select_related("incident", "context")
 
-    def before_import_row(self, row, **kwargs) -> None:
+    def before_import_row(self, row: dict[str, Any], **kwargs: Any) -> None:
         slug = cell(row.get("slug"))
         if not slug or slug != slugify(slug):
             raise ValidationError(
@@ -199,7 +210,9 @@ class IncidentResource(ArchiveResource):
             )
         self.key_seen(slug, "slug", kwargs["row_number"])
 
-    def get_instance(self, instance_loader, row):
+    def get_instance(
+        self, instance_loader: BaseInstanceLoader, row: dict[str, Any]
+    ) -> IncidentVersion | None:
         incident = Incident.objects.filter(slug=cell(row.get("slug"))).first()
         return None if incident is None else self.current_version(incident)
 
@@ -209,7 +222,13 @@ class IncidentResource(ArchiveResource):
     def dehydrate_related(self, version: IncidentVersion) -> str:
         return "|".join(sorted(incident.slug for incident in version.related.all()))
 
-    def skip_row(self, instance, original, row, import_validation_errors=None) -> bool:
+    def skip_row(
+        self,
+        instance: IncidentVersion,
+        original: IncidentVersion | None,
+        row: dict[str, Any],
+        import_validation_errors: dict[str, Any] | None = None,
+    ) -> bool:
         unchanged = super().skip_row(instance, original, row, import_validation_errors)
         if unchanged and original is not None and original.pk and "related" in row:
             wanted = sorted(s for s in cell(row["related"]).split("|") if s.strip())
@@ -220,7 +239,9 @@ class IncidentResource(ArchiveResource):
             )
         return unchanged
 
-    def save_instance(self, instance, is_create, row, **kwargs) -> None:
+    def save_instance(
+        self, instance: IncidentVersion, is_create: bool, row: dict[str, Any], **kwargs: Any
+    ) -> None:
         if is_create:
             try:
                 services.incident_create(
@@ -243,7 +264,7 @@ class IncidentResource(ArchiveResource):
             slugs = [s.strip() for s in cell(row["related"]).split("|") if s.strip()]
             self.related_rows.append((instance, slugs, kwargs["row_number"]))
 
-    def after_import(self, dataset, result, **kwargs) -> None:
+    def after_import(self, dataset: tablib.Dataset, result: Result, **kwargs: Any) -> None:
         # Related incidents may come later in the same file, so they are linked at the end.
         if not result.has_validation_errors():
             for version, slugs, number in getattr(self, "related_rows", []):
@@ -275,6 +296,18 @@ RELATION_FIELDS = [
     "share_of",
     "per",
 ]
+
+
+# The values an estimate had before its row was imported (``after_init_instance``).
+STORED = "_stored"
+
+
+@functools.cache
+def _attname(model: type[models.Model], name: str) -> str:
+    """The attribute a model field's value is kept in: ``source_id`` for ``source``."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)  # an imported column, never a reverse relation
+    return field.attname
 
 
 class EstimateResource(ArchiveResource):
@@ -313,7 +346,7 @@ class EstimateResource(ArchiveResource):
     not_validated = ("version", "source")
     export_lookups = {"incident": "version__incident__slug", "source": "source__key"}
 
-    blank_estimate: list | None = None  # every field's default, in the model's order
+    blank_estimate: list[Any] | None = None  # every field's default, in the model's order
 
     class Meta(ArchiveResource.Meta):
         model = Estimate
@@ -324,10 +357,10 @@ class EstimateResource(ArchiveResource):
         skip_diff = True  # unchanged rows are found by comparing values (see skip_row)
         fields = ESTIMATE_COLUMNS
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Estimate]:
         return Estimate.objects.select_related("version__incident", "source")
 
-    def before_import_row(self, row, **kwargs) -> None:
+    def before_import_row(self, row: dict[str, Any], **kwargs: Any) -> None:
         incident = self.incident_for(row)
         ref = cell(row.get("ref"))
         if not ref:
@@ -354,14 +387,14 @@ class EstimateResource(ArchiveResource):
         if cell(row.get("part_of")) or cell(row.get("share_of")):
             self.related_rows[(incident.pk, ref)] = self.row_offset + kwargs["row_number"] + 1
 
-    def before_import(self, dataset, **kwargs) -> None:
+    def before_import(self, dataset: tablib.Dataset, **kwargs: Any) -> None:
         super().before_import(dataset, **kwargs)
         self.preload(dataset)
         self.changed_estimates: list[int] = []
         if not hasattr(self, "related_rows"):  # kept across the chunks of one file
             self.related_rows: dict[tuple[int, str], int] = {}
 
-    def after_import(self, dataset, result, **kwargs) -> None:
+    def after_import(self, dataset: tablib.Dataset, result: Result, **kwargs: Any) -> None:
         if not result.has_validation_errors():
             for batch in itertools.batched(self.changed_estimates, 1000, strict=False):
                 services.estimates_unverify(estimates=Estimate.objects.filter(pk__in=batch))
@@ -396,7 +429,9 @@ class EstimateResource(ArchiveResource):
                         problems.append(f"{at}: {message}")
         return sorted(problems, key=lambda line: (len(line.split(",")[0]), line))
 
-    def get_instance(self, instance_loader, row):
+    def get_instance(
+        self, instance_loader: BaseInstanceLoader, row: dict[str, Any]
+    ) -> Estimate | None:
         version = row["_version"]
         if version.pk in self.preloaded_versions:
             estimate = self.estimates.get((version.pk, row["_ref"]))
@@ -413,20 +448,24 @@ class EstimateResource(ArchiveResource):
                 self.estimates[(draft.pk, estimate.ref)] = estimate
         return draft
 
-    def init_instance(self, row=None):
+    def init_instance(self, row: dict[str, Any] | None = None) -> Estimate:
         if self.blank_estimate is None:
             self.blank_estimate = [f.get_default() for f in Estimate._meta.concrete_fields]
         # Django's positional constructor, as for rows read from the database: twice as
         # fast as keywords, which look up every field's default for every row. Every row
         # shares these defaults, so they must stay immutable values (a test checks).
-        estimate = Estimate(*self.blank_estimate)
+        # (django-stubs reads the positional values as the first field's.)
+        estimate = Estimate(*self.blank_estimate)  # type: ignore[misc]
+        assert row is not None  # the library always passes the row
         estimate.version_id = row["_version"].pk
         return estimate
 
     def dehydrate_incident(self, estimate: Estimate) -> str:
         return estimate.version.incident.slug
 
-    def save_instance(self, instance, is_create, row, **kwargs) -> None:
+    def save_instance(
+        self, instance: Estimate, is_create: bool, row: dict[str, Any], **kwargs: Any
+    ) -> None:
         draft = self.editable_draft(row["_version"])
         if is_create:
             instance.version_id = draft.pk
@@ -443,27 +482,35 @@ class EstimateResource(ArchiveResource):
             self.changed_estimates.append(instance.pk)
         super().save_instance(instance, is_create, row, **kwargs)  # queued for the batch
 
-    def after_init_instance(self, instance, new, row, **kwargs) -> None:
-        if not new:
-            instance._stored = self.stored_values(instance)
+    def after_init_instance(
+        self, instance: Estimate, new: bool, row: dict[str, Any], **kwargs: Any
+    ) -> None:
+        if not new:  # what skip_row compares the imported values with
+            setattr(instance, STORED, self.stored_values(instance))
 
-    def after_import_row(self, row, row_result, **kwargs) -> None:
+    def after_import_row(self, row: dict[str, Any], row_result: RowResult, **kwargs: Any) -> None:
         # What the admin's preview shows for the row: the figure, and where it goes.
         row_result.object_repr = (
             f"{row['_incident'].slug} · {row['_ref']}: {row_result.object_repr}"
         )
 
-    def stored_values(self, instance) -> tuple:
+    def stored_values(self, instance: Estimate) -> tuple[object, ...]:
         return tuple(
-            getattr(instance, instance._meta.get_field(f.attribute).attname)
+            getattr(instance, _attname(Estimate, f.attribute))
             for f in self.get_import_fields()
             if f.attribute
         )
 
-    def skip_row(self, instance, original, row, import_validation_errors=None) -> bool:
+    def skip_row(
+        self,
+        instance: Estimate,
+        original: Estimate | None,
+        row: dict[str, Any],
+        import_validation_errors: dict[str, Any] | None = None,
+    ) -> bool:
         if import_validation_errors or instance._state.adding:
             return False
-        return getattr(instance, "_stored", None) == self.stored_values(instance)
+        return getattr(instance, STORED, None) == self.stored_values(instance)
 
     def get_bulk_update_fields(self) -> list[str]:
         imported = [f.attribute for f in self.get_import_fields() if f.attribute]
@@ -492,25 +539,28 @@ class CitationResource(ArchiveResource):
         import_id_fields = ["source"]
         fields = CITATION_COLUMNS
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Citation]:
         return Citation.objects.select_related("version__incident", "source", "estimate")
 
-    def before_import_row(self, row, **kwargs) -> None:
+    def before_import_row(self, row: dict[str, Any], **kwargs: Any) -> None:
         row["_incident"] = self.incident_for(row)
         key = "|".join(cell(row.get(c)) for c in ("incident", "source", "locator", "estimate"))
         self.key_seen(key, "source", kwargs["row_number"])
 
-    def _match(self, version, row):
+    def _match(self, version: IncidentVersion, row: dict[str, Any]) -> QuerySet[Citation]:
         ref = cell(row.get("estimate"))
         same_claim = {"estimate__ref": ref} if ref else {"estimate__isnull": True}
         return version.citations.filter(
             source__key=cell(row.get("source")), locator=cell(row.get("locator")), **same_claim
         )
 
-    def get_instance(self, instance_loader, row):
+    def get_instance(
+        self, instance_loader: BaseInstanceLoader, row: dict[str, Any]
+    ) -> Citation | None:
         return self._match(self.current_version(row["_incident"]), row).first()
 
-    def init_instance(self, row=None):
+    def init_instance(self, row: dict[str, Any] | None = None) -> Citation:
+        assert row is not None  # the library always passes the row
         version = self.current_version(row["_incident"])
         ref = cell(row.get("estimate"))
         citation = Citation(version=version)
@@ -533,11 +583,14 @@ class CitationResource(ArchiveResource):
     def dehydrate_estimate(self, citation: Citation) -> str:
         return citation.estimate.ref if citation.estimate else ""
 
-    def save_instance(self, instance, is_create, row, **kwargs) -> None:
+    def save_instance(
+        self, instance: Citation, is_create: bool, row: dict[str, Any], **kwargs: Any
+    ) -> None:
         draft = self.editable_draft(instance.version)
         if is_create:
             instance.version = draft
             if instance.estimate_id:
+                assert instance.estimate is not None  # the figure the row names
                 instance.estimate = draft.estimates.get(ref=instance.estimate.ref)
         else:
             target = self._match(draft, row).get()
@@ -584,5 +637,5 @@ class ProceedingResource(ReviewedRecordResource):
             "locator",
         ]
 
-    def before_import_row(self, row, **kwargs) -> None:
+    def before_import_row(self, row: dict[str, Any], **kwargs: Any) -> None:
         self.key_seen(cell(row.get("slug")), "slug", kwargs["row_number"])
