@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth.models import User
+from django.http import HttpRequest
+
 if TYPE_CHECKING:
     from django.contrib.admin.options import BaseModelAdmin, InlineModelAdmin, ModelAdmin
 
@@ -19,3 +22,10 @@ else:
     AdminMixin = object
     RelationsMixin = object
     InlineMixin = object
+
+
+def signed_in(request: HttpRequest) -> User:
+    """The person using the admin: every admin view requires a staff login first."""
+    user = request.user
+    assert isinstance(user, User)
+    return user

@@ -8,22 +8,29 @@ imports only the upload that its signed token names (``editorial.previews``).
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from import_export import fields
 from import_export.admin import ImportExportMixin
-from import_export.formats.base_formats import CSV, XLSX
+from import_export.formats.base_formats import CSV, XLSX, Format
 from import_export.forms import ImportForm
 from import_export.results import RowResult
 from import_export.signals import post_import
 
+from editorial.admin_base import AdminMixin, signed_in
+from editorial.import_base import ArchiveResource
 from editorial.imports import ImportFailed, ImportOutcome, file_import
 from editorial.models import Channel
 from editorial.previews import (
@@ -35,7 +42,7 @@ from editorial.previews import (
     previews_expire,
 )
 from editorial.tabular import UploadRefused, size_text
-from editorial.uploads import import_format, open_import
+from editorial.uploads import REFUSAL_ATTRIBUTE, import_format, open_import
 
 PREVIEW_ROWS = 1000  # rows of a file the preview lists; its totals count them all
 
@@ -43,7 +50,7 @@ PREVIEW_ROWS = 1000  # rows of a file the preview lists; its totals count them a
 class ArchiveImportForm(ImportForm):
     """A CSV (UTF-8) or XLSX file within the size limit; its rows are read by the preview."""
 
-    def clean_import_file(self):
+    def clean_import_file(self) -> UploadedFile:
         upload = self.cleaned_data["import_file"]
         try:
             import_format(upload.name)
@@ -56,11 +63,16 @@ class ArchiveImportForm(ImportForm):
             )
         return upload
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         """The format chosen must be the file's own: the file is read as its name says."""
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         upload = cleaned.get("import_file")
-        chosen = dict(self.fields["format"].choices).get(str(cleaned.get("format")), "")
+        formats = self.fields["format"]
+        assert isinstance(formats, forms.ChoiceField)
+        # The field's choices as pairs (django-stubs types them as any form choices take).
+        pairs = dict(formats.choices)  # type: ignore[arg-type]
+        chosen = pairs.get(str(cleaned.get("format")), "")
         if upload and chosen:
             extension = import_format(upload.name)
             if chosen.lower() != extension:
@@ -77,8 +89,12 @@ class ConfirmImportForm(forms.Form):
     token = forms.CharField(widget=forms.HiddenInput)
 
 
-class DataAdminMixin(ImportExportMixin):
+# types-django-import-export declares the mixins' model an instance and their change list
+# template unlike ModelAdmin's; at run time both are the ModelAdmin's own.
+class DataAdminMixin(ImportExportMixin, AdminMixin):  # type: ignore[misc]
     """Import with a dry-run preview, then confirm; export. Each needs its own permission."""
+
+    model: type[Model]  # type: ignore[assignment]  # the admin's model class
 
     formats = [CSV, XLSX]
     import_form_class = ArchiveImportForm
@@ -86,22 +102,22 @@ class DataAdminMixin(ImportExportMixin):
     import_template_name = "admin/editorial/import.html"
     skip_admin_log = True  # the archive writes its own history entries
 
-    def import_action(self, request: HttpRequest, **kwargs) -> HttpResponse:
+    def import_action(self, request: HttpRequest, **kwargs: Any) -> TemplateResponse:
         if not self.has_import_permission(request):
             raise PermissionDenied
         previews_expire()
         form = self.create_import_form(request)
-        context = {}
+        context: dict[str, Any] = {}
         if request.method == "POST":
             valid = form.is_valid()
-            refusal = getattr(request, "upload_refusal", None)  # UploadLimitHandler's
+            refusal = getattr(request, REFUSAL_ATTRIBUTE, None)  # UploadLimitHandler's
             if refusal:
                 form.errors["import_file"] = form.error_class([refusal])
             elif valid:
                 context = self.preview(request, form)
         return self.import_page(request, form, context)
 
-    def preview(self, request: HttpRequest, form: ArchiveImportForm) -> dict:
+    def preview(self, request: HttpRequest, form: forms.Form) -> dict[str, Any]:
         """A dry run of the whole file: the page lists its first rows and every total, or
         its errors. The file is kept for the confirm step only when it would import."""
         upload = form.cleaned_data["import_file"]
@@ -130,7 +146,7 @@ class DataAdminMixin(ImportExportMixin):
         return {"outcome": outcome, "confirm_form": ConfirmImportForm(initial={"token": token})}
 
     @method_decorator(require_POST)
-    def process_import(self, request: HttpRequest, **kwargs) -> HttpResponse:
+    def process_import(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         if not self.has_import_permission(request):
             raise PermissionDenied
         previews_expire()
@@ -144,8 +160,8 @@ class DataAdminMixin(ImportExportMixin):
             outcome = self.run_import(request, preview, dry_run=False)
         except (UploadRefused, ImportFailed) as failure:
             lines = failure.lines if isinstance(failure, ImportFailed) else [str(failure)]
-            refusal = "Nothing was imported: the file no longer imports as its preview showed."
-            context = {"refusal": refusal, "import_errors": lines}
+            message = "Nothing was imported: the file no longer imports as its preview showed."
+            context = {"refusal": message, "import_errors": lines}
             return self.import_page(request, self.blank_form(request), context)
         finally:
             preview.discard()
@@ -155,16 +171,22 @@ class DataAdminMixin(ImportExportMixin):
         changelist = f"admin:{app_label}_{model_name}_changelist"
         return HttpResponseRedirect(reverse(changelist, current_app=self.admin_site.name))
 
-    def run_import(self, request: HttpRequest, preview: Preview, *, dry_run: bool):
-        resource_class = self.get_import_resource_classes(request)[preview.resource]
-        resource = resource_class(**self.get_import_resource_kwargs(request))
+    def resource(self, request: HttpRequest, index: int) -> ArchiveResource:
+        resource = self.get_import_resource_classes(request)[index](
+            **self.get_import_resource_kwargs(request)
+        )
+        assert isinstance(resource, ArchiveResource)  # every resource of the archive's admin
+        return resource
+
+    def run_import(self, request: HttpRequest, preview: Preview, *, dry_run: bool) -> ImportOutcome:
+        resource = self.resource(request, preview.resource)
         with open_import(preview.name, preview.open(), preview.format) as chunks:
             return file_import(
                 resource=resource,
                 chunks=chunks,
                 file_name=preview.name,
                 dry_run=dry_run,
-                user=request.user,
+                user=signed_in(request),
                 channel=Channel.IMPORT,
                 keep_rows=PREVIEW_ROWS if dry_run else 0,
             )
@@ -185,17 +207,17 @@ class DataAdminMixin(ImportExportMixin):
                 "those changes wait for a second person's review (Record changes).",
             )
 
-    def blank_form(self, request: HttpRequest) -> ArchiveImportForm:
-        return self.get_import_form_class(request)(
-            self.get_import_formats(), self.get_import_resource_classes(request)
-        )
+    def blank_form(self, request: HttpRequest) -> forms.Form:
+        # get_import_formats gives the format classes; the stubs call them instances.
+        formats = cast(list[type[Format]], self.get_import_formats())
+        return ArchiveImportForm(formats, self.get_import_resource_classes(request))
 
     def import_page(
-        self, request: HttpRequest, form: ArchiveImportForm, context: dict, status: int = 200
+        self, request: HttpRequest, form: forms.Form, context: dict[str, Any], status: int = 200
     ) -> TemplateResponse:
         resources = [
-            resource_class(**self.get_import_resource_kwargs(request))
-            for resource_class in self.get_import_resource_classes(request)
+            self.resource(request, index)
+            for index in range(len(self.get_import_resource_classes(request)))
         ]
         request.current_app = self.admin_site.name
         return TemplateResponse(
@@ -210,7 +232,11 @@ class DataAdminMixin(ImportExportMixin):
                 "fields_list": [
                     (
                         resource.get_display_name(),
-                        [field.column_name for field in resource.get_user_visible_fields()],
+                        # The fields themselves; the stubs call them names.
+                        [
+                            cast(fields.Field, field).column_name
+                            for field in resource.get_user_visible_fields()
+                        ],
                     )
                     for resource in resources
                 ],
