@@ -12,6 +12,7 @@ from django.db.models.manager import BaseManager
 from django.http import Http404, HttpRequest, JsonResponse, StreamingHttpResponse
 from django.views.decorators.http import require_safe
 
+from archive.changes import FeedRequestError, feed_page, parse_cursor, parse_since
 from archive.columns import ESTIMATE_COLUMNS, INCIDENT_COLUMNS, SOURCE_COLUMNS
 from archive.filters import IncidentFilter
 from archive.models import (
@@ -99,6 +100,41 @@ def aggregates(request: HttpRequest) -> JsonResponse:
                 }
                 for total in totals(filterset.qs)
             ]
+        }
+    )
+
+
+@require_safe
+def changes(request: HttpRequest) -> JsonResponse:
+    """What became public, was corrected or was withdrawn, in the order it happened."""
+    try:
+        cursor = request.GET.get("cursor")
+        after = parse_cursor(cursor) if cursor is not None else None
+        since = request.GET.get("since")
+        page = feed_page(since=parse_since(since) if since is not None else None, after=after)
+    except FeedRequestError as error:
+        return JsonResponse(
+            {"errors": {error.field: [{"message": error.message, "code": "invalid"}]}}, status=400
+        )
+
+    def at_cursor(number: int | None) -> str:
+        if number is None:  # nothing new: ask the same question again
+            return request.build_absolute_uri()
+        return request.build_absolute_uri(f"{request.path}?cursor={number}")
+
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "slug": entry.incident.slug,
+                    "change": entry.kind,
+                    "at": entry.at.isoformat().replace("+00:00", "Z"),
+                    "version": entry.version.number,
+                }
+                for entry in page.entries
+            ],
+            "next": at_cursor(page.last) if page.more else None,
+            "poll": at_cursor(page.last if page.last is not None else after),
         }
     )
 

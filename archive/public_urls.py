@@ -26,6 +26,7 @@ urlpatterns = [
     path("corrections/", cached_public(views.corrections), name="corrections"),
     path("api/incidents/", cached_public(api.incident_list), name="api_incident_list"),
     path("api/incidents/<slug:slug>/", cached_public(api.incident_item), name="api_incident"),
+    path("api/changes/", cached_public(api.changes), name="api_changes"),
     path("api/aggregates/", cached_public(api.aggregates), name="api_aggregates"),
     path("data/incidents.csv", api.incidents_csv, name="data_incidents_csv"),
     path("data/estimates.csv", api.estimates_csv, name="data_estimates_csv"),

@@ -9,7 +9,8 @@ is recorded, because none took place.
 What a publication derives is derived as ``editorial.services.version_publish`` derives it:
 the search document (``archive.search.search_texts``; on PostgreSQL the weighted vector too),
 the headlines and the conflict flag (``archive.totals.derive_figures``), and the stored page of
-each incident unless ``render_pages`` is False (its first reader then renders it).
+each incident unless ``render_pages`` is False (its first reader then renders it). Each
+publication is announced in the public change feed, as it is public.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from django.utils import timezone
 
 from archive import pages
 from archive.caching import publication_changed
-from archive.models import Estimate, Incident, IncidentVersion, State
+from archive.models import Estimate, Incident, IncidentVersion, PublicChange, State
 from archive.search import search_texts
 from archive.totals import derive_figures
 from editorial.models import Action, Channel, HistoryEntry
@@ -107,6 +108,18 @@ def synthetic_publish(*, versions: list[IncidentVersion], render_pages: bool = T
         batch_size=2000,
     )
     publication_changed()
+    PublicChange.objects.bulk_create(
+        [
+            PublicChange(
+                incident_id=incident_id,
+                version_id=version_id,
+                kind=PublicChange.Kind.PUBLISHED,
+                at=timezone.now(),
+            )
+            for version_id, incident_id, _, _ in locked
+        ],
+        batch_size=2000,
+    )
     pages.forget_pages_showing(incident_ids)
     if render_pages:
         pages.render_published(ids)

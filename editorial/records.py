@@ -37,6 +37,7 @@ from archive.models import (
     IncidentVersion,
     Place,
     Proceeding,
+    PublicChange,
     Source,
     State,
     VictimGroup,
@@ -358,6 +359,17 @@ def record_change_approve(
         for version in published
     )
     publication_changed()
+    # After the counter's row lock, so the feed's order is the order of the commits.
+    announced = timezone.now()
+    PublicChange.objects.bulk_create(
+        PublicChange(
+            incident_id=version.incident_id,
+            version=version,
+            kind=PublicChange.Kind.CORRECTED,
+            at=announced,
+        )
+        for version in published
+    )
     return change
 
 

@@ -38,6 +38,7 @@ CRAWLED_NAMES = {
     "api_incident_list",
     "api_incident",
     "api_aggregates",
+    "api_changes",
     "data_incidents_csv",
     "data_estimates_csv",
     "data_sources_csv",
@@ -108,20 +109,26 @@ def pages(client: Client | None = None) -> Iterator[tuple[str, int, str]]:
         yield url, response.status_code, body.decode()
 
 
-def leaks(markers: Iterable[str], client: Client | None = None) -> list[tuple[str, str]]:
+def leaks(
+    markers: Iterable[str], client: Client | None = None, *, announced: Iterable[str] = ()
+) -> list[tuple[str, str]]:
     """(url, marker) for every public page that shows one of ``markers``; also fails on a
     server error, which would hide a page from the crawl.
 
     A marker may be a text or an unpublished incident's slug. A page whose own address names
     the marker and that refuses it (404, 410) is not counted: an incident's own address is
-    where its slug rightly answers "not found" or "withdrawn"."""
-    markers = list(markers)
+    where its slug rightly answers "not found" or "withdrawn". ``announced``: the slugs of
+    withdrawn incidents, which the change feed names so that mirrors remove them."""
+    markers, announced = list(markers), set(announced)
+    feed = reverse("archive:api_changes")
     found = []
     for url, status, body in pages(client):
         assert status in (200, 404, 410), f"{url} answered {status}"
         found += [
             (url, marker)
             for marker in markers
-            if marker in body and not (marker in url and status in (404, 410))
+            if marker in body
+            and not (marker in url and status in (404, 410))
+            and not (url.startswith(feed) and marker in announced)
         ]
     return found

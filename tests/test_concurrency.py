@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 import tablib
 from django.db import close_old_connections, connection
 
+from archive.changes import feed_page
 from archive.models import Incident, IncidentVersion, State
 from editorial import services
 from editorial.resources import IncidentResource
@@ -147,3 +149,40 @@ def test_publish_racing_an_edit_publishes_only_verified_figures():
     assert isinstance(results[1], services.WorkflowError)
     assert not version.estimates.exclude(verification="verified").exists()
     assert not version.estimates.filter(best=999_999).exists()
+
+
+def test_a_mirror_following_the_change_feed_misses_and_repeats_nothing_during_publications():
+    author, reviewer, publisher = make_contributor(), make_reviewer(), make_publisher()
+    approved = []
+    for n in range(12):
+        draft = make_draft(author, f"feed-race-{n}")
+        services.version_submit(version=draft, user=author)
+        for estimate in draft.estimates.all():
+            services.estimate_verify(estimate=estimate, user=reviewer)
+        services.version_approve(version=draft, user=reviewer)
+        approved.append(draft)
+
+    def publish(versions):
+        def job():
+            for version in versions:
+                services.version_publish(version=version, user=publisher)
+            return len(versions)
+
+        return job
+
+    def mirror():
+        cursor, slugs, polls = None, [], 0
+        deadline = time.monotonic() + 60
+        while len(slugs) < len(approved) and time.monotonic() < deadline:
+            page = feed_page(after=cursor, size=2)
+            slugs += [entry.incident.slug for entry in page.entries]
+            cursor = page.last if page.last is not None else cursor
+            polls += 1
+        return slugs, polls
+
+    results = run_together(*(publish(approved[n::4]) for n in range(4)), mirror)
+
+    assert results[:4] == [3, 3, 3, 3], results
+    slugs, _ = results[4]
+    assert sorted(slugs) == sorted(version.incident.slug for version in approved), slugs
+    assert len(slugs) == len(set(slugs)) == 12

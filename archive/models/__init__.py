@@ -51,6 +51,8 @@ from archive.models.publication import (
     IncidentPage,
     IncidentPageQuerySet,
     Publication,
+    PublicChange,
+    PublicChangeQuerySet,
 )
 from archive.models.records import (
     DATA_PERMISSIONS,
@@ -102,6 +104,8 @@ __all__ = [
     "Proceeding",
     "ProceedingIncident",
     "ProceedingQuerySet",
+    "PublicChange",
+    "PublicChangeQuerySet",
     "Publication",
     "Qualifier",
     "Source",

@@ -80,3 +80,48 @@ class Correction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.incident.slug} on {self.created_at:%Y-%m-%d}"
+
+
+class PublicChangeQuerySet(models.QuerySet):
+    def feed(self) -> PublicChangeQuerySet:
+        """In the order they became public, each with what a mirror needs to fetch it."""
+        return (
+            self.select_related("incident", "version")
+            .only("kind", "at", "incident__slug", "version__number")
+            .order_by("pk")
+        )
+
+
+class ChangeKind(models.TextChoices):
+    PUBLISHED = "published", _("published")
+    CORRECTED = "corrected", _("corrected")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+
+
+class PublicChange(models.Model):
+    """One entry of the public change feed: an incident published, corrected or withdrawn.
+
+    Written by the publishing services after they take the publication counter's row lock
+    (``archive.caching.publication_changed``), so the entries' numbers follow the order their
+    transactions commit in and a reader's cursor (the last number it saw) never skips one
+    that commits later. Entries are never changed or deleted; a withdrawal is an entry too."""
+
+    Kind = ChangeKind
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey(IncidentVersion, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=12, choices=Kind)
+    at = models.DateTimeField(db_index=True)
+
+    objects = PublicChangeQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=ChangeKind.values),
+                name="public_change_kind_known",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident.slug} {self.kind} at {self.at:%Y-%m-%d %H:%M:%S}"

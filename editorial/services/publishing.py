@@ -15,6 +15,7 @@ from archive.caching import publication_changed
 from archive.models import (
     Correction,
     IncidentVersion,
+    PublicChange,
     State,
 )
 from archive.search import index_version
@@ -123,6 +124,12 @@ def version_publish(
     version.save(update_fields=["published_at", "publish_at", "public_note", "updated_at"])
     _transition(version, State.PUBLISHED, user, note, channel)
     publication_changed()
+    PublicChange.objects.create(
+        incident_id=version.incident_id,
+        version=version,
+        kind=PublicChange.Kind.CORRECTED if previous else PublicChange.Kind.PUBLISHED,
+        at=timezone.now(),
+    )
     if previous:
         Correction.objects.create(
             incident_id=version.incident_id,
@@ -142,6 +149,12 @@ def version_withdraw(
 ) -> IncidentVersion:
     version = _transition(_locked(version), State.WITHDRAWN, user, reason)
     publication_changed()
+    PublicChange.objects.create(
+        incident_id=version.incident_id,
+        version=version,
+        kind=PublicChange.Kind.WITHDRAWN,
+        at=timezone.now(),
+    )
     pages.forget_pages_showing([version.incident_id])
     version.public_note = reason.strip()
     version.save(update_fields=["public_note", "updated_at"])

@@ -144,6 +144,11 @@ def url_kinds(slugs: list[str]) -> dict[str, list[str]]:
             reverse("archive:api_incident_list") + "?q=secret+draft",
         ],
         "api_incident": [reverse("archive:api_incident", args=[slug]) for slug in everything],
+        "api_changes": [
+            reverse("archive:api_changes"),
+            reverse("archive:api_changes") + "?since=1900-01-01",
+            reverse("archive:api_changes") + "?cursor=0",
+        ],
         "api_aggregates": [
             reverse("archive:api_aggregates"),
             reverse("archive:api_aggregates") + "?q=secret+draft",
@@ -183,6 +188,22 @@ def public_urls(versions) -> list[str]:
     return urls
 
 
+def announced(url: str, slug: str, versions) -> bool:
+    """The change feed names a withdrawn incident, so that a mirror removes it."""
+    feed = reverse("archive:api_changes")
+    return url.startswith(feed) and slug == versions["withdrawn"].incident.slug
+
+
+@pytest.mark.django_db
+def test_the_change_feed_announces_the_withdrawal_and_names_no_draft(client, archive_with_drafts):
+    entries = client.get(reverse("archive:api_changes")).json()["results"]
+    assert [(entry["slug"], entry["change"]) for entry in entries] == [
+        ("hidden-withdrawn", "published"),
+        ("public-one", "published"),
+        ("hidden-withdrawn", "withdrawn"),
+    ]
+
+
 @pytest.mark.django_db
 def test_no_public_url_shows_a_draft(client, archive_with_drafts):
     _, versions = archive_with_drafts
@@ -199,7 +220,7 @@ def test_no_public_url_shows_a_draft(client, archive_with_drafts):
         leaks += [
             (url, slug)
             for slug in hidden_slugs(versions)
-            if slug in body and not (own and slug in url)
+            if slug in body and not (own and slug in url) and not announced(url, slug, versions)
         ]
     assert leaks == []
 
@@ -244,7 +265,8 @@ def test_the_leak_crawl_finds_no_draft_text_and_no_draft_slug(archive_with_draft
     from tests.crawl import leaks
 
     _, versions = archive_with_drafts
-    assert leaks([MARKER, *hidden_slugs(versions)]) == []
+    withdrawn = versions["withdrawn"].incident.slug
+    assert leaks([MARKER, *hidden_slugs(versions)], announced=[withdrawn]) == []
 
 
 @pytest.mark.django_db
