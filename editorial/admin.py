@@ -26,6 +26,7 @@ from archive.models import (
     estimate_ref,
 )
 from editorial import services
+from editorial.admin_forms_help import FormHelpMixin
 from editorial.admin_imports import DataAdminMixin
 from editorial.admin_links import PlainLinksAdminMixin
 from editorial.admin_records import ReviewedRecordAdmin
@@ -166,7 +167,7 @@ class EstimateInline(SafeRelationsMixin, admin.StackedInline):
                 "fields": [
                     ("measure", "qualifier"),
                     ("low", "best", "high"),
-                    ("as_written", "ref"),
+                    "as_written",
                     ("claimant", "claimant_position", "claim_year"),
                     ("assessment", "assessment_reason"),
                     ("source", "locator"),
@@ -186,6 +187,7 @@ class EstimateInline(SafeRelationsMixin, admin.StackedInline):
                 ),
             },
         ),
+        ("Advanced", {"fields": ["ref"], "classes": ["collapse"]}),
     ]
 
     def get_extra(self, request, obj=None, **kwargs) -> int:
@@ -223,6 +225,7 @@ class CitationInline(LabelledCellsMixin, SafeRelationsMixin, admin.TabularInline
 
 @admin.register(IncidentVersion)
 class IncidentVersionAdmin(
+    FormHelpMixin,
     IncidentWordsMixin,
     FoldedSearchMixin,
     SafeRelationsMixin,
@@ -256,7 +259,7 @@ class IncidentVersionAdmin(
     date_hierarchy = None
 
     def get_fieldsets(self, request: HttpRequest, obj=None):
-        first = ["slug", "title"] if obj is None else ["incident", "title"]
+        first = ["title"] if obj is None else ["incident", "title"]
         return (
             [
                 (None, {"fields": [*first, "summary", "description", "seen_lock_version"]}),
@@ -293,6 +296,8 @@ class IncidentVersionAdmin(
                         ]
                     },
                 ),
+                # Made from the title when left empty; changed later by renaming the incident.
+                ("Advanced", {"fields": ["slug"], "classes": ["collapse"]}),
             ]
         )
 
