@@ -12,7 +12,7 @@ a save is another page (the list, the next form, the preview).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,6 +22,14 @@ from django.utils.text import capfirst
 from django.views.decorators.http import require_safe
 
 from archive.dates import describe_date, parse_date_range
+from archive.models import IncidentVersion
+
+if TYPE_CHECKING:
+    from django.contrib.admin import ModelAdmin
+
+    _Admin = ModelAdmin[IncidentVersion]
+else:
+    _Admin = object
 
 SAVED_COOKIE = "editorial_form_saved"
 
@@ -119,7 +127,7 @@ def autosave_key(request: HttpRequest, opts: Any, object_id: object | None) -> s
     return f"{opts.app_label}.{opts.model_name}:{object_id or 'new'}:{request.user.pk}"
 
 
-class FormHelpMixin:
+class FormHelpMixin(_Admin):
     """Added to ``IncidentVersionAdmin``: the error summary, the date read-back and the
     local copy of the change form."""
 
