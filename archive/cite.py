@@ -40,7 +40,7 @@ def cite(request: HttpRequest, slug: str, style: str) -> HttpResponse:
     if version is None:
         raise Http404("No published incident at this address.")
     url = request.build_absolute_uri(version.get_absolute_url())
-    published = version.published_at
+    published = version.published_at or version.updated_at  # set by every publication
     accessed = published.date().isoformat()
     if style == "bibtex":
         body = (

@@ -42,7 +42,7 @@ class ArchiveFeed(Feed):
                 title=f"Published: {v.title}",
                 description=v.summary,
                 link=v.get_absolute_url(),
-                date=v.published_at,
+                date=v.published_at or v.updated_at,  # set by every publication
                 guid=f"publication-{v.incident.slug}-{v.number}",
             )
             for v in published

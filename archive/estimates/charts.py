@@ -190,7 +190,8 @@ class YearChart:
 def year_chart(label: str, group: list[Figure]) -> YearChart | None:
     """Figures that count the same thing, drawn by the year their claimant published them:
     how the figure moved over time and who moved it. Drawn when two or more carry a year."""
-    dated = sorted((e for e in group if e.claim_year), key=lambda e: (e.claim_year, e.ref))
+    year_of = {e.ref: e.claim_year for e in group if e.claim_year}
+    dated = sorted((e for e in group if e.ref in year_of), key=lambda e: (year_of[e.ref], e.ref))
     if len(dated) < 2:
         return None
     spans = {e.ref: bounds(e) for e in dated}
@@ -203,7 +204,7 @@ def year_chart(label: str, group: list[Figure]) -> YearChart | None:
     def y(value: float) -> float:
         return round(YEAR_TOP + plot_height - axis(value), 1)
 
-    first, last = dated[0].claim_year, dated[-1].claim_year
+    first, last = year_of[dated[0].ref], year_of[dated[-1].ref]
     span = max(last - first, 1)
     start, end = first - span * 0.08 - 0.5, last + span * 0.08 + 0.5
     plot_width = YEAR_WIDTH - YEAR_LEFT - YEAR_RIGHT
@@ -215,9 +216,10 @@ def year_chart(label: str, group: list[Figure]) -> YearChart | None:
     points = []
     for estimate in dated:
         lo, hi = spans[estimate.ref]
-        nth = same_year.get(estimate.claim_year, 0)
-        same_year[estimate.claim_year] = nth + 1
-        shift = (nth - (sum(1 for e in dated if e.claim_year == estimate.claim_year) - 1) / 2) * 12
+        year = year_of[estimate.ref]
+        nth = same_year.get(year, 0)
+        same_year[year] = nth + 1
+        shift = (nth - (sum(1 for e in dated if year_of[e.ref] == year) - 1) / 2) * 12
         open_top = hi == INFINITY
         if estimate.best is not None:
             marks = [float(estimate.best)]
@@ -226,7 +228,7 @@ def year_chart(label: str, group: list[Figure]) -> YearChart | None:
         points.append(
             YearPoint(
                 estimate=estimate,
-                x=round(x(estimate.claim_year) + shift, 1),
+                x=round(x(year) + shift, 1),
                 y_low=y(max(lo, axis.start) if axis.log else lo),
                 y_high=y(axis.end) if open_top else y(hi),
                 y_marks=[y(max(mark, axis.start) if axis.log else mark) for mark in marks],
@@ -235,7 +237,7 @@ def year_chart(label: str, group: list[Figure]) -> YearChart | None:
                 rejected=not kept(estimate),
             )
         )
-    years = sorted({e.claim_year for e in dated})
+    years = sorted(set(year_of.values()))
     step = max(1, round(len(years) / 6))
     x_ticks = [(x(year), str(year)) for year in years[::step]]
     y_ticks = [(y(value), f"{value:,.0f}") for value in axis.values()]

@@ -128,9 +128,9 @@ def summarise(estimates: list[Figure]) -> list[MeasureSummary]:
             if (chart := range_chart(summary.label, group)) is not None
         ]
         summary.year_charts = [
-            chart
+            by_year
             for group in groups.values()
-            if (chart := year_chart(summary.label, group)) is not None
+            if (by_year := year_chart(summary.label, group)) is not None
         ]
         summaries.append(summary)
     return summaries

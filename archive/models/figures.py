@@ -76,7 +76,7 @@ class Verification(models.TextChoices):
     QUERIED = "queried", _("queried")
 
 
-class EstimateQuerySet(models.QuerySet):
+class EstimateQuerySet(models.QuerySet["Estimate"]):
     def published(self) -> EstimateQuerySet:
         """The figures of published versions."""
         return self.filter(version__state=State.PUBLISHED)
@@ -84,7 +84,7 @@ class EstimateQuerySet(models.QuerySet):
     def not_verified(self) -> EstimateQuerySet:
         return self.exclude(verification=Verification.VERIFIED)
 
-    def get_by_natural_key(self, slug: str, number: int, ref: str):
+    def get_by_natural_key(self, slug: str, number: int, ref: str) -> Estimate:
         return self.get(version__incident__slug=slug, version__number=number, ref=ref)
 
 
@@ -275,10 +275,10 @@ class Estimate(models.Model):
                 "(“44–3,000” is low 44, high 3000), low alone for “over 20,000”; or a share "
                 "low/high in percent with the figure it is a share of."
             )
-        for name, value in shares.items():
-            if value is not None and not 0 <= value <= 100:
+        for name, share in shares.items():
+            if share is not None and not 0 <= share <= 100:
                 errors[name] = (
-                    f"{value} % is not a share: enter a percentage from 0 to 100 "
+                    f"{share} % is not a share: enter a percentage from 0 to 100 "
                     "(one third is 33.33)."
                 )
         if (
@@ -333,7 +333,7 @@ class Estimate(models.Model):
     def natural_key(self) -> tuple[str, int, str]:
         return (*self.version.natural_key(), self.ref)
 
-    natural_key.dependencies = ["archive.incidentversion"]
+    natural_key.dependencies = ["archive.incidentversion"]  # type: ignore[attr-defined]
 
 
 def estimate_ref(

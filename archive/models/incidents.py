@@ -15,12 +15,12 @@ from archive.models.records import DATA_PERMISSIONS, Actor, Category, Context, P
 from archive.models.states import EDITABLE_STATES, OPEN_STATES, State
 
 
-class IncidentQuerySet(models.QuerySet):
+class IncidentQuerySet(models.QuerySet["Incident"]):
     def published(self) -> IncidentQuerySet:
         """Incidents the public can read: those with a published version (at most one)."""
         return self.filter(versions__state=State.PUBLISHED)
 
-    def get_by_natural_key(self, slug: str):
+    def get_by_natural_key(self, slug: str) -> Incident:
         return self.get(slug=slug)
 
 
@@ -59,7 +59,7 @@ class IncidentAlias(models.Model):
         return f"{self.slug} → {self.incident.slug}"
 
 
-class IncidentVersionQuerySet(models.QuerySet):
+class IncidentVersionQuerySet(models.QuerySet["IncidentVersion"]):
     def published(self) -> IncidentVersionQuerySet:
         """The versions the public reads: every public page starts from here."""
         return self.filter(state=State.PUBLISHED)
@@ -120,7 +120,7 @@ class IncidentVersionQuerySet(models.QuerySet):
             ),
         )
 
-    def get_by_natural_key(self, slug: str, number: int):
+    def get_by_natural_key(self, slug: str, number: int) -> IncidentVersion:
         return self.get(incident__slug=slug, number=number)
 
 
@@ -241,7 +241,7 @@ class IncidentVersion(DateRangeMixin, models.Model):
     def natural_key(self) -> tuple[str, int]:
         return (self.incident.slug, self.number)
 
-    natural_key.dependencies = ["archive.incident"]
+    natural_key.dependencies = ["archive.incident"]  # type: ignore[attr-defined]
 
     @property
     def is_editable(self) -> bool:

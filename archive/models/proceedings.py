@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
+from django.db.models.deletion import Collector
 from django.utils.translation import gettext_lazy as _
 
 from archive.models.dated import DateRangeMixin
@@ -12,8 +13,8 @@ from archive.models.records import DATA_PERMISSIONS
 from archive.models.sources import Source
 
 
-class ProceedingQuerySet(models.QuerySet):
-    def get_by_natural_key(self, slug: str):
+class ProceedingQuerySet(models.QuerySet["Proceeding"]):
+    def get_by_natural_key(self, slug: str) -> Proceeding:
         return self.get(slug=slug)
 
 
@@ -67,7 +68,9 @@ class Proceeding(DateRangeMixin, models.Model):
         return (self.slug,)
 
 
-def protect_if_published(collector, field, sub_objs, using) -> None:
+def protect_if_published(
+    collector: Collector, field: models.Field, sub_objs: QuerySet[ProceedingIncident], using: str
+) -> None:
     """``on_delete`` of a proceeding's links to incidents: a proceeding that a published
     incident's page shows is public and cannot be deleted; links to incidents nobody can read
     go with the proceeding."""
@@ -76,7 +79,7 @@ def protect_if_published(collector, field, sub_objs, using) -> None:
         raise models.ProtectedError(
             "A published incident shows this proceeding: it cannot be deleted. Retire it "
             "through a reviewed change instead.",
-            shown,
+            set(shown),
         )
     models.CASCADE(collector, field, sub_objs, using)
 

@@ -24,7 +24,7 @@ class Publication(models.Model):
         return f"generation {self.generation} at {self.changed_at:%Y-%m-%d %H:%M:%S}"
 
 
-class IncidentPageQuerySet(models.QuerySet):
+class IncidentPageQuerySet(models.QuerySet["IncidentPage"]):
     def published(self) -> IncidentPageQuerySet:
         """The stored pages of published versions."""
         return self.filter(version__state=State.PUBLISHED)
@@ -52,7 +52,7 @@ class IncidentPage(models.Model):
         return f"page of version {self.version_id} ({self.build})"
 
 
-class CorrectionQuerySet(models.QuerySet):
+class CorrectionQuerySet(models.QuerySet["Correction"]):
     def with_public_incident(self) -> CorrectionQuerySet:
         """Each entry says whether its incident has a published version to link to: a
         withdrawn incident's entries stay in the log, without its address."""
@@ -74,6 +74,7 @@ class Correction(models.Model):
     created_at = models.DateTimeField()
 
     objects = CorrectionQuerySet.as_manager()
+    incident_is_public: bool  # annotated by CorrectionQuerySet.with_public_incident()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -11,14 +13,14 @@ from django.utils.translation import gettext_lazy as _
 from archive.models.states import State
 
 
-class NamedQuerySet(models.QuerySet):
+class NamedQuerySet(models.QuerySet[Any]):
     def published(self) -> NamedQuerySet:
         """Records a published version names: reference records are public only through a
         published incident. One row per such version (``distinct()`` for one per record;
         ``Count("versions")`` after it counts the published versions only)."""
         return self.filter(versions__state=State.PUBLISHED)
 
-    def get_by_natural_key(self, name: str):
+    def get_by_natural_key(self, name: str) -> Any:
         return self.get(name=name)
 
 

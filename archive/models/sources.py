@@ -12,7 +12,7 @@ from archive.models.incidents import IncidentVersion
 from archive.models.records import DATA_PERMISSIONS
 
 
-class SourceQuerySet(models.QuerySet):
+class SourceQuerySet(models.QuerySet["Source"]):
     def published(self) -> SourceQuerySet:
         """Sources a published version cites, by a figure or by a citation (each once)."""
         published = IncidentVersion.objects.published()
@@ -21,7 +21,7 @@ class SourceQuerySet(models.QuerySet):
             | Q(pk__in=Citation.objects.filter(version__in=published).values("source"))
         )
 
-    def get_by_natural_key(self, key: str):
+    def get_by_natural_key(self, key: str) -> Source:
         return self.get(key=key)
 
 

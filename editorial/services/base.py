@@ -8,7 +8,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin, User
 
 from archive.models import (
     Estimate,
@@ -47,7 +47,7 @@ def history_record(
     return HistoryEntry.objects.create(
         incident_id=version.incident_id,
         version=version,
-        user=user if user and user.is_authenticated else None,
+        user=acting_user(user),
         action=action,
         channel=channel,
         from_state=from_state,
@@ -66,7 +66,7 @@ def history_record_import(
 ) -> None:
     """One import entry per (version, incident) an import wrote to, an INSERT per thousand.
     ``channel`` defaults to the admin's import for a user, else the command line."""
-    who = user if user and user.is_authenticated else None
+    who = acting_user(user)
     channel = channel or (Channel.IMPORT if who else Channel.COMMAND)
     for batch in itertools.batched(versions, 1000, strict=False):
         HistoryEntry.objects.bulk_create(
@@ -100,6 +100,12 @@ def author_ids(version: IncidentVersion) -> set[int]:
     return ids
 
 
+def acting_user(user: AbstractBaseUser | None) -> User | None:
+    """The account a history entry, a version or a verification names: nobody for an operator
+    at the command line."""
+    return user if isinstance(user, User) and user.is_authenticated else None
+
+
 def require_permission(
     user: AbstractBaseUser | None, permission: str, *, trusted: bool = False
 ) -> None:
@@ -110,6 +116,7 @@ def require_permission(
         user is None
         or not user.is_authenticated
         or not user.is_active
+        or not isinstance(user, PermissionsMixin)
         or not user.has_perm(permission)
     ):
         raise PermissionRefused("You do not have permission to do this.")

@@ -29,6 +29,7 @@ from editorial.services.base import (
     EditConflict,
     WorkflowError,
     _locked,
+    acting_user,
     history_record,
     require_permission,
 )
@@ -53,7 +54,7 @@ def incident_create(
     version = version or IncidentVersion(**content)
     version.incident = Incident.objects.create(slug=slug)
     version.number, version.state = 1, State.DRAFT
-    version.created_by = user if user is not None and user.is_authenticated else None
+    version.created_by = acting_user(user)
     version.save()
     history_record(
         version=version, user=user, action=Action.CREATE, channel=channel, changes=changes
@@ -276,14 +277,14 @@ def version_start_draft(
     draft.pk = None
     draft._state.adding = True
     draft.number, draft.state, draft.lock_version = number, State.DRAFT, 0
-    draft.created_by = user if user and user.is_authenticated else None
+    draft.created_by = acting_user(user)
     draft.publish_at = draft.published_at = None
     draft.public_note = ""
     draft.save()
     for field in ("places", "categories", "perpetrators", "victim_groups", "related"):
         getattr(draft, field).set(getattr(base, field).all())
     estimate_map: dict[int, Estimate] = {}
-    for estimate in base.estimates.all():
+    for estimate in Estimate.objects.filter(version=base):
         old_pk = estimate.pk
         estimate.pk, estimate.version = None, draft
         estimate_map[old_pk] = estimate

@@ -25,6 +25,7 @@ from editorial.services.base import (
     _locked,
     _require_not_author,
     _transition,
+    acting_user,
     author_ids,
     figure_name,
     history_record,
@@ -80,7 +81,7 @@ def estimate_verify(
         )
     resolved = estimate.query_note
     estimate.verification = Verification.VERIFIED
-    estimate.verified_by = user
+    estimate.verified_by = acting_user(user)
     estimate.verified_at = timezone.now()
     estimate.query_note = ""
     estimate.save(update_fields=["verification", "verified_by", "verified_at", "query_note"])
