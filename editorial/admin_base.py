@@ -15,13 +15,17 @@ from django.http import HttpRequest
 if TYPE_CHECKING:
     from django.contrib.admin.options import BaseModelAdmin, InlineModelAdmin, ModelAdmin
 
+    from archive.models import IncidentVersion
+
     AdminMixin = ModelAdmin[Any]  # mixed into the admin of any model
     RelationsMixin = BaseModelAdmin[Any]  # into a ModelAdmin or an inline
     InlineMixin = InlineModelAdmin[Any, Any]  # into an inline
+    VersionAdminMixin = ModelAdmin[IncidentVersion]  # into the incident versions' admin
 else:
     AdminMixin = object
     RelationsMixin = object
     InlineMixin = object
+    VersionAdminMixin = object
 
 
 def signed_in(request: HttpRequest) -> User:

@@ -6,14 +6,16 @@ from __future__ import annotations
 import datetime
 import functools
 import zoneinfo
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST, require_safe
@@ -22,6 +24,7 @@ from archive.estimates import headlines, summarise
 from archive.models import Estimate, IncidentVersion, State, Verification
 from archive.pages import incident_context, origin
 from editorial import services
+from editorial.admin_base import VersionAdminMixin, signed_in
 from editorial.diff import version_diff
 from editorial.models import Action, HistoryEntry
 from editorial.review import checklist, query_threads
@@ -29,7 +32,7 @@ from editorial.workflow import (
     COMMENT_REQUIRED,
     REVIEW,
     SUBMIT,
-    permission_for,
+    TRANSITIONS,
     targets_from,
 )
 
@@ -68,14 +71,14 @@ BUTTONS = {
 TARGETS = {name: target for target, (name, _label) in BUTTONS.items()}
 
 
-def available_actions(version: IncidentVersion, user) -> list[dict[str, Any]]:
+def available_actions(version: IncidentVersion, user: User) -> list[dict[str, Any]]:
     """The buttons to show: what the table allows from this state and the user may do. An
     approval that cannot succeed yet carries the service's refusal: the button is shown
     disabled, with the reason and the figures in the way."""
     actions = []
     source = State(version.state)
     for target in targets_from(source):
-        if target not in BUTTONS or not user.has_perm(permission_for(source, target)):
+        if target not in BUTTONS or not user.has_perm(TRANSITIONS[(source, target)]):
             continue
         name, label = BUTTONS[target]
         action: dict[str, Any] = {"name": name, "label": label, "target": target}
@@ -119,10 +122,10 @@ TIME_ZONE_KEY = "editorial_time_zone"
 ANSWER_PAGES = {"change": "admin:archive_incidentversion_change", "review": "admin:version_review"}
 
 
-class WorkflowAdminMixin:
+class WorkflowAdminMixin(VersionAdminMixin):
     """Added to ``IncidentVersionAdmin``."""
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         wrap = self.admin_site.admin_view
         return [
             path(
@@ -146,14 +149,16 @@ class WorkflowAdminMixin:
             raise PermissionDenied
         return get_object_or_404(IncidentVersion.objects.select_related("incident"), pk=object_id)
 
-    def _back(self, version: IncidentVersion, page: str = "change", anchor: str = ""):
+    def _back(
+        self, version: IncidentVersion, page: str = "change", anchor: str = ""
+    ) -> HttpResponse:
         name = (
             "admin:archive_incidentversion_change" if page == "change" else "admin:version_review"
         )
         return redirect(reverse(name, args=[version.pk]) + (f"#{anchor}" if anchor else ""))
 
     @staticmethod
-    def _run(request: HttpRequest, action) -> object | None:
+    def _run[T](request: HttpRequest, action: Callable[[], tuple[str, T]]) -> T | None:
         """Run a service call; tell the user what happened. A missing permission is a 403."""
         try:
             message, result = action()
@@ -202,7 +207,7 @@ class WorkflowAdminMixin:
     @staticmethod
     def _perform(request: HttpRequest, version: IncidentVersion, name: str) -> str:
         """Carry out the named transition; return what to tell the user."""
-        user, comment = request.user, request.POST.get("comment", "")
+        user, comment = signed_in(request), request.POST.get("comment", "")
         target = TARGETS.get(name)
         if target == State.IN_REVIEW:
             services.version_submit(version=version, user=user, comment=comment)
@@ -246,7 +251,7 @@ class WorkflowAdminMixin:
         try:
             at, zone_name = self._schedule_time(request)
             plan = services.version_check_publish(
-                version=version, user=request.user, note=note, at=at
+                version=version, user=signed_in(request), note=note, at=at
             )
         except services.PermissionRefused:
             raise PermissionDenied from None
@@ -259,8 +264,10 @@ class WorkflowAdminMixin:
         self._run(
             request,
             lambda: (
-                scheduled_message(plan.at, zone_name) if plan.scheduled else PUBLISHED_MESSAGE,
-                services.version_publish(version=version, user=request.user, note=note, at=at),
+                scheduled_message(plan.at, zone_name) if plan.at is not None else PUBLISHED_MESSAGE,
+                services.version_publish(
+                    version=version, user=signed_in(request), note=note, at=at
+                ),
             ),
         )
         return self._back(version)
@@ -297,12 +304,14 @@ class WorkflowAdminMixin:
     ) -> HttpResponse:
         return require_POST(self._verification)(request, object_id, estimate_id, verdict)
 
-    def _verification(self, request, object_id, estimate_id, verdict) -> HttpResponse:
+    def _verification(
+        self, request: HttpRequest, object_id: int, estimate_id: int, verdict: str
+    ) -> HttpResponse:
         """A reviewer verifies, queries or withdraws a query (back to the figure on the review
         page); an author answers a query (back to where they answered it)."""
         version = self._version_or_404(request, object_id)
         estimate = get_object_or_404(Estimate, pk=estimate_id, version=version)
-        user, anchor = request.user, f"estimate-{estimate.pk}"
+        user, anchor = signed_in(request), f"estimate-{estimate.pk}"
         if verdict == "verify":
             self._run(
                 request,
@@ -348,9 +357,9 @@ class WorkflowAdminMixin:
     def review_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         return require_safe(self._review)(request, object_id)
 
-    def _review(self, request, object_id) -> HttpResponse:
+    def _review(self, request: HttpRequest, object_id: int) -> HttpResponse:
         version = self._version_or_404(request, object_id)
-        estimates = []
+        estimates: list[Estimate] = []
         measures = summarise(
             list(
                 version.estimates.select_related("source", "verified_by")
@@ -360,14 +369,17 @@ class WorkflowAdminMixin:
         )
         for measure in measures:  # parts under their whole, each saying what it counts
             for row in measure.rows:
-                row.estimate.counts, row.estimate.derived = row.counts, row.derived
-                row.estimate.depth = row.depth
-                estimates.append(row.estimate)
+                estimate = row.estimate
+                assert isinstance(estimate, Estimate)  # the summary of the version's figures
+                estimate.counts, estimate.derived = row.counts, row.derived
+                estimate.depth = row.depth
+                estimates.append(estimate)
         threads = query_threads(version, estimates)
         for estimate in estimates:
             estimate.thread = threads.get(estimate.pk)
-        is_author = request.user.pk in services.author_ids(version)
-        actions = available_actions(version, request.user)
+        user = signed_in(request)
+        is_author = user.pk in services.author_ids(version)
+        actions = available_actions(version, user)
         return TemplateResponse(
             request,
             "admin/archive/incidentversion/review.html",
@@ -397,7 +409,7 @@ class WorkflowAdminMixin:
     def preview_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         return require_safe(self._preview)(request, object_id)
 
-    def _preview(self, request, object_id) -> HttpResponse:
+    def _preview(self, request: HttpRequest, object_id: int) -> HttpResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
         version = get_object_or_404(
@@ -410,7 +422,7 @@ class WorkflowAdminMixin:
     def diff_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         return require_safe(self._diff)(request, object_id)
 
-    def _diff(self, request, object_id) -> HttpResponse:
+    def _diff(self, request: HttpRequest, object_id: int) -> HttpResponse:
         version = self._version_or_404(request, object_id)
         others = version.incident.versions.exclude(pk=version.pk).order_by("-number")
         against_id = request.GET.get("against", "")
@@ -436,20 +448,22 @@ class WorkflowAdminMixin:
     def new_draft_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         return require_POST(self._new_draft)(request, object_id)
 
-    def _new_draft(self, request, object_id) -> HttpResponse:
+    def _new_draft(self, request: HttpRequest, object_id: int) -> HttpResponse:
         version = self._version_or_404(request, object_id)
         draft = self._run(
             request,
             lambda: (
                 f"New draft started from version {version.number}.",
                 services.version_start_draft(
-                    incident=version.incident, user=request.user, from_version=version
+                    incident=version.incident, user=signed_in(request), from_version=version
                 ),
             ),
         )
         return self._back(draft or version)
 
-    def history_view(self, request: HttpRequest, object_id: str, extra_context=None):
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         version = self._version_or_404(request, key_or_none(object_id) or 0)
         entries = HistoryEntry.objects.filter(incident=version.incident).select_related(
             "user", "version"
@@ -478,7 +492,13 @@ class WorkflowAdminMixin:
         zone_name = entry.changes.get("time_zone", "UTC") if entry else "UTC"
         return when_in(version.publish_at, zone_name if zone_name in time_zones() else "UTC")
 
-    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         version = (
             IncidentVersion.objects.filter(pk=key_or_none(object_id) or 0)
             .select_related("incident")
@@ -498,14 +518,15 @@ class WorkflowAdminMixin:
             threads = query_threads(version, queried)
             for estimate in queried:
                 estimate.thread = threads.get(estimate.pk)
+            user = signed_in(request)
             extra_context = {
                 **(extra_context or {}),
-                "workflow_actions": available_actions(version, request.user),
+                "workflow_actions": available_actions(version, user),
                 "last_transition": last_transition,
                 "queried": queried,
                 "can_answer": version.is_editable
-                and request.user.has_perm(SUBMIT)
-                and request.user.pk in services.author_ids(version),
+                and user.has_perm(SUBMIT)
+                and user.pk in services.author_ids(version),
                 "scheduled": self._scheduled(version),
                 "time_zones": time_zones(),
                 "editor_time_zone": editor_time_zone(request),
@@ -515,7 +536,7 @@ class WorkflowAdminMixin:
                 ),
                 "can_start_draft": version.state
                 in (State.PUBLISHED, State.SUPERSEDED, State.WITHDRAWN)
-                and request.user.has_perm("archive.add_incidentversion")
+                and user.has_perm("archive.add_incidentversion")
                 and not version.incident.versions.open().exists(),
             }
         return super().change_view(request, object_id, form_url, extra_context)

@@ -9,25 +9,19 @@ does, and opens its preview.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from archive.models import IncidentVersion, State
-
-if TYPE_CHECKING:
-    from django.contrib.admin import ModelAdmin
-
-    _Admin = ModelAdmin[IncidentVersion]
-else:
-    _Admin = object
+from editorial.admin_base import VersionAdminMixin
 
 NEW_INCIDENT = "New incident"
 SAVE_AND_PREVIEW = "_preview"
 
 
-class IncidentWordsMixin(_Admin):
+class IncidentWordsMixin(VersionAdminMixin):
     def add_view(
         self,
         request: HttpRequest,
