@@ -28,6 +28,13 @@ class Timeline:
     height: int
     first: int
     last: int
+    # The bars are drawn from here on, apart from the names (which stay in view on a phone);
+    # a little before the first bar, so that the first year's number is not cut in half.
+    bars_left: int = LABEL - 10
+
+    @property
+    def bars_width(self) -> int:
+        return self.width - self.bars_left
 
 
 def _label(text: str, limit: int = 48) -> str:

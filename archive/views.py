@@ -94,8 +94,15 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     filterset = IncidentFilter(
         request.GET, queryset=IncidentVersion.objects.published().with_incident().listed()
     )
+    active = active_filters(request, filterset)
     if not filterset.is_valid():
-        context = {"filter": filterset, "page": None, "facets": {}, **filter_choices()}
+        context = {
+            "filter": filterset,
+            "page": None,
+            "facets": {},
+            "active_filters": active,
+            **filter_choices(),
+        }
         return render(request, "archive/incident_list.html", context, status=400)
     versions = filterset.qs
     query = request.GET.copy()
@@ -114,8 +121,16 @@ def incident_list(request: HttpRequest) -> HttpResponse:
             "totals": memoised("totals", lambda: totals(versions), facet_key),
             "query": query.urlencode(),
             "filtered": any(v for k, v in request.GET.items() if k not in ("page", "ordering")),
+            "active_filters": active,
             **filter_choices(),
         },
+    )
+
+
+def active_filters(request: HttpRequest, filterset: IncidentFilter) -> int:
+    """How many of the list's filters the request sets (the order is no filter)."""
+    return sum(
+        1 for name in filterset.filters if name != "ordering" and request.GET.get(name, "").strip()
     )
 
 
