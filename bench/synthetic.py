@@ -12,17 +12,14 @@ from __future__ import annotations
 import calendar
 import datetime
 import random
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from decimal import Decimal
+from collections.abc import Callable
 
 from django.contrib.auth.models import Group, User
-from django.db import connection, transaction
-from django.utils.text import slugify
+from django.db import transaction
 
 from archive import pages
 from archive.caching import publication_changed
-from archive.dates import DateRange, parse_date_range
+from archive.dates import DateRange
 from archive.models import (
     Actor,
     Category,
@@ -33,32 +30,23 @@ from archive.models import (
     IncidentVersion,
     Place,
     Proceeding,
-    Source,
     State,
     Verification,
     VictimGroup,
     estimate_ref,
 )
 from bench.publish import SLUG_PREFIX, synthetic_incidents, synthetic_publish
+from bench.synthetic_reference import Reference, make_reference
+from bench.synthetic_rows import date_range, insert, round_figure, words
 from bench.vocabulary import (
-    ALSO_CALLED,
     CATEGORY_WORDS,
     CONFLICT_REASONS,
-    CONTEXTS,
-    COUNTRIES,
     COURTS,
     FIRST_NAMES,
-    GROUP_KINDS,
     INSTITUTIONAL_CLAIMANTS,
-    JOURNALS,
     LOCATORS,
     MEASURE_SCALE,
-    NATIONALITIES,
-    PUBLISHERS,
     SURNAMES,
-    TOP_ACTORS,
-    TOPICS,
-    UNIT_KINDS,
 )
 from editorial.models import Action, Channel, HistoryEntry
 
@@ -88,24 +76,6 @@ def synthetic_users() -> dict[str, User]:
     return users
 
 
-def date_range(edtf: str, earliest: datetime.date, latest: datetime.date) -> DateRange:
-    """The range of a generated EDTF date, computed directly (the EDTF grammar is slow).
-
-    The first few of each run are checked against ``parse_date_range``, which ``save()``
-    uses, so the two cannot drift apart unnoticed; the test suite checks every one.
-    """
-    span = DateRange(earliest, latest)
-    if len(_checked) < 40 and edtf not in _checked:
-        _checked.add(edtf)
-        parsed = parse_date_range(edtf)
-        if parsed != span:
-            raise AssertionError(f"{edtf}: computed {span}, EDTF says {parsed}")
-    return span
-
-
-_checked: set[str] = set()
-
-
 ESTIMATE_FIELDS = [
     "ref",
     "measure",
@@ -128,63 +98,6 @@ ESTIMATE_FIELDS = [
 WHOLE = ["scope", "part_of", "share_of", "per"]
 
 
-def insert(model, fields: list[str], rows: list[tuple]) -> None:
-    """Multi-row INSERTs for rows whose ids nobody needs back: bulk_create spends several
-    times the database's own time preparing each value, and these are most of the rows."""
-    if not rows:
-        return
-    meta, quote = model._meta, connection.ops.quote_name
-    columns = ", ".join(quote(meta.get_field(name).column) for name in fields)
-    table = quote(meta.db_table)
-    if connection.vendor == "postgresql":
-        with (
-            connection.cursor() as cursor,
-            cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
-        ):
-            for values in rows:
-                copy.write_row(values)
-        return
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    chunk = max(1, 20000 // len(fields))  # well inside every database's parameter limit
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), chunk):
-            part = rows[start : start + chunk]
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608
-                + ", ".join([row] * len(part)),
-                [value for values in part for value in values],
-            )
-
-
-def words(number: int) -> str:
-    """A figure as a source would print it: 1,200 or 1.2 million."""
-    if number >= 1_000_000:
-        millions = f"{number / 1_000_000:.1f}".rstrip("0").rstrip(".")
-        return f"{millions} million"
-    return f"{number:,}"
-
-
-def round_figure(value: float) -> int:
-    """Figures as sources give them: two significant digits above a hundred."""
-    value = max(1, round(value))
-    if value < 100:
-        return value
-    magnitude = 10 ** (len(str(value)) - 2)
-    return round(value / magnitude) * magnitude
-
-
-@dataclass
-class Reference:
-    """The reference records an incident draws on, with their ids."""
-
-    places: list[tuple[int, str, str]] = field(default_factory=list)  # id, name, country
-    actors: list[tuple[int, str]] = field(default_factory=list)
-    groups: list[tuple[int, str]] = field(default_factory=list)
-    contexts: list[tuple[int, str, int, int]] = field(default_factory=list)
-    sources: list[tuple[int, str, str, int]] = field(default_factory=list)  # id, key, lead, year
-    categories: dict[str, int] = field(default_factory=dict)
-
-
 class SyntheticArchive:
     """Makes the reference records once, then incidents in batches."""
 
@@ -197,192 +110,9 @@ class SyntheticArchive:
         self.batch_size = batch_size
         self.ref = Reference()
 
-    # Reference records --------------------------------------------------------------------
-
-    def taken_names(self, model) -> set[str]:
-        return {name.lower() for name in model.objects.values_list("name", flat=True)}
-
-    def unique_slugs(self, model, names: Iterable[str]) -> list[str]:
-        taken = set(model.objects.values_list("slug", flat=True))
-        slugs = []
-        for name in names:
-            base = slugify(name)[:180] or "item"
-            slug, n = base, 1
-            while slug in taken:
-                n += 1
-                slug = f"{base}-{n}"
-            taken.add(slug)
-            slugs.append(slug)
-        return slugs
-
     def make_reference(self) -> Reference:
-        rnd, n = self.random, self.incidents
-        ref = self.ref
-        ref.categories = dict(Category.objects.values_list("slug", "pk"))
-
-        # Places: names with their country's letters, most with coordinates.
-        place_count = max(40, n // 3)  # most places in a few incidents, as in life
-        taken = self.taken_names(Place)
-        names: list[str] = []
-        countries: list[tuple] = []
-        for _ in range(place_count * 20):
-            if len(names) >= place_count:
-                break
-            country = rnd.choice(COUNTRIES)
-            name = (rnd.choice(country[4]) + rnd.choice(country[5])).strip()
-            if rnd.random() < 0.25:
-                name = f"{rnd.choice(ALSO_CALLED)} {name}"
-            if name.lower() not in taken:
-                taken.add(name.lower())
-                names.append(name)
-                countries.append(country)
-        # Past what the syllables allow, number the hamlets: "Łękowo 2".
-        base_count = len(names)
-        while len(names) < place_count:
-            k = len(names)
-            name = f"{names[k % base_count]} {k // base_count + 1}"
-            if name.lower() not in taken:
-                taken.add(name.lower())
-                names.append(name)
-                countries.append(countries[k % base_count])
-        places = []
-        for name, slug, country in zip(
-            names, self.unique_slugs(Place, names), countries, strict=True
-        ):
-            latitude = longitude = None
-            precision = ""
-            if rnd.random() < 0.7:
-                latitude = Decimal(f"{rnd.uniform(*country[2]):.5f}")
-                longitude = Decimal(f"{rnd.uniform(*country[3]):.5f}")
-                precision = rnd.choice(["settlement", "settlement", "exact", "region"])
-            alternatives = []
-            folded = slugify(name).replace("-", " ").title()
-            if folded != name:
-                alternatives.append(folded)
-            if rnd.random() < 0.2:
-                alternatives.append(f"{name}sk")
-            places.append(
-                Place(
-                    name=name,
-                    slug=slug,
-                    alternative_names="\n".join(alternatives),
-                    country=country[0],
-                    region=rnd.choice(country[1]) if rnd.random() < 0.8 else "",
-                    latitude=latitude,
-                    longitude=longitude,
-                    coordinate_precision=precision,
-                )
-            )
-        Place.objects.bulk_create(places, batch_size=2000)
-        ref.places = [(p.pk, p.name, p.country) for p in places]
-
-        # Actors: the top-level bodies (reused when the seed has them) and units inside them.
-        existing = {a.name.lower(): a for a in Actor.objects.filter(name__in=TOP_ACTORS)}
-        top = [Actor(name=name, slug="") for name in TOP_ACTORS if name.lower() not in existing]
-        for actor, slug in zip(top, self.unique_slugs(Actor, [a.name for a in top]), strict=True):
-            actor.slug = slug
-        Actor.objects.bulk_create(top)
-        parents = {a.name: a for a in [*existing.values(), *top]}
-        parents = {name: parents.get(name) or existing[name.lower()] for name in TOP_ACTORS}
-
-        taken = self.taken_names(Actor)
-        units, unit_parents = [], []
-        for _ in range(max(10, n // 40) * 20):
-            if len(units) >= max(10, n // 40):
-                break
-            parent = rnd.choice(TOP_ACTORS)
-            number = rnd.randint(1, 400)
-            suffix = (
-                "th"
-                if number % 100 in (11, 12, 13)
-                else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
-            )
-            name = f"{number}{suffix} {rnd.choice(UNIT_KINDS[parent])}"
-            if name.lower() not in taken:
-                taken.add(name.lower())
-                units.append(name)
-                unit_parents.append(parents[parent])
-        unit_rows = [
-            Actor(name=name, slug=slug, parent=parent)
-            for name, slug, parent in zip(
-                units, self.unique_slugs(Actor, units), unit_parents, strict=True
-            )
-        ]
-        Actor.objects.bulk_create(unit_rows, batch_size=2000)
-        ref.actors = [(a.pk, a.name) for a in [*parents.values(), *unit_rows]]
-
-        # Victim groups.
-        wanted = [f"{nat} {kind}" for nat in NATIONALITIES for kind in GROUP_KINDS]
-        rnd.shuffle(wanted)
-        known = {g.name.lower(): g for g in VictimGroup.objects.all()}
-        wanted = wanted[: max(10, min(len(wanted), n // 40))]
-        new_groups = [VictimGroup(name=name) for name in wanted if name.lower() not in known]
-        for group, slug in zip(
-            new_groups, self.unique_slugs(VictimGroup, [g.name for g in new_groups]), strict=True
-        ):
-            group.slug = slug
-        VictimGroup.objects.bulk_create(new_groups)
-        groups = [known.get(name.lower()) for name in wanted]
-        new_iter = iter(new_groups)
-        ref.groups = [(g or next(new_iter)).pk for g in groups]
-        ref.groups = list(zip(ref.groups, wanted, strict=True))
-
-        # Contexts: a handful, reused by name when they exist.
-        for name, first, last in CONTEXTS:
-            context = Context.objects.filter(name__iexact=name).first()
-            if context is None:
-                context = Context(name=name, slug=self.unique_slugs(Context, [name])[0])
-                Context.objects.bulk_create([context])
-            ref.contexts.append((context.pk, name, first, last))
-
-        # Sources: N/10 books, articles, reports and archival documents.
-        sources = []
-        for k in range(1, max(5, n // 10) + 1):
-            surname, first = rnd.choice(SURNAMES), rnd.choice(FIRST_NAMES)
-            authors = f"{surname}, {first}"
-            if rnd.random() < 0.3:
-                authors += f" and {rnd.choice(SURNAMES)}, {rnd.choice(FIRST_NAMES)}"
-            kind = rnd.choices(
-                ["book", "article", "chapter", "report", "archival_document", "web_page", "news"],
-                weights=[40, 25, 10, 10, 8, 4, 3],
-            )[0]
-            country = rnd.choice(COUNTRIES)
-            y1 = rnd.randint(1919, 1985)
-            topic = rnd.choice(TOPICS).format(
-                region=rnd.choice(country[1]),
-                nationality=rnd.choice(NATIONALITIES),
-                y1=y1,
-                y2=y1 + rnd.randint(1, 12),
-            )
-            year = rnd.randint(1950, 2024)
-            publisher, place = rnd.choice(PUBLISHERS)
-            source = Source(
-                key=f"{SLUG_PREFIX}-{slugify(surname)}-{year}-{k}",
-                kind=kind,
-                authors="" if kind == "archival_document" else authors,
-                title=topic,
-                year=year,
-                language=rnd.choice(["en", "en", "en", "pl", "ru", "de", "lt", "uk"]),
-            )
-            if kind in ("article", "chapter"):
-                source.container = rnd.choice(JOURNALS)
-                if rnd.random() < 0.6:
-                    source.doi = f"10.{rnd.randint(1000, 9999)}/synthetic.{year}.{k}"
-            elif kind in ("book", "report"):
-                source.publisher, source.place = publisher, place
-                if rnd.random() < 0.5:
-                    source.isbn = f"978{rnd.randint(10**9, 10**10 - 1)}"
-            elif kind in ("web_page", "news"):
-                source.url = f"https://example.org/{SLUG_PREFIX}/{k}"
-                source.archived_url = f"https://web.archive.example.org/{year}/{k}"
-            sources.append(source)
-        Source.objects.bulk_create(sources, batch_size=2000)
-        ref.sources = [
-            (s.pk, s.key, (s.authors.split(",")[0] or s.title[:40]), s.year) for s in sources
-        ]
-        return ref
-
-    # Incidents ----------------------------------------------------------------------------
+        """The reference records every incident draws on, made once (bench.synthetic_reference)."""
+        return make_reference(rnd=self.random, incidents=self.incidents, ref=self.ref)
 
     def incident_date(self, first: int, last: int) -> tuple[str, str, DateRange]:
         """An EDTF date, the words a source would use, and the days it can mean."""
