@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, TypedDict, cast
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
-from django.db.models import Count
+from django.db import models
+from django.db.models import Count, QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
 from archive.models import (
@@ -26,6 +30,7 @@ from archive.models import (
     estimate_ref,
 )
 from editorial import services
+from editorial.admin_base import AdminMixin, signed_in
 from editorial.admin_forms_help import FormHelpMixin
 from editorial.admin_imports import DataAdminMixin
 from editorial.admin_links import PlainLinksAdminMixin
@@ -52,11 +57,15 @@ from editorial.resources import (
     SourceResource,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldsetSpec
+    from django_stubs_ext import WithAnnotations
 
-class NoHardDeleteMixin:
+
+class NoHardDeleteMixin(AdminMixin):
     """Archive records are withdrawn or superseded, never deleted, except by a superuser."""
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return request.user.is_superuser and super().has_delete_permission(request, obj)
 
 
@@ -82,7 +91,7 @@ class VictimGroupAdmin(NoHardDeleteMixin, ReviewedRecordAdmin):
 
 
 @admin.register(Place)
-class PlaceAdmin(FoldedSearchMixin, DataAdminMixin, NoHardDeleteMixin, ReviewedRecordAdmin):
+class PlaceAdmin(FoldedSearchMixin, DataAdminMixin, NoHardDeleteMixin, ReviewedRecordAdmin):  # type: ignore[misc]  # see DataAdminMixin
     resource_classes = [PlaceResource]
     list_display = ["name", "country", "region", "latitude", "longitude", "coordinate_precision"]
     list_filter = ["country", "coordinate_precision"]
@@ -91,9 +100,9 @@ class PlaceAdmin(FoldedSearchMixin, DataAdminMixin, NoHardDeleteMixin, ReviewedR
 
 
 @admin.register(Actor)
-class ActorAdmin(
+class ActorAdmin(  # type: ignore[misc]  # see DataAdminMixin
     FoldedSearchMixin, SafeRelationsMixin, DataAdminMixin, NoHardDeleteMixin, ReviewedRecordAdmin
-):
+):  # type: ignore[misc]  # see DataAdminMixin
     resource_classes = [ActorResource]
     list_display = ["name", "parent"]
     list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
@@ -104,7 +113,7 @@ class ActorAdmin(
 
 
 @admin.register(Source)
-class SourceAdmin(FoldedSearchMixin, DataAdminMixin, NoHardDeleteMixin, ReviewedRecordAdmin):
+class SourceAdmin(FoldedSearchMixin, DataAdminMixin, NoHardDeleteMixin, ReviewedRecordAdmin):  # type: ignore[misc]  # see DataAdminMixin
     resource_classes = [SourceResource]
     list_display = ["key", "authors", "year", "title", "kind"]
     list_filter = ["kind", ("language", NamedValuesFilter)]
@@ -117,13 +126,13 @@ class SourceAdmin(FoldedSearchMixin, DataAdminMixin, NoHardDeleteMixin, Reviewed
 
 
 @admin.register(Proceeding)
-class ProceedingAdmin(
+class ProceedingAdmin(  # type: ignore[misc]  # see DataAdminMixin
     SafeRelationsMixin,
     DataAdminMixin,
     NoHardDeleteMixin,
     PlainLinksAdminMixin,
     ReviewedRecordAdmin,
-):
+):  # type: ignore[misc]  # see DataAdminMixin
     resource_classes = [ProceedingResource]
     list_display = ["title", "court", "date_text", "in_absentia", "source"]
     list_filter = ["in_absentia", "court"]
@@ -131,6 +140,10 @@ class ProceedingAdmin(
     search_fields = ["title", "court", "defendants", "outcome"]
     autocomplete_fields = ["incidents", "source"]
     prepopulated_fields = {"slug": ["title"]}
+
+
+class VersionTotal(TypedDict):
+    version_total: int
 
 
 @admin.register(Incident)
@@ -142,11 +155,11 @@ class IncidentAdmin(NoHardDeleteMixin, ReviewedRecordAdmin):
     search_fields = ["slug", "versions__title"]
     readonly_fields = ["created_at"]
 
-    def get_queryset(self, request: HttpRequest):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Incident]:
         return super().get_queryset(request).annotate(version_total=Count("versions"))
 
     @admin.display(description="versions", ordering="version_total")
-    def version_count(self, incident: Incident) -> int:
+    def version_count(self, incident: WithAnnotations[Incident, VersionTotal]) -> int:
         return incident.version_total
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -190,10 +203,14 @@ class EstimateInline(SafeRelationsMixin, admin.StackedInline):
         ("Advanced", {"fields": ["ref"], "classes": ["collapse"]}),
     ]
 
-    def get_extra(self, request, obj=None, **kwargs) -> int:
+    def get_extra(
+        self, request: HttpRequest, obj: IncidentVersion | None = None, **kwargs: Any
+    ) -> int:
         return 0 if obj else 2
 
-    def get_formset(self, request, obj=None, **kwargs):
+    def get_formset(
+        self, request: HttpRequest, obj: IncidentVersion | None = None, **kwargs: Any
+    ) -> type[BaseInlineFormSet]:
         formset = super().get_formset(request, obj, **kwargs)
         figures = (
             [
@@ -216,15 +233,19 @@ class CitationInline(LabelledCellsMixin, SafeRelationsMixin, admin.TabularInline
     autocomplete_fields = ["source"]
     extra = 1
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+    def formfield_for_foreignkey(
+        self, db_field: models.ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField | None:
         if db_field.name == "estimate":
-            version_id = request.resolver_match.kwargs.get("object_id")
+            match = request.resolver_match
+            assert match is not None  # an admin page, resolved
+            version_id = match.kwargs.get("object_id")
             kwargs["queryset"] = Estimate.objects.filter(version_id=version_id or 0)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(IncidentVersion)
-class IncidentVersionAdmin(
+class IncidentVersionAdmin(  # type: ignore[misc]  # see DataAdminMixin
     FormHelpMixin,
     IncidentWordsMixin,
     FoldedSearchMixin,
@@ -234,7 +255,7 @@ class IncidentVersionAdmin(
     NoHardDeleteMixin,
     PlainLinksAdminMixin,
     admin.ModelAdmin,
-):
+):  # type: ignore[misc]  # see DataAdminMixin
     resource_classes = [IncidentResource]
     form = IncidentVersionForm
     inlines = [EstimateInline, CitationInline]
@@ -258,7 +279,9 @@ class IncidentVersionAdmin(
     readonly_fields = ["incident", "number", "state", "lock_version", "created_by", "created_at"]
     date_hierarchy = None
 
-    def get_fieldsets(self, request: HttpRequest, obj=None):
+    def get_fieldsets(
+        self, request: HttpRequest, obj: IncidentVersion | None = None
+    ) -> _FieldsetSpec:
         first = ["title"] if obj is None else ["incident", "title"]
         return (
             [
@@ -301,34 +324,53 @@ class IncidentVersionAdmin(
             ]
         )
 
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
+    def formfield_for_manytomany(
+        self, db_field: models.ManyToManyField[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelMultipleChoiceField | None:
         if db_field.name == "categories":  # a short controlled list: show every choice
             kwargs["widget"] = forms.CheckboxSelectMultiple
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
-    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: IncidentVersion | None = None,
+        change: bool = False,
+        **kwargs: Any,
+    ) -> type[forms.ModelForm]:
         form = super().get_form(request, obj, change=change, **kwargs)
-        return type(form.__name__, (form,), {"editor": request.user})
+        # A subclass of ``form`` (typeshed's three-argument type() says only "a type").
+        return cast(type[forms.ModelForm], type(form.__name__, (form,), {"editor": request.user}))
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(
+        self, request: HttpRequest, obj: IncidentVersion | None = None
+    ) -> bool:
         # Only drafts and versions sent back are edited; the rest are read, never rewritten.
         # A save posted after someone moved the version on still reaches the form, whose check
         # (services.version_check_edit) refuses it and keeps the editor's input on the page.
         allowed = super().has_change_permission(request, obj)
         return allowed and (obj is None or obj.is_editable or _posted_edit(request, obj))
 
-    def save_model(self, request: HttpRequest, obj: IncidentVersion, form, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: IncidentVersion, form: IncidentVersionForm, change: bool
+    ) -> None:
         if not change:
             services.incident_create(
                 slug=form.cleaned_data["slug"],
-                user=request.user,
+                user=signed_in(request),
                 channel=Channel.ADMIN,
                 version=obj,
                 changes={"fields": sorted(form.changed_data)},
             )
         # A change is saved with its inlines, in save_related, as one services.version_edit.
 
-    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+    def save_related(
+        self,
+        request: HttpRequest,
+        form: IncidentVersionForm,
+        formsets: list[BaseInlineFormSet],
+        change: bool,
+    ) -> None:
         if not change:
             super().save_related(request, form, formsets, change)
             return
@@ -351,13 +393,19 @@ class IncidentVersionAdmin(
 
         services.version_edit(
             version=form.instance,
-            user=request.user,
+            user=signed_in(request),
             seen_lock_version=form.cleaned_data["seen_lock_version"],
             apply=apply,
             channel=Channel.ADMIN,
         )
 
-    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+    def save_formset(
+        self,
+        request: HttpRequest,
+        form: IncidentVersionForm,
+        formset: BaseInlineFormSet,
+        change: bool,
+    ) -> None:
         if formset.model is Estimate:
             estimates = formset.save(commit=False)
             taken = set(form.instance.estimates.values_list("ref", flat=True))
@@ -386,10 +434,10 @@ def _posted_edit(request: HttpRequest, version: IncidentVersion) -> bool:
     )
 
 
-def _estimates_with_changed_evidence(formsets) -> set[int]:
+def _estimates_with_changed_evidence(formsets: list[BaseInlineFormSet]) -> set[int]:
     """The estimates a save changed, or whose citations it added, changed, moved or removed:
     each must be checked against its citation again."""
-    estimate_ids: set[int] = set()
+    estimate_ids: set[int | None] = set()
     for formset in formsets:
         deleted = {id(inline_form) for inline_form in formset.deleted_forms}
         for inline_form in formset.forms:
@@ -403,12 +451,11 @@ def _estimates_with_changed_evidence(formsets) -> set[int]:
                 estimate_ids.add(inline_form.initial.get("estimate"))
                 if not removed:
                     estimate_ids.add(inline_form.instance.estimate_id)
-    estimate_ids.discard(None)
-    return estimate_ids
+    return {pk for pk in estimate_ids if pk is not None}
 
 
 @admin.register(Estimate)
-class EstimateAdmin(FoldedSearchMixin, DataAdminMixin, NoHardDeleteMixin, admin.ModelAdmin):
+class EstimateAdmin(FoldedSearchMixin, DataAdminMixin, NoHardDeleteMixin, admin.ModelAdmin):  # type: ignore[misc]  # see DataAdminMixin
     """Every estimate across incidents, for data editors; they are edited with their incident."""
 
     resource_classes = [EstimateResource]
@@ -436,12 +483,12 @@ class EstimateAdmin(FoldedSearchMixin, DataAdminMixin, NoHardDeleteMixin, admin.
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
 
 
 @admin.register(Citation)
-class CitationAdmin(DataAdminMixin, NoHardDeleteMixin, admin.ModelAdmin):
+class CitationAdmin(DataAdminMixin, NoHardDeleteMixin, admin.ModelAdmin):  # type: ignore[misc]  # see DataAdminMixin
     resource_classes = [CitationResource]
     list_display = ["version", "source", "locator", "estimate"]
     list_select_related = ["version__incident", "source", "estimate"]
@@ -450,7 +497,7 @@ class CitationAdmin(DataAdminMixin, NoHardDeleteMixin, admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
 
 
@@ -474,10 +521,10 @@ class HistoryEntryAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
 
 
@@ -491,10 +538,10 @@ class CorrectionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # written by publishing and withdrawing
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
 
 
@@ -510,5 +557,7 @@ class ArchiveUserAdmin(SafeRelationsMixin, UserAdmin):
 
 
 @admin.register(Group)
-class ArchiveGroupAdmin(SafeRelationsMixin, GroupAdmin):
+# django-stubs lets GroupAdmin's formfield_for_manytomany go without a request; the admin
+# always passes one.
+class ArchiveGroupAdmin(SafeRelationsMixin, GroupAdmin):  # type: ignore[misc]
     pass
