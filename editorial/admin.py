@@ -102,7 +102,7 @@ class PlaceAdmin(FoldedSearchMixin, DataAdminMixin, NoHardDeleteMixin, ReviewedR
 @admin.register(Actor)
 class ActorAdmin(  # type: ignore[misc]  # see DataAdminMixin
     FoldedSearchMixin, SafeRelationsMixin, DataAdminMixin, NoHardDeleteMixin, ReviewedRecordAdmin
-):  # type: ignore[misc]  # see DataAdminMixin
+):
     resource_classes = [ActorResource]
     list_display = ["name", "parent"]
     list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
@@ -132,7 +132,7 @@ class ProceedingAdmin(  # type: ignore[misc]  # see DataAdminMixin
     NoHardDeleteMixin,
     PlainLinksAdminMixin,
     ReviewedRecordAdmin,
-):  # type: ignore[misc]  # see DataAdminMixin
+):
     resource_classes = [ProceedingResource]
     list_display = ["title", "court", "date_text", "in_absentia", "source"]
     list_filter = ["in_absentia", "court"]
@@ -255,7 +255,7 @@ class IncidentVersionAdmin(  # type: ignore[misc]  # see DataAdminMixin
     NoHardDeleteMixin,
     PlainLinksAdminMixin,
     admin.ModelAdmin,
-):  # type: ignore[misc]  # see DataAdminMixin
+):
     resource_classes = [IncidentResource]
     form = IncidentVersionForm
     inlines = [EstimateInline, CitationInline]
@@ -381,6 +381,7 @@ class IncidentVersionAdmin(  # type: ignore[misc]  # see DataAdminMixin
             changes: dict[str, list[str]] = {"fields": sorted(form.changed_data)}
             for formset in formsets:
                 if formset.new_objects or formset.changed_objects or formset.deleted_objects:
+                    assert formset.model is not None  # an inline's formset names its model
                     changes.setdefault("inlines", []).append(
                         f"{formset.model._meta.model_name}: {len(formset.new_objects)} added, "
                         f"{len(formset.changed_objects)} changed, "
@@ -556,8 +557,8 @@ class ArchiveUserAdmin(SafeRelationsMixin, UserAdmin):
     pass
 
 
-@admin.register(Group)
 # django-stubs lets GroupAdmin's formfield_for_manytomany go without a request; the admin
 # always passes one.
+@admin.register(Group)
 class ArchiveGroupAdmin(SafeRelationsMixin, GroupAdmin):  # type: ignore[misc]
     pass
