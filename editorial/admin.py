@@ -30,6 +30,7 @@ from archive.models import (
     estimate_ref,
 )
 from editorial import services
+from editorial.admin_actions import VersionActionsMixin
 from editorial.admin_base import AdminMixin, signed_in
 from editorial.admin_forms_help import FormHelpMixin
 from editorial.admin_imports import DataAdminMixin
@@ -251,6 +252,7 @@ class IncidentVersionAdmin(  # type: ignore[misc]  # see DataAdminMixin
     FoldedSearchMixin,
     SafeRelationsMixin,
     WorkflowAdminMixin,
+    VersionActionsMixin,
     DataAdminMixin,
     NoHardDeleteMixin,
     PlainLinksAdminMixin,

@@ -9,26 +9,31 @@ imports only the upload that its signed token names (``editorial.previews``).
 from __future__ import annotations
 
 from typing import Any, cast
+from urllib.parse import urlencode
 
+import tablib
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from import_export import fields
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX, Format
-from import_export.forms import ImportForm
+from import_export.forms import ImportForm, SelectableFieldsExportForm
 from import_export.results import RowResult
 from import_export.signals import post_import
 
+from archive.models import IncidentVersion
+from editorial.admin_actions import submit_form_fields
 from editorial.admin_base import AdminMixin, signed_in
 from editorial.import_base import ArchiveResource
 from editorial.imports import ImportFailed, ImportOutcome, file_import
@@ -44,11 +49,27 @@ from editorial.previews import (
 from editorial.tabular import UploadRefused, size_text
 from editorial.uploads import REFUSAL_ATTRIBUTE, import_format, open_import
 
-PREVIEW_ROWS = 1000  # rows of a file the preview lists; its totals count them all
+PREVIEW_ROWS = 1000  # rows of each kind the preview lists; its totals count them all
+DONE_SALT = "editorial.admin_imports.done"
 
 
 class ArchiveImportForm(ImportForm):
-    """A CSV (UTF-8) or XLSX file within the size limit; its rows are read by the preview."""
+    """A CSV (UTF-8) or XLSX file within the size limit; its rows are read by the preview.
+    The format is the file's own, read from its name: there is nothing to choose."""
+
+    def __init__(
+        self, formats: list[type[Format]], resources: list[type[Any]], **kwargs: Any
+    ) -> None:
+        super().__init__(formats, resources, **kwargs)
+        del self.fields["format"]
+        self.fields["import_file"].widget.attrs.pop("class", None)  # the library's guesser's
+        self.fields[
+            "import_file"
+        ].help_text = "A CSV (UTF-8) or XLSX file, read as its name ends (.csv or .xlsx)."
+
+    @property
+    def media(self) -> forms.Media:
+        return forms.Media()  # the library's script guesses the format field we do without
 
     def clean_import_file(self) -> UploadedFile:
         upload = self.cleaned_data["import_file"]
@@ -63,30 +84,35 @@ class ArchiveImportForm(ImportForm):
             )
         return upload
 
-    def clean(self) -> dict[str, Any]:
-        """The format chosen must be the file's own: the file is read as its name says."""
-        super().clean()
-        cleaned = self.cleaned_data
-        upload = cleaned.get("import_file")
-        formats = self.fields["format"]
-        assert isinstance(formats, forms.ChoiceField)
-        # The field's choices as pairs (django-stubs types them as any form choices take).
-        pairs = dict(formats.choices)  # type: ignore[arg-type]
-        chosen = pairs.get(str(cleaned.get("format")), "")
-        if upload and chosen:
-            extension = import_format(upload.name)
-            if chosen.lower() != extension:
-                self.add_error(
-                    "format",
-                    f"“{upload.name}” is a{'n' if extension == 'xlsx' else ''} "
-                    f"{extension.upper()} file, but the format chosen is {chosen.upper()}; "
-                    f"choose {extension.upper()}.",
-                )
-        return cleaned
-
 
 class ConfirmImportForm(forms.Form):
     token = forms.CharField(widget=forms.HiddenInput)
+
+
+class ArchiveExportForm(SelectableFieldsExportForm):
+    """The format (CSV unless another is chosen), for versioned content whether only what
+    the public site shows, and the columns (all unless some are left out)."""
+
+    published_only = forms.BooleanField(
+        required=False,
+        label="Published only",
+        help_text="Only what the public site shows: each incident's published version, even "
+        "where a draft is open. Without it, each incident's draft if it has one, else its "
+        "published version: the file to edit and import back.",
+    )
+
+    def __init__(
+        self, formats: list[type[Format]], resources: list[type[Any]], **kwargs: Any
+    ) -> None:
+        super().__init__(formats, resources, **kwargs)
+        chosen = self.fields["format"]
+        assert isinstance(chosen, forms.ChoiceField)
+        chosen.choices = [(str(n), format().get_title()) for n, format in enumerate(formats)]
+        chosen.initial = "0"
+        if all(resource.version_path is None for resource in resources):
+            del self.fields["published_only"]
+        # What to export and how before the long list of columns.
+        self.order_fields(["resource", "format", "published_only"])
 
 
 # types-django-import-export declares the mixins' model an instance and their change list
@@ -99,8 +125,52 @@ class DataAdminMixin(ImportExportMixin, AdminMixin):  # type: ignore[misc]
     formats = [CSV, XLSX]
     import_form_class = ArchiveImportForm
     confirm_form_class = ConfirmImportForm
+    export_form_class = ArchiveExportForm
     import_template_name = "admin/editorial/import.html"
+    import_done_template_name = "admin/editorial/import_done.html"
     skip_admin_log = True  # the archive writes its own history entries
+
+    def get_urls(self) -> list[URLPattern]:
+        app_label, model_name = self.get_model_info()
+        done = path(
+            "import/done/",
+            self.admin_site.admin_view(self.import_done),
+            name=f"{app_label}_{model_name}_import_done",
+        )
+        return [done, *super().get_urls()]
+
+    def export_form(self, request: HttpRequest, **kwargs: Any) -> ArchiveExportForm:
+        # get_export_formats gives the format classes; the stubs call them instances.
+        formats = cast(list[type[Format]], self.get_export_formats())
+        resources = cast(list[type[Any]], self.get_export_resource_classes(request))
+        return ArchiveExportForm(formats, resources, **kwargs)
+
+    def get_valid_export_item_pks(self, request: HttpRequest) -> list[str]:
+        """The records chosen in the list that this user may see (the library's default
+        reads every key of the table)."""
+        chosen = [pk for pk in request.POST.getlist("export_items") if pk.isdigit()]
+        found = self.get_queryset(request).filter(pk__in=chosen).values_list("pk", flat=True)
+        return [str(pk) for pk in found]
+
+    def get_data_for_export(
+        self, request: HttpRequest, queryset: QuerySet[Any], **kwargs: Any
+    ) -> tablib.Dataset:
+        """Versioned content is exported per incident: from a list of versions, the incidents
+        listed (or chosen), each by its current version (or its published one), as incidents,
+        figures or citations."""
+        form = kwargs.get("export_form")
+        resource_class = self.choose_export_resource_class(form, request)  # type: ignore[arg-type]
+        kwargs["published_only"] = bool(
+            form is not None and form.is_valid() and form.cleaned_data.get("published_only")
+        )
+        version_path = getattr(resource_class, "version_path", None)
+        if version_path is not None and self.model is IncidentVersion:
+            prefix = f"{version_path}__" if version_path else ""
+            model = cast(type[Model], resource_class._meta.model)
+            queryset = model._default_manager.filter(
+                **{f"{prefix}incident__in": queryset.values("incident")}
+            )
+        return super().get_data_for_export(request, queryset, **kwargs)
 
     def import_action(self, request: HttpRequest, **kwargs: Any) -> TemplateResponse:
         if not self.has_import_permission(request):
@@ -142,6 +212,9 @@ class DataAdminMixin(ImportExportMixin, AdminMixin):  # type: ignore[misc]
         except BaseException:
             preview.discard()
             raise
+        if not outcome.changes:  # nothing to confirm: the file matches the archive
+            preview.discard()
+            return {"outcome": outcome}
         token = preview_token(preview, request=request, model=self.model)
         return {"outcome": outcome, "confirm_form": ConfirmImportForm(initial={"token": token})}
 
@@ -168,8 +241,44 @@ class DataAdminMixin(ImportExportMixin, AdminMixin):  # type: ignore[misc]
         self.report(request, outcome)
         post_import.send(sender=None, model=self.model)
         app_label, model_name = self.get_model_info()
+        if outcome.drafts:
+            done = reverse(f"admin:{app_label}_{model_name}_import_done")
+            token = signing.dumps(outcome.drafts, salt=DONE_SALT, compress=True)
+            return HttpResponseRedirect(f"{done}?{urlencode({'drafts': token})}")
         changelist = f"admin:{app_label}_{model_name}_changelist"
         return HttpResponseRedirect(reverse(changelist, current_app=self.admin_site.name))
+
+    def import_done(self, request: HttpRequest) -> HttpResponse:
+        """After a confirmed import: the drafts it opened or changed, each linked, and one
+        button to submit those still in draft for review."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        try:
+            ids = signing.loads(request.GET.get("drafts", ""), salt=DONE_SALT)
+        except signing.BadSignature:
+            ids = []
+        versions = list(
+            IncidentVersion.objects.filter(pk__in=[int(pk) for pk in ids])
+            .select_related("incident")
+            .order_by("incident__slug")
+        )
+        editable = [version for version in versions if version.is_editable]
+        listed = ",".join(str(version.pk) for version in versions)
+        changelist = reverse("admin:archive_incidentversion_changelist")
+        request.current_app = self.admin_site.name
+        return TemplateResponse(
+            request,
+            [self.import_done_template_name],
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Imported: drafts to submit"),
+                "opts": self.model._meta,
+                "versions": versions,
+                "editable": editable,
+                "submit_url": f"{changelist}?{urlencode({'id__in': listed})}",
+                "submit": submit_form_fields(editable),
+            },
+        )
 
     def resource(self, request: HttpRequest, index: int) -> ArchiveResource:
         resource = self.get_import_resource_classes(request)[index](

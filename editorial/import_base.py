@@ -20,10 +20,11 @@ import tablib
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import NOT_PROVIDED
+from django.db.models import NOT_PROVIDED, QuerySet
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import BaseInstanceLoader
-from import_export.results import Result
+from import_export.resources import Diff
+from import_export.results import Result, RowResult
 
 from archive.models import (
     OPEN_STATES,
@@ -64,17 +65,46 @@ class ImportRefused(Exception):
     """Raised after the rows are read when any row was invalid: the import writes nothing."""
 
 
+# A changed cell as the preview shows it: column, the value before, the value the file gives.
+Change = tuple[str, str, str]
+
+
+class ChangesDiff(Diff):
+    """The library's comparison of a row's record before and after the import, kept as the
+    cells that differ (old → new) for the preview instead of as styled HTML."""
+
+    def compare_with(  # type: ignore[override]  # the library's is generic in the model
+        self, resource: ArchiveResource, instance: models.Model | None, dry_run: bool = False
+    ) -> None:
+        super().compare_with(resource, instance)
+        if self.new or instance is None:
+            return
+        columns = [column_of(field) for field in resource.get_import_fields()]
+        resource.last_changes = [
+            (column, str(old), str(new))
+            for column, old, new in zip(columns, self.left, self.right, strict=True)
+            if old != new
+        ]
+
+
 class ArchiveResource(resources.ModelResource):
     """Shared behaviour: all-or-nothing, exact headers, errors as sentences, history rows."""
 
     required_columns: tuple[str, ...] = ()
     not_validated: tuple[str, ...] = ()  # set when the row is saved, not read from the file
+    # Columns the export adds to say where a row comes from; an import accepts and ignores
+    # them, so that an export imports back unchanged.
+    export_only: tuple[str, ...] = ()
+    # The lookup from an exported record to its incident version ("" when it is one), for
+    # resources of versioned content; None for shared records.
+    version_path: str | None = None
 
     class Meta:
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True
         use_transactions = True
+        skip_html_diff = True  # the preview shows ``ChangesDiff``'s cells instead
 
     # Columns whose value is a related record's key: column → lookup. A resource that sets
     # this exports plain values instead of model instances (``export``).
@@ -101,6 +131,7 @@ class ArchiveResource(resources.ModelResource):
         # Per column: name, clean, attribute path, default, whether it saves None.
         self._cells: list[tuple[str, Callable[..., Any], list[str], Any, bool]] = []
         self._lists: list[fields.Field] = []  # the list columns (``|``-separated names)
+        self.last_changes: list[Change] = []  # the row being imported's changed cells
 
     def import_data(
         self,
@@ -129,7 +160,7 @@ class ArchiveResource(resources.ModelResource):
         headers = [cell(header) for header in dataset.headers or []]
         dataset.headers = headers
         expected = [column_of(field) for field in self.get_import_fields()]
-        unknown = [header for header in headers if header not in expected]
+        unknown = [h for h in headers if h not in expected and h not in self.export_only]
         missing = [column for column in self.required_columns if column not in headers]
         if unknown or missing:
             parts = []
@@ -141,6 +172,10 @@ class ArchiveResource(resources.ModelResource):
                 f"The header row does not match: {'; '.join(parts)}. "
                 f"Expected the columns: {', '.join(expected)}."
             )
+        for column in self.export_only:
+            if column in headers:
+                del dataset[column]
+        headers = list(dataset.headers or [])
         self.leave_checks_to_widgets(headers)
         if not self.row_offset:
             self.seen_keys = {}
@@ -150,7 +185,9 @@ class ArchiveResource(resources.ModelResource):
     def get_import_fields(self) -> list[fields.Field]:
         # Asked for several times per row; the fields do not change during an import.
         if self._import_fields is None:
-            self._import_fields = super().get_import_fields()
+            self._import_fields = [
+                f for f in super().get_import_fields() if f.column_name not in self.export_only
+            ]
             self._checked_by_widgets = self.bind_widgets(self._import_fields)
             self._cells = [
                 (
@@ -182,6 +219,25 @@ class ArchiveResource(resources.ModelResource):
                 except ValueError as error:
                     raise ValidationError({attribute_of(field): str(error)}) from None
         return super().get_instance(instance_loader, row)
+
+    @classmethod
+    def get_diff_class(cls) -> type[Diff]:
+        return ChangesDiff
+
+    def after_import_row(self, row: dict[str, Any], row_result: RowResult, **kwargs: Any) -> None:
+        row_result.changes = self.last_changes  # type: ignore[attr-defined]  # for the preview
+        self.last_changes = []
+
+    def filter_export(self, queryset: QuerySet[Any], **kwargs: Any) -> QuerySet[Any]:
+        """Versioned content: one row per record of each incident's current version (its
+        open draft, else its published version), as an import edits it; with
+        ``published_only``, of its published version."""
+        queryset = super().filter_export(queryset, **kwargs)
+        if self.version_path is None:
+            return queryset
+        versions = IncidentVersion.objects.all()
+        versions = versions.published() if kwargs.get("published_only") else versions.current()
+        return queryset.filter(**{f"{self.version_path or 'pk'}__in": versions.values("pk")})
 
     def bind_widgets(self, import_fields: list[fields.Field]) -> dict[str, str | None]:
         """Give text widgets their model fields' limits, and name the fields whose widget
@@ -352,7 +408,12 @@ class ArchiveResource(resources.ModelResource):
             for f in columns
         ]
         renders = [
-            key_cell if f.column_name in self.export_lookups else f.widget.render for f in columns
+            plain_cell
+            if f.column_name in self.export_only
+            else key_cell
+            if f.column_name in self.export_lookups
+            else f.widget.render
+            for f in columns
         ]
         rows = queryset.values_list(*lookups).iterator(chunk_size=self.get_chunk_size())
         dataset = tablib.Dataset(
@@ -445,45 +506,38 @@ class ArchiveResource(resources.ModelResource):
                     widget.known[getattr(record, widget.field)] = record
 
     def current_version(self, incident: Incident) -> IncidentVersion:
-        """The version an import edits: the open draft, else the published one (copied into
-        a draft only if the row changes something)."""
+        """The version an import edits: the open version, else the published one (copied into
+        a draft only if the row changes something). A row that leaves a version in review or
+        approved as it is counts as unchanged; one that changes it is refused on saving."""
         if incident.pk in self.drafts:
             return self.drafts[incident.pk]
         version = self.versions.get(incident.pk)
-        if version is not None:
-            if not IncidentVersion.incident.is_cached(version):
-                version.incident = incident
-            if version.state in OPEN_STATES and not version.is_editable:
-                raise ValidationError(
-                    {
-                        "__all__": (
-                            f"incident '{incident.slug}' is {version.get_state_display()}; it "
-                            "cannot change until a reviewer sends it back"
-                        )
-                    }
-                )
-            return version
-        open_version = incident.versions.open().first()
-        if open_version is not None:
-            if not open_version.is_editable:
-                raise ValidationError(
-                    {
-                        "__all__": (
-                            f"incident '{incident.slug}' is {open_version.get_state_display()}; it "
-                            "cannot change until a reviewer sends it back"
-                        )
-                    }
-                )
-            return open_version
-        version = incident.versions.published().first() or incident.versions.first()
+        if version is None:
+            version = (
+                incident.versions.open().first()
+                or incident.versions.published().first()
+                or incident.versions.first()
+            )
         if version is None:
             raise ValidationError({"__all__": f"incident '{incident.slug}' has no content"})
+        if not IncidentVersion.incident.is_cached(version):
+            version.incident = incident
         return version
 
     def editable_draft(self, version: IncidentVersion) -> IncidentVersion:
-        """``version`` itself if it is a draft, else a new draft of its incident."""
+        """``version`` itself if it is a draft, else a new draft of its incident; a version
+        in review or approved refuses every change until a reviewer sends it back."""
         if version.is_editable:
             draft = version
+        elif version.state in OPEN_STATES:
+            raise ValidationError(
+                {
+                    "__all__": (
+                        f"incident '{version.incident.slug}' is {version.get_state_display()}; "
+                        "it cannot change until a reviewer sends it back"
+                    )
+                }
+            )
         else:
             draft = services.version_start_draft(
                 incident=version.incident, user=self.user, from_version=version, trusted=True
@@ -511,6 +565,10 @@ class ArchiveResource(resources.ModelResource):
                 }
             )
         return incident
+
+
+def plain_cell(value: object) -> str:
+    return "" if value is None else str(value)
 
 
 def become(instance: models.Model, target: models.Model, keep: set[str]) -> None:

@@ -13,7 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from import_export.results import Result, RowResult
 
-from editorial.import_base import ArchiveResource
+from editorial.import_base import ArchiveResource, Change
 from editorial.models import Channel
 from editorial.tabular import UploadRefused
 
@@ -26,13 +26,29 @@ class ImportFailed(Exception):
         self.lines = lines
 
 
+@dataclass(frozen=True)
+class PreviewRow:
+    """A row of the file as the preview lists it."""
+
+    number: int  # as a spreadsheet numbers it: the header is row 1
+    record: str  # the record it writes
+    changes: list[Change]  # for a row that changes a record: column, old, new
+
+
 @dataclass
 class ImportOutcome:
     totals: Counter[str]
     rows: int
     held: int = 0  # rows whose changes wait for a second person's review
-    first_rows: list[RowResult] = field(default_factory=list)  # what the preview shows
-    diff_headers: list[str] = field(default_factory=list)
+    # What the preview lists, up to ``keep_rows`` of each; the totals count every row.
+    changed: list[PreviewRow] = field(default_factory=list)
+    new: list[PreviewRow] = field(default_factory=list)
+    unchanged: list[PreviewRow] = field(default_factory=list)
+    drafts: list[int] = field(default_factory=list)  # the versions written to, in file order
+
+    @property
+    def changes(self) -> int:
+        return self.totals[RowResult.IMPORT_TYPE_NEW] + self.totals[RowResult.IMPORT_TYPE_UPDATE]
 
 
 @transaction.atomic
@@ -48,8 +64,9 @@ def file_import(
     keep_rows: int = 0,
 ) -> ImportOutcome:
     """Import every chunk in one transaction: an error in any chunk rolls back the chunks
-    before it too, and a dry run rolls everything back at the end. The first ``keep_rows``
-    rows' results are kept for a preview; the rest are counted and let go."""
+    before it too, and a dry run rolls everything back at the end. Up to ``keep_rows`` rows
+    of each kind (changed, new, unchanged) are kept for a preview; the rest are counted and
+    let go."""
     resource.in_chunks = True
     outcome = ImportOutcome(totals=Counter(), rows=0)
     for dataset in chunks:
@@ -59,9 +76,8 @@ def file_import(
         )
         if result.has_errors() or result.has_validation_errors():
             raise ImportFailed(error_lines(result, outcome.rows))
-        if not outcome.diff_headers:
-            outcome.diff_headers = list(result.diff_headers)
-        outcome.first_rows += result.rows[: keep_rows - len(outcome.first_rows)]
+        if keep_rows:
+            keep(outcome, result.rows, first=outcome.rows + 2, limit=keep_rows)
         outcome.totals.update(result.totals)
         outcome.rows += len(dataset)
         if progress:
@@ -76,9 +92,24 @@ def file_import(
         file_name, outcome.totals, outcome.rows, dry_run=dry_run, channel=channel
     )
     outcome.held = len(getattr(resource, "held", []))
+    outcome.drafts = list(resource.touched)
     if dry_run:
         transaction.set_rollback(True)
     return outcome
+
+
+def keep(outcome: ImportOutcome, results: list[RowResult], *, first: int, limit: int) -> None:
+    """Keep what the preview shows of a chunk's rows; ``first`` is the number of its first."""
+    lists = {
+        RowResult.IMPORT_TYPE_UPDATE: outcome.changed,
+        RowResult.IMPORT_TYPE_NEW: outcome.new,
+        RowResult.IMPORT_TYPE_SKIP: outcome.unchanged,
+    }
+    for number, result in enumerate(results, start=first):
+        kept = lists.get(result.import_type)
+        if kept is not None and len(kept) < limit:
+            changes = getattr(result, "changes", None) or []
+            kept.append(PreviewRow(number, str(result.object_repr or ""), changes))
 
 
 def error_lines(result: Result, offset: int) -> list[str]:

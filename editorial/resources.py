@@ -54,6 +54,7 @@ from editorial.import_base import (
     ImportRefused,
     ReviewedRecordResource,
     become,
+    column_of,
 )
 from editorial.import_widgets import (
     SLUGIFIED,
@@ -179,13 +180,17 @@ class IncidentResource(ArchiveResource):
         "context", "context", widget=NamedForeignKeyWidget(Context, "name", create=True)
     )
     related = fields.Field(attribute=None, column_name="related", widget=TextWidget())
+    version = fields.Field(attribute=None, column_name="version", readonly=True)
+    state = fields.Field(attribute=None, column_name="state", readonly=True)
     required_columns = ("slug", "title", "summary", "date", "date_text", "categories")
     not_validated = ("incident", "created_by")
+    export_only = ("version", "state")
+    version_path = ""
 
     class Meta(ArchiveResource.Meta):
         model = IncidentVersion
         import_id_fields = ["slug"]
-        fields = INCIDENT_COLUMNS
+        fields = [*INCIDENT_COLUMNS, "version", "state"]
 
     def before_import(self, dataset: tablib.Dataset, **kwargs: Any) -> None:
         super().before_import(dataset, **kwargs)
@@ -193,6 +198,17 @@ class IncidentResource(ArchiveResource):
 
     def get_queryset(self) -> QuerySet[IncidentVersion]:
         return IncidentVersion.objects.select_related("incident", "context")
+
+    def filter_export(
+        self, queryset: QuerySet[IncidentVersion], **kwargs: Any
+    ) -> QuerySet[IncidentVersion]:
+        # Each row's lists and links, fetched once for the whole file rather than per row.
+        return (
+            super()
+            .filter_export(queryset, **kwargs)
+            .select_related("incident", "context")
+            .prefetch_related("places", "categories", "perpetrators", "victim_groups", "related")
+        )
 
     def before_import_row(self, row: dict[str, Any], **kwargs: Any) -> None:
         slug = cell(row.get("slug"))
@@ -218,6 +234,12 @@ class IncidentResource(ArchiveResource):
 
     def dehydrate_slug(self, version: IncidentVersion) -> str:
         return version.incident.slug
+
+    def dehydrate_version(self, version: IncidentVersion) -> str:
+        return str(version.number)
+
+    def dehydrate_state(self, version: IncidentVersion) -> str:
+        return version.state
 
     def dehydrate_related(self, version: IncidentVersion) -> str:
         return "|".join(sorted(incident.slug for incident in version.related.all()))
@@ -300,6 +322,7 @@ RELATION_FIELDS = [
 
 # The values an estimate had before its row was imported (``after_init_instance``).
 STORED = "_stored"
+STORED_SOURCE = "_stored_source"  # the figure's source before the import, for the preview
 
 
 @functools.cache
@@ -341,10 +364,19 @@ class EstimateResource(ArchiveResource):
     share_high = fields.Field("share_high", "share_high", widget=PercentWidget("share_high"))
     share_of = text_field("share_of")
     per = fields.Field("per", "per", widget=ChoiceWidget(Per, ""))
+    version = fields.Field(attribute=None, column_name="version", readonly=True)
+    state = fields.Field(attribute=None, column_name="state", readonly=True)
     required_columns = ("incident", "measure", "as_written", "claimant", "source")
     # The version is chosen when the row is saved; the source widget has found the source.
     not_validated = ("version", "source")
-    export_lookups = {"incident": "version__incident__slug", "source": "source__key"}
+    export_lookups = {
+        "incident": "version__incident__slug",
+        "source": "source__key",
+        "version": "version__number",
+        "state": "version__state",
+    }
+    export_only = ("version", "state")
+    version_path = "version"
 
     blank_estimate: list[Any] | None = None  # every field's default, in the model's order
 
@@ -355,7 +387,7 @@ class EstimateResource(ArchiveResource):
         use_bulk = True
         batch_size = 1000
         skip_diff = True  # unchanged rows are found by comparing values (see skip_row)
-        fields = ESTIMATE_COLUMNS
+        fields = [*ESTIMATE_COLUMNS, "version", "state"]
 
     def get_queryset(self) -> QuerySet[Estimate]:
         return Estimate.objects.select_related("version__incident", "source")
@@ -463,6 +495,12 @@ class EstimateResource(ArchiveResource):
     def dehydrate_incident(self, estimate: Estimate) -> str:
         return estimate.version.incident.slug
 
+    def dehydrate_version(self, estimate: Estimate) -> str:
+        return str(estimate.version.number)
+
+    def dehydrate_state(self, estimate: Estimate) -> str:
+        return estimate.version.state
+
     def save_instance(
         self, instance: Estimate, is_create: bool, row: dict[str, Any], **kwargs: Any
     ) -> None:
@@ -487,12 +525,15 @@ class EstimateResource(ArchiveResource):
     ) -> None:
         if not new:  # what skip_row compares the imported values with
             setattr(instance, STORED, self.stored_values(instance))
+            # The source as it was, for the preview's old → new (loaded with the figure).
+            setattr(instance, STORED_SOURCE, Estimate.source.field.get_cached_value(instance, None))
 
     def after_import_row(self, row: dict[str, Any], row_result: RowResult, **kwargs: Any) -> None:
         # What the admin's preview shows for the row: the figure, and where it goes.
         row_result.object_repr = (
             f"{row['_incident'].slug} · {row['_ref']}: {row_result.object_repr}"
         )
+        super().after_import_row(row, row_result, **kwargs)
 
     def stored_values(self, instance: Estimate) -> tuple[object, ...]:
         return tuple(
@@ -510,7 +551,30 @@ class EstimateResource(ArchiveResource):
     ) -> bool:
         if import_validation_errors or instance._state.adding:
             return False
-        return getattr(instance, STORED, None) == self.stored_values(instance)
+        stored, now = getattr(instance, STORED, None), self.stored_values(instance)
+        if stored == now:
+            return True
+        if stored is not None:  # the cells that change, for the preview (changed rows only)
+            compared = [f for f in self.get_import_fields() if f.attribute]
+            self.last_changes = [
+                (
+                    column_of(field),
+                    self.cell_text(field, old, instance, before=True),
+                    self.cell_text(field, new, instance, before=False),
+                )
+                for field, old, new in zip(compared, stored, now, strict=True)
+                if old != new
+            ]
+        return False
+
+    def cell_text(
+        self, field: fields.Field, value: object, instance: Estimate, *, before: bool
+    ) -> str:
+        """A stored value as the file writes it (a source by its key)."""
+        if field.attribute == "source":
+            source = getattr(instance, STORED_SOURCE) if before else instance.source
+            return source.key if source is not None and source.pk == value else str(value or "")
+        return str(field.widget.render(value))
 
     def get_bulk_update_fields(self) -> list[str]:
         imported = [f.attribute for f in self.get_import_fields() if f.attribute]
@@ -526,18 +590,24 @@ class CitationResource(ArchiveResource):
     quote = text_field("quote")
     note = text_field("note")
     estimate = fields.Field(attribute=None, column_name="estimate", widget=TextWidget())
+    version = fields.Field(attribute=None, column_name="version", readonly=True)
+    state = fields.Field(attribute=None, column_name="state", readonly=True)
     required_columns = ("incident", "source")
     not_validated = ("version",)
     export_lookups = {
         "incident": "version__incident__slug",
         "source": "source__key",
         "estimate": "estimate__ref",
+        "version": "version__number",
+        "state": "version__state",
     }
+    export_only = ("version", "state")
+    version_path = "version"
 
     class Meta(ArchiveResource.Meta):
         model = Citation
         import_id_fields = ["source"]
-        fields = CITATION_COLUMNS
+        fields = [*CITATION_COLUMNS, "version", "state"]
 
     def get_queryset(self) -> QuerySet[Citation]:
         return Citation.objects.select_related("version__incident", "source", "estimate")
@@ -579,6 +649,12 @@ class CitationResource(ArchiveResource):
 
     def dehydrate_incident(self, citation: Citation) -> str:
         return citation.version.incident.slug
+
+    def dehydrate_version(self, citation: Citation) -> str:
+        return str(citation.version.number)
+
+    def dehydrate_state(self, citation: Citation) -> str:
+        return citation.version.state
 
     def dehydrate_estimate(self, citation: Citation) -> str:
         return citation.estimate.ref if citation.estimate else ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import F, Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -66,6 +66,12 @@ class IncidentVersionQuerySet(models.QuerySet["IncidentVersion"]):
 
     def open(self) -> IncidentVersionQuerySet:
         return self.filter(state__in=OPEN_STATES)
+
+    def current(self) -> IncidentVersionQuerySet:
+        """One version per incident, the one editors work from: its open version, else its
+        published one (what an import edits, and so what a re-importable export holds)."""
+        opened = self.model.objects.filter(incident=OuterRef("incident"), state__in=OPEN_STATES)
+        return self.filter(Q(state__in=OPEN_STATES) | (Q(state=State.PUBLISHED) & ~Exists(opened)))
 
     def in_draft(self) -> IncidentVersionQuerySet:
         return self.filter(state=State.DRAFT)

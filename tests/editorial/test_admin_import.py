@@ -36,7 +36,8 @@ def test_data_editor_previews_then_confirms_an_import(client):
     )
 
     assert preview.status_code == 200
-    assert "<ins>naimark-1995</ins>" in preview.text and "New" in preview.text
+    assert "1 rows: <strong>1 new</strong>, <strong>0 changed</strong>, 0 unchanged" in preview.text
+    assert '<h3 id="import-new">New rows (1)</h3>' in preview.text
     assert 'style="' not in preview.text  # the policy would block it
     assert not Source.objects.exists()  # the preview is a dry run
     confirm_form = preview.context["confirm_form"]
@@ -141,11 +142,13 @@ def test_the_estimates_preview_lists_every_row_then_confirm_writes_them(client):
 
     assert preview.status_code == 200
     text = preview.text
-    assert "2 rows: <strong>2 new</strong>, <strong>0 updated</strong>, 0 unchanged." in text
     assert (
-        '<tr class="new"><td>2</td><td class="import-type">New</td>'
-        f"<td>{draft.incident.slug} · k-1: 21,857 killed (NKVD records)</td></tr>"
-    ) in text
+        "2 rows: <strong>2 new</strong>, <strong>0 changed</strong>, 0 unchanged, 0 errors." in text
+    )
+    assert (
+        f"<tr><td>2</td><td>{draft.incident.slug} · k-1: 21,857 killed (NKVD records)</td></tr>"
+        in text
+    )
     assert "about 22000 killed (&lt;script&gt;alert(1)&lt;/script&gt;)" in text
     assert "<script>alert" not in text
     assert not draft.estimates.exists()  # the preview is a dry run
@@ -193,16 +196,16 @@ def test_admin_csv_errors_name_the_row_as_the_command_line_does(
 
 
 @pytest.mark.django_db
-def test_admin_refuses_a_format_that_is_not_the_files_own(client):
-    client.force_login(make_user("editor", "Data editors"))
-    response = client.post(
-        reverse("admin:archive_source_import"),
-        {"resource": 0, "format": 1, "import_file": upload("sources.csv", SOURCES)},
-    )
-    assert response.context["form"].errors["format"] == [
-        "“sources.csv” is a CSV file, but the format chosen is XLSX; choose CSV."
+def test_the_format_is_read_from_the_file_name_and_never_asked_for(client):
+    client.force_login(make_user("editor", "Data editors", "Contributors"))
+    url = reverse("admin:archive_source_import")
+    assert 'name="format"' not in client.get(url).text
+    response = client.post(url, {"resource": 0, "import_file": upload("sources.csv", SOURCES)})
+    assert "1 rows: <strong>1 new</strong>" in response.text
+    refused = client.post(url, {"resource": 0, "import_file": upload("sources.xlsx", SOURCES)})
+    assert refused.context["form"].errors["import_file"] == [
+        "“sources.xlsx” is not an XLSX workbook."
     ]
-    assert "confirm_form" not in response.context
 
 
 @pytest.mark.django_db
@@ -219,8 +222,8 @@ def test_a_long_preview_lists_its_first_rows_and_counts_them_all(client, monkeyp
     )
 
     assert "2 rows: <strong>2 new</strong>" in preview.text
-    assert "The first 1 rows are listed below." in preview.text
-    assert preview.text.count('<tr class="new">') == 1
+    assert "The first 1 of them are listed." in preview.text
+    assert preview.text.count(f"<td>{draft.incident.slug} · k-") == 1
 
 
 @pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from archive.models import Context, Correction, Proceeding, VictimGroup
+from archive.models import Context, Correction, IncidentVersion, Proceeding, VictimGroup
 from editorial import services
 from tests.factories import (
     make_actor,
@@ -61,3 +61,64 @@ def test_every_admin_list_has_constant_queries(client):
     assert Correction.objects.count() >= 50
     large = {name: changelist_queries(client, reverse(name)) for name in ADMIN_LISTS}
     assert large == small
+
+
+def grow_incidents_to(count: int, editor) -> None:
+    """Published incidents of two figures each, every other one with a draft open."""
+    from tests.editorial.test_bulk_round_trip import draft_beside_published
+    from tests.factories import make_published_figures
+
+    while (n := IncidentVersion.objects.values("incident").distinct().count()) < count:
+        if n % 2:
+            draft_beside_published(f"incident-{n}", editor)
+        else:
+            make_published_figures(f"incident-{n}", {"best": 10}, {"best": 20})
+
+
+def export_queries(client, model: str, resource: int) -> tuple[int, int]:
+    """Queries of an admin export, and the rows it wrote."""
+    url = reverse(f"admin:archive_{model}_export")
+    form = client.get(url).context["form"]
+    data = {name: "on" for name, field in form.fields.items() if field.initial is True}
+    data.update({"format": "0", "resource": str(resource)})
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(url, data)
+    assert response.status_code == 200
+    return len(queries), response.content.decode().count("\n") - 1
+
+
+EXPORTS = [("estimate", 0), ("citation", 0), ("incidentversion", 0), ("incidentversion", 1)]
+
+
+@pytest.mark.django_db
+def test_the_admin_exports_cost_the_same_queries_for_5_or_50_incidents(client):
+    editor = make_user("editor", "Data editors", "Contributors")
+    client.force_login(editor)
+    grow_incidents_to(5, editor)
+    small = {export: export_queries(client, *export) for export in EXPORTS}
+    grow_incidents_to(50, editor)
+    large = {export: export_queries(client, *export) for export in EXPORTS}
+    assert {k: q for k, (q, _) in large.items()} == {k: q for k, (q, _) in small.items()}
+    assert large[("incidentversion", 0)][1] == 50  # one row per incident
+    assert large[("estimate", 0)][1] == 100  # one row per figure
+
+
+@pytest.mark.django_db
+def test_the_import_preview_costs_the_same_queries_for_5_or_50_incidents(client):
+    from tests.editorial.test_bulk_round_trip import export_rows, preview
+
+    editor = make_user("editor", "Data editors", "Contributors")
+    client.force_login(editor)
+
+    def preview_queries() -> int:
+        rows = export_rows(client, "estimate")
+        rows[0]["best"] = "11"  # one row changes, the rest do not
+        with CaptureQueriesContext(connection) as queries:
+            response = preview(client, "estimate", rows)
+        assert "<strong>1 changed</strong>" in response.text
+        return len(queries)
+
+    grow_incidents_to(5, editor)
+    small = preview_queries()
+    grow_incidents_to(50, editor)
+    assert preview_queries() == small
