@@ -99,6 +99,13 @@ def available_actions(version: IncidentVersion, user: User) -> list[dict[str, An
     return actions
 
 
+def shown_with(estimate: Estimate, **shown: object) -> None:
+    """Set what a page shows beside a figure on the figure, for its template: what it
+    counts, its depth under its whole, its open query's thread."""
+    for name, value in shown.items():
+        setattr(estimate, name, value)
+
+
 def key_or_none(object_id: object) -> int | None:
     """An id from an admin address: a whole number, else None (the page answers 404)."""
     text = str(object_id)
@@ -371,12 +378,11 @@ class WorkflowAdminMixin(VersionAdminMixin):
             for row in measure.rows:
                 estimate = row.estimate
                 assert isinstance(estimate, Estimate)  # the summary of the version's figures
-                estimate.counts, estimate.derived = row.counts, row.derived
-                estimate.depth = row.depth
+                shown_with(estimate, counts=row.counts, derived=row.derived, depth=row.depth)
                 estimates.append(estimate)
         threads = query_threads(version, estimates)
         for estimate in estimates:
-            estimate.thread = threads.get(estimate.pk)
+            shown_with(estimate, thread=threads.get(estimate.pk))
         user = signed_in(request)
         is_author = user.pk in services.author_ids(version)
         actions = available_actions(version, user)
@@ -517,7 +523,7 @@ class WorkflowAdminMixin(VersionAdminMixin):
             )
             threads = query_threads(version, queried)
             for estimate in queried:
-                estimate.thread = threads.get(estimate.pk)
+                shown_with(estimate, thread=threads.get(estimate.pk))
             user = signed_in(request)
             extra_context = {
                 **(extra_context or {}),

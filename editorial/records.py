@@ -149,6 +149,8 @@ def _apply(
     if model is Incident:
         assert isinstance(record, Incident)  # incidents are renamed here, never created
         try:
+            if author is None:  # the command line's change: nobody who may rename
+                raise services.PermissionRefused("An incident is renamed by a person.")
             return services.incident_rename(
                 incident=record, user=author, slug=values["slug"], comment=comment
             )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from archive.estimates.charts import Chart, YearChart, range_chart, year_chart
@@ -95,7 +95,7 @@ def _rows(own: list[Figure], by_ref: dict[str, Figure]) -> list[Row]:
     return rows
 
 
-def summarise(estimates: list[Figure]) -> list[MeasureSummary]:
+def summarise(estimates: Sequence[Figure]) -> list[MeasureSummary]:
     """Estimates grouped by measure, in the vocabulary's order, each with its headline, its
     table (parts under their whole) and a chart per group of figures that count the same
     thing."""

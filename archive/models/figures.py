@@ -189,6 +189,7 @@ class Estimate(models.Model):
     query_note = models.TextField(blank=True, editable=False)
 
     objects = EstimateQuerySet.as_manager()
+    footnotes: list[int]  # set on the incident page: the numbers of its citations' notes
 
     class Meta:
         default_permissions = DATA_PERMISSIONS

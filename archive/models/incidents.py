@@ -207,6 +207,9 @@ class IncidentVersion(DateRangeMixin, models.Model):
     )
 
     objects = IncidentVersionQuerySet.as_manager()
+    # Set by the prefetches of with_page_content() and with_published_related().
+    incident_citations: list[Citation]
+    published_related: list[Incident]
 
     class Meta:
         default_permissions = DATA_PERMISSIONS
