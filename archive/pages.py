@@ -34,6 +34,7 @@ from django.utils.safestring import mark_safe
 
 from archive.estimates import summarise
 from archive.models import Correction, IncidentPage, IncidentVersion, Publication, Source
+from archive.structured_data import incident_dataset, json_ld_element
 from archive.text import render_markdown
 
 logger = logging.getLogger("archive.pages")
@@ -112,6 +113,9 @@ def incident_context(version: IncidentVersion) -> dict[str, Any]:
             c for c in version.incident.corrections.all() if c.kind == Correction.Kind.CORRECTION
         ],
         "sexual_violence": any(c.slug == "sexual-violence" for c in version.categories.all()),
+        "json_ld": json_ld_element(
+            incident_dataset(version, list(dict.fromkeys(note.source for note in footnotes)))
+        ),
     }
 
 

@@ -1,7 +1,7 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from archive import api, cite, views
+from archive import api, cite, openapi, views
 from archive.caching import cached_public
 from archive.feeds import ArchiveFeed
 from archive.sitemaps import SITEMAPS
@@ -26,6 +26,7 @@ urlpatterns = [
     path("corrections/", cached_public(views.corrections), name="corrections"),
     path("api/incidents/", cached_public(api.incident_list), name="api_incident_list"),
     path("api/incidents/<slug:slug>/", cached_public(api.incident_item), name="api_incident"),
+    path("api/openapi.json", cached_public(openapi.description), name="api_openapi"),
     path("api/changes/", cached_public(api.changes), name="api_changes"),
     path("api/aggregates/", cached_public(api.aggregates), name="api_aggregates"),
     path("data/incidents.csv", api.incidents_csv, name="data_incidents_csv"),

@@ -145,6 +145,14 @@ DATABASES = {
 # archive.routers sends a public GET's reads there and everything else to the primary. Tests
 # use the primary's test database for it.
 DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+
+# The licence of the published data (pages, API, open data, releases), stated on /about/
+# and in the API description. Share-alike by default: the demonstration content quotes
+# Wikipedia, which is CC BY-SA 4.0.
+DATA_LICENCE_NAME = os.environ.get("DATA_LICENCE_NAME", "CC BY-SA 4.0")
+DATA_LICENCE_URL = os.environ.get(
+    "DATA_LICENCE_URL", "https://creativecommons.org/licenses/by-sa/4.0/"
+)
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = {**database(DATABASE_REPLICA_URL), "TEST": {"MIRROR": "default"}}
     DATABASE_ROUTERS = ["archive.routers.PrimaryReplicaRouter"]

@@ -347,7 +347,8 @@ def place_map(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def about(request: HttpRequest) -> HttpResponse:
-    return render(request, "archive/about.html")
+    licence = {"name": settings.DATA_LICENCE_NAME, "url": settings.DATA_LICENCE_URL}
+    return render(request, "archive/about.html", {"licence": licence})
 
 
 @require_safe

@@ -39,6 +39,7 @@ CRAWLED_NAMES = {
     "api_incident",
     "api_aggregates",
     "api_changes",
+    "api_openapi",
     "data_incidents_csv",
     "data_estimates_csv",
     "data_sources_csv",

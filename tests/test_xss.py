@@ -40,7 +40,15 @@ class ExecutableFinder(HTMLParser):
         values = dict(attrs)
         if tag in DANGEROUS_TAGS:
             self.found.append(f"<{tag}>")
-        if tag == "script" and not values.get("src") and values.get("type") != "application/json":
+        if (
+            tag == "script"
+            and not values.get("src")
+            and values.get("type")
+            not in (
+                "application/json",
+                "application/ld+json",  # data: a browser never runs it
+            )
+        ):
             self.found.append("inline <script>")
         for name, value in attrs:
             if name.startswith("on"):

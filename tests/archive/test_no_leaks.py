@@ -144,6 +144,7 @@ def url_kinds(slugs: list[str]) -> dict[str, list[str]]:
             reverse("archive:api_incident_list") + "?q=secret+draft",
         ],
         "api_incident": [reverse("archive:api_incident", args=[slug]) for slug in everything],
+        "api_openapi": [reverse("archive:api_openapi")],
         "api_changes": [
             reverse("archive:api_changes"),
             reverse("archive:api_changes") + "?since=1900-01-01",
