@@ -30,7 +30,7 @@ class Timeline:
     last: int
     # The bars are drawn from here on, apart from the names (which stay in view on a phone);
     # a little before the first bar, so that the first year's number is not cut in half.
-    bars_left: int = LABEL - 10
+    bars_left: int = LABEL - 16
 
     @property
     def bars_width(self) -> int:
