@@ -1,12 +1,13 @@
 from django.contrib.sitemaps.views import sitemap
-from django.urls import path
+from django.urls import path, register_converter
 
-from archive import api, cite, openapi, views
+from archive import api, cite, openapi, release_views, views
 from archive.caching import cached_public
 from archive.feeds import ArchiveFeed
 from archive.sitemaps import SITEMAPS
 
 app_name = "archive"
+register_converter(release_views.ReleaseName, "release")
 
 urlpatterns = [
     path("", cached_public(views.home), name="home"),
@@ -34,6 +35,9 @@ urlpatterns = [
     path("data/sources.csv", api.sources_csv, name="data_sources_csv"),
     path("data/incidents.json", api.incidents_json, name="data_incidents_json"),
     path("data/incidents.geojson", api.incidents_geojson, name="data_incidents_geojson"),
+    path("data/", release_views.data_index, name="data"),
+    path("data/releases/<release:name>/", release_views.release_detail, name="release"),
+    path("data/releases/<release:name>.zip", release_views.release_zip, name="release_zip"),
     path("feed/", cached_public(ArchiveFeed()), name="feed"),
     path("sitemap.xml", cached_public(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots"),

@@ -186,6 +186,32 @@ STORAGES = {
     },
 }
 
+# Data releases (archive.releases): each release's zip is kept in the "releases" storage, a
+# folder on this machine (DJANGO_RELEASES_DIR) unless STORAGES is pointed elsewhere (an
+# S3-compatible bucket through django-storages: docs/deployment.md, "Data releases").
+RELEASES_DIR = Path(os.environ.get("DJANGO_RELEASES_DIR") or BASE_DIR / "releases")
+STORAGES["releases"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": str(RELEASES_DIR)},
+}
+# The address of the public site as a release names it: the frozen files link each incident
+# at this address, whatever host the command runs on.
+SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SITE_NAME = os.environ.get("DJANGO_SITE_NAME", "Incident Archive")
+# The licence of the open data and the releases (an SPDX identifier, its title and address).
+DATA_LICENSE = {
+    "name": os.environ.get("DJANGO_DATA_LICENSE", "CC-BY-4.0"),
+    "title": os.environ.get(
+        "DJANGO_DATA_LICENSE_TITLE", "Creative Commons Attribution 4.0 International"
+    ),
+    "path": os.environ.get(
+        "DJANGO_DATA_LICENSE_URL", "https://creativecommons.org/licenses/by/4.0/"
+    ),
+}
+# Depositing a release with Zenodo to mint a DOI is not done by the archive: off, and only
+# documented (docs/releases.md). A DOI minted elsewhere is recorded with `record_doi`.
+RELEASES_ZENODO = env_bool("DJANGO_RELEASES_ZENODO", False)
+
 LOGIN_URL = "admin:login"
 
 # Published pages are cached (archive.caching): in each worker's memory by default, or in

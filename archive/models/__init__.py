@@ -63,6 +63,14 @@ from archive.models.records import (
     Place,
     VictimGroup,
 )
+from archive.models.releases import (
+    DOI,
+    RELEASE_NAME,
+    Release,
+    ReleaseChange,
+    ReleaseError,
+    ReleaseQuerySet,
+)
 from archive.models.sources import (
     Source,
     SourceQuerySet,
@@ -75,9 +83,11 @@ from archive.models.states import (
 
 __all__ = [
     "DATA_PERMISSIONS",
+    "DOI",
     "EDITABLE_STATES",
     "OPEN_STATES",
     "REF_STEM_LENGTH",
+    "RELEASE_NAME",
     "Actor",
     "Assessment",
     "Category",
@@ -108,6 +118,10 @@ __all__ = [
     "PublicChangeQuerySet",
     "Publication",
     "Qualifier",
+    "Release",
+    "ReleaseChange",
+    "ReleaseError",
+    "ReleaseQuerySet",
     "Source",
     "SourceQuerySet",
     "State",
