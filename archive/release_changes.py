@@ -39,9 +39,17 @@ FIGURE_FIELDS = {
     "per",
 }
 ASSESSMENT_FIELDS = {"assessment", "assessment_reason"}
-# Compared elsewhere (estimates, version) or derived from what is compared (headline), or
-# moving with every publication (published_at).
-INCIDENT_SKIPPED = {"estimates", "headline", "version", "published_at"}
+# Compared elsewhere (estimates, version), derived from the figures (headline,
+# conflicting_estimates), moving with every publication (published_at) or given in the note
+# column (corrections).
+INCIDENT_SKIPPED = {
+    "estimates",
+    "headline",
+    "conflicting_estimates",
+    "version",
+    "published_at",
+    "corrections",
+}
 
 
 @dataclass(frozen=True)
@@ -110,10 +118,14 @@ class Comparison:
             self.db.executemany("INSERT INTO estimate VALUES (?, ?, ?, ?)", rows)
         self.db.commit()
 
-    def load_notes(self, since: datetime.datetime, until: datetime.datetime) -> None:
-        """The public corrections log's entries made between the two releases."""
+    def load_notes(self, since: datetime.datetime) -> None:
+        """The public corrections log's entries made since the previous release's content.
+
+        No upper bound: a withdrawal's entry is written just after the publication counter
+        moves, and an entry written while the release is built moves the counter, which
+        makes the build refuse to finish."""
         entries = (
-            Correction.objects.filter(created_at__gt=since, created_at__lte=until)
+            Correction.objects.filter(created_at__gt=since)
             .order_by("created_at", "pk")
             .values_list("incident__slug", "note")
             .iterator()
@@ -193,7 +205,8 @@ class Comparison:
 
 
 def differences(old: dict[str, Any], new: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
-    """(field, old, new) for every field that differs, in the order the new record has them."""
+    """(field, old, new) for every field that differs, in the order the record has them
+    (alphabetical for a figure, which the comparison stores with sorted keys)."""
     fields = [*new, *(field for field in old if field not in new)]
     for field in fields:
         if old.get(field) != new.get(field):

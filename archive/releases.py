@@ -249,7 +249,7 @@ def write_changes(
         if previous is not None:
             with open_release(previous) as archive, archive.open("incidents.json") as frozen:
                 comparison.load(Comparison.OLD, read_incidents(io.TextIOWrapper(frozen, "utf-8")))
-            comparison.load_notes(previous.content_at, content_at)
+            comparison.load_notes(previous.content_at)
         with current.open(encoding="utf-8") as data:
             comparison.load(Comparison.NEW, read_incidents(data))
         rows = 0

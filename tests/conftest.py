@@ -50,3 +50,16 @@ def import_previews(settings, tmp_path):
     """Each test keeps the files of its admin import previews in a folder of its own."""
     settings.IMPORT_PREVIEW_DIR = tmp_path / "import-previews"
     return settings.IMPORT_PREVIEW_DIR
+
+
+@pytest.fixture(autouse=True)
+def release_storage(settings, tmp_path):
+    """Each test keeps the data releases it makes in a folder of its own."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "releases": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "releases")},
+        },
+    }
+    return tmp_path / "releases"

@@ -8,14 +8,26 @@ each scenario.
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Iterable, Iterator
 from urllib.parse import urlencode
 
+from django.http import HttpResponseBase
 from django.test import Client
 from django.urls import reverse
 from django.utils.text import slugify
 
-from archive.models import Actor, Category, Context, Incident, IncidentAlias, Place, Source
+from archive.models import (
+    Actor,
+    Category,
+    Context,
+    Incident,
+    IncidentAlias,
+    Place,
+    Release,
+    Source,
+)
 
 # Every public URL name and whether the crawl reads it. A test fails when a URL is added to
 # the site without being listed here, so no new page escapes the crawl.
@@ -45,6 +57,9 @@ CRAWLED_NAMES = {
     "data_sources_csv",
     "data_incidents_json",
     "data_incidents_geojson",
+    "data",
+    "release",
+    "release_zip",
     "feed",
     "sitemap",
     "robots",
@@ -61,6 +76,8 @@ PER_RECORD = {
     "context",
     "country",
     "api_incident",
+    "release",
+    "release_zip",
 }
 
 
@@ -98,7 +115,21 @@ def public_urls() -> list[str]:
         reverse("archive:category", args=[s])
         for s in Category.objects.values_list("slug", flat=True)
     ]
+    for name in Release.objects.values_list("name", flat=True):
+        urls += [
+            reverse("archive:release", args=[name]),
+            reverse("archive:release_zip", args=[name]),
+        ]
     return urls
+
+
+def body_text(response: HttpResponseBase) -> str:
+    """A response's text; a zip's is the text of every file in it, so a search reads them all."""
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    if response.get("Content-Type") == "application/zip":
+        archive = zipfile.ZipFile(io.BytesIO(body))
+        return "\n".join(archive.read(name).decode() for name in archive.namelist())
+    return body.decode()
 
 
 def pages(client: Client | None = None) -> Iterator[tuple[str, int, str]]:
@@ -106,8 +137,7 @@ def pages(client: Client | None = None) -> Iterator[tuple[str, int, str]]:
     client = client or Client()
     for url in public_urls():
         response = client.get(url, follow=True)
-        body = b"".join(response.streaming_content) if response.streaming else response.content
-        yield url, response.status_code, body.decode()
+        yield url, response.status_code, body_text(response)
 
 
 def leaks(

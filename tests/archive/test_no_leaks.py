@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
 from archive.models import Context, IncidentVersion, Place, Proceeding
 from editorial import services
+from tests.crawl import body_text
 from tests.factories import (
     make_actor,
     make_contributor,
@@ -92,6 +96,11 @@ def archive_with_drafts(db):
     IncidentVersion.objects.filter(pk=redraft.pk).update(title=f"{MARKER} new title")
     redraft.estimates.update(as_written=f"{MARKER} changed figure")
 
+    # Releases are made beside the drafts: one before the redraft's figure changed, one after.
+    call_command("make_release", "2026.1", stdout=io.StringIO())
+    redraft.estimates.update(as_written=f"{MARKER} changed figure again")
+    call_command("make_release", "2026.2", stdout=io.StringIO())
+
     for state, version in versions.items():
         assert IncidentVersion.objects.get(pk=version.pk).state == state
     return public, versions
@@ -161,6 +170,11 @@ def url_kinds(slugs: list[str]) -> dict[str, list[str]]:
         "data_sources_csv": [reverse("archive:data_sources_csv")],
         "data_incidents_json": [reverse("archive:data_incidents_json")],
         "data_incidents_geojson": [reverse("archive:data_incidents_geojson")],
+        "data": [reverse("archive:data")],
+        "release": [reverse("archive:release", args=[name]) for name in ("2026.1", "2026.2")],
+        "release_zip": [
+            reverse("archive:release_zip", args=[name]) for name in ("2026.1", "2026.2")
+        ],
         "feed": [reverse("archive:feed")],
         "sitemap": [reverse("archive:sitemap")],
         "robots": [reverse("archive:robots")],
@@ -212,9 +226,7 @@ def test_no_public_url_shows_a_draft(client, archive_with_drafts):
     for url in public_urls(versions):
         response = client.get(url)
         assert response.status_code in (200, 404, 410), url
-        body = (
-            b"".join(response.streaming_content) if response.streaming else response.content
-        ).decode()
+        body = body_text(response)
         if MARKER in body:
             leaks.append(url)
         own = response.status_code in (404, 410)
@@ -279,3 +291,11 @@ def test_a_withdrawal_stays_in_the_corrections_log_without_the_incidents_address
     assert "hidden-withdrawn" not in log
     feed = client.get(reverse("archive:feed")).content.decode()
     assert "Withdrawn incident" in feed and "hidden-withdrawn" not in feed
+
+
+@pytest.mark.django_db
+def test_the_leak_test_reads_every_file_inside_a_release(client, archive_with_drafts):
+    body = body_text(client.get(reverse("archive:release_zip", args=["2026.2"])))
+    assert "A published incident" in body  # incidents.csv, incidents.json
+    assert "cff-version" in body  # CITATION.cff
+    assert MARKER not in body
