@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('archive', '0017_approximate_dates_widen'),
+        ('archive', '0018_public_change_feed'),
     ]
 
     operations = [
