@@ -73,9 +73,9 @@ def release_zip(request: HttpRequest, name: str) -> HttpResponse | FileResponse:
     release = get_object_or_404(Release, name=name)
     etag = f'"{release.sha256}"'
     if etag in request.headers.get("If-None-Match", ""):
-        response = HttpResponse(status=304)
-        response["ETag"] = etag
-        return response
+        unchanged = HttpResponse(status=304)
+        unchanged["ETag"] = etag
+        return unchanged
     storage = release_storage()
     if not storage.exists(release.file_name):
         raise Http404("This release's file is not available.")

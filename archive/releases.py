@@ -145,8 +145,8 @@ def file_sha256(path: Path) -> str:
 def write_response(response: HttpResponseBase, path: Path) -> None:
     assert isinstance(response, StreamingHttpResponse) and response.status_code == 200
     with path.open("wb") as out:
-        for chunk in response.streaming_content:
-            out.write(bytes(chunk))
+        for chunk in response:
+            out.write(chunk)
 
 
 def count_rows(path: Path) -> int:
