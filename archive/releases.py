@@ -464,11 +464,17 @@ def release_make(*, name: str) -> Release:
     return release
 
 
-def release_record_doi(*, release: Release, doi: str) -> Release:
-    """Record the DOI minted for ``release`` (once; a release is otherwise frozen)."""
+def clean_doi(doi: str) -> str:
+    """A DOI as recorded (``10.5281/zenodo.1234567``), from it or its https://doi.org/ form."""
     doi = doi.strip().removeprefix("https://doi.org/").removeprefix("doi:")
     if not DOI.fullmatch(doi):
         raise ReleaseError(f"“{doi}” is not a DOI: a DOI looks like 10.5281/zenodo.1234567.")
+    return doi
+
+
+def release_record_doi(*, release: Release, doi: str) -> Release:
+    """Record the DOI minted for ``release`` (once; a release is otherwise frozen)."""
+    doi = clean_doi(doi)
     with transaction.atomic():
         release = Release.objects.select_for_update().get(pk=release.pk)
         if release.doi:

@@ -36,6 +36,7 @@ from editorial.admin_forms_help import FormHelpMixin
 from editorial.admin_imports import DataAdminMixin
 from editorial.admin_links import PlainLinksAdminMixin
 from editorial.admin_records import ReviewedRecordAdmin
+from editorial.admin_releases import ReleaseAdmin  # noqa: F401 (registers it)
 from editorial.admin_search import FoldedSearchMixin, NamedValuesFilter
 from editorial.admin_views import WorkflowAdminMixin
 from editorial.admin_widgets import LabelledCellsMixin, SafeRelationsMixin

@@ -432,3 +432,28 @@ def test_an_unknown_release_answers_404(client):
     assert client.get("/data/releases/2026.2/").status_code == 404
     assert client.get("/data/releases/2026.2.zip").status_code == 404
     assert client.get("/data/releases/latest/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_doi_is_recorded_in_the_admin_by_someone_allowed_to(client):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import make_user
+
+    make_published("katyn")
+    release = make_release("2026.1")
+    url = f"/admin/archive/release/{release.pk}/change/"
+    publisher = make_publisher()
+    client.force_login(publisher)
+    assert client.post(url, {"doi": "10.5281/zenodo.1"}).status_code == 403
+
+    recorder = make_user(None, "Publishers")
+    recorder.user_permissions.add(Permission.objects.get(codename="record_release_doi"))
+    client.force_login(recorder)
+    refused = client.post(url, {"doi": "not a doi"})
+    assert "“not a doi” is not a DOI: a DOI looks like 10.5281/zenodo.1234567." in refused.text
+    client.post(url, {"doi": "https://doi.org/10.5281/zenodo.1234567"})
+    assert Release.objects.get().doi == "10.5281/zenodo.1234567"
+    client.post(url, {"doi": "10.5281/zenodo.7"})
+    assert Release.objects.get().doi == "10.5281/zenodo.1234567"
+    assert 'name="doi"' not in client.get(url).text
