@@ -271,6 +271,11 @@ def release_storage() -> Storage:
 def open_release(release: Release) -> zipfile.ZipFile:
     """A made release's zip, read from the storage, refused if it is not the file made."""
     storage = release_storage()
+    if not storage.exists(release.file_name):
+        raise ReleaseError(
+            f"The stored file of release {release.name} ({release.file_name}) is missing: "
+            "restore it before making another release."
+        )
     digest = hashlib.sha256()
     with storage.open(release.file_name, "rb") as stored:
         while chunk := stored.read(CHUNK):

@@ -457,3 +457,24 @@ def test_a_doi_is_recorded_in_the_admin_by_someone_allowed_to(client):
     client.post(url, {"doi": "10.5281/zenodo.7"})
     assert Release.objects.get().doi == "10.5281/zenodo.1234567"
     assert 'name="doi"' not in client.get(url).text
+
+
+@pytest.mark.django_db
+def test_the_next_release_refuses_a_previous_file_that_is_not_the_one_made(release_storage):
+    make_published("katyn")
+    make_release("2026.1")
+    (release_storage / "2026.1.zip").write_bytes(b"not the release")
+    with pytest.raises(CommandError) as refusal:
+        call_command("make_release", "2026.2")
+    assert str(refusal.value) == (
+        "The stored file of release 2026.1 is not the file that was made (its SHA-256 "
+        "differs): restore it before making another release."
+    )
+    (release_storage / "2026.1.zip").unlink()
+    with pytest.raises(CommandError) as refusal:
+        call_command("make_release", "2026.2")
+    assert str(refusal.value) == (
+        "The stored file of release 2026.1 (2026.1.zip) is missing: restore it before making "
+        "another release."
+    )
+    assert list(Release.objects.values_list("name", flat=True)) == ["2026.1"]
