@@ -45,7 +45,10 @@ def release_bibtex(release: Release) -> str:
 @require_safe
 def data_index(request: HttpRequest) -> HttpResponse:
     live = [(name, url, DATA_FILES[name][1]) for name, url in LIVE_FILES]
-    releases = [(release, release_bibtex(release)) for release in Release.objects.newest_first()]
+    releases = [
+        (release, release_bibtex(release))
+        for release in Release.objects.newest_first().select_related("previous")
+    ]
     return render(
         request,
         "archive/data.html",
@@ -55,7 +58,7 @@ def data_index(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def release_detail(request: HttpRequest, name: str) -> HttpResponse:
-    release = get_object_or_404(Release, name=name)
+    release = get_object_or_404(Release.objects.select_related("previous"), name=name)
     changes = Paginator(release.change_rows.order_by("number"), CHANGES_PER_PAGE)
     return render(
         request,

@@ -478,3 +478,17 @@ def test_the_next_release_refuses_a_previous_file_that_is_not_the_one_made(relea
         "another release."
     )
     assert list(Release.objects.values_list("name", flat=True)) == ["2026.1"]
+
+
+@pytest.mark.django_db
+def test_the_data_page_reads_the_same_queries_for_more_releases(client):
+    make_published("katyn")
+    make_release("2026.1")
+    make_release("2026.2")
+    with CaptureQueriesContext(connection) as two:
+        client.get("/data/")
+    make_release("2026.3")
+    make_release("2026.4")
+    with CaptureQueriesContext(connection) as four:
+        client.get("/data/")
+    assert len(four.captured_queries) == len(two.captured_queries)
