@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from archive.models import RELEASE_NAME, Release
-from archive.releases import DATA_FILES, bibtex, release_storage
+from archive.releases import DATA_FILES, bibtex, licence, release_storage
 
 CHANGES_PER_PAGE = 100
 
@@ -52,7 +51,7 @@ def data_index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "archive/data.html",
-        {"live": live, "releases": releases, "license": settings.DATA_LICENSE},
+        {"live": live, "releases": releases, "license": licence()},
     )
 
 

@@ -337,10 +337,21 @@ def datapackage(*, name: str, content_at: datetime.datetime, files: Path) -> str
         "version": name,
         "created": iso(content_at),
         "homepage": release_url(name),
-        "licenses": [settings.DATA_LICENSE],
+        "licenses": [licence()],
         "resources": resources,
     }
     return json.dumps(package, ensure_ascii=False, indent=2) + "\n"
+
+
+def licence() -> dict[str, str]:
+    """The data's licence (``DATA_LICENCE_NAME``, ``DATA_LICENCE_URL``) as a data package
+    names it: an identifier (the SPDX form of "CC BY-SA 4.0" is CC-BY-SA-4.0), a title and
+    its address."""
+    return {
+        "name": "-".join(settings.DATA_LICENCE_NAME.split()),
+        "title": settings.DATA_LICENCE_NAME,
+        "path": settings.DATA_LICENCE_URL,
+    }
 
 
 def iso(moment: datetime.datetime) -> str:
@@ -364,7 +375,7 @@ def citation_cff(*, name: str, content_at: datetime.datetime) -> str:
         f"date-released: {content_at.astimezone(datetime.UTC):%Y-%m-%d}",
         "authors:",
         f"  - name: {quoted(settings.SITE_NAME)}",
-        f"license: {quoted(settings.DATA_LICENSE['name'])}",
+        f"license: {quoted(licence()['name'])}",
         f"url: {quoted(release_url(name))}",
         f"repository-artifact: {quoted(f'{settings.SITE_URL}/data/releases/{name}.zip')}",
     ]
@@ -403,7 +414,7 @@ def readme(
             "content_at": iso(content_at),
             "incidents": incidents,
             "previous": previous.name if previous else "",
-            "license": settings.DATA_LICENSE,
+            "license": licence(),
             "bibtex": bibtex(name=name, content_at=content_at),
             "files": {file_name: text for file_name, (_, text) in DATA_FILES.items()},
             "changes_text": CHANGES_TEXT,

@@ -198,16 +198,6 @@ STORAGES["releases"] = {
 # at this address, whatever host the command runs on.
 SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = os.environ.get("DJANGO_SITE_NAME", "Incident Archive")
-# The licence of the open data and the releases (an SPDX identifier, its title and address).
-DATA_LICENSE = {
-    "name": os.environ.get("DJANGO_DATA_LICENSE", "CC-BY-4.0"),
-    "title": os.environ.get(
-        "DJANGO_DATA_LICENSE_TITLE", "Creative Commons Attribution 4.0 International"
-    ),
-    "path": os.environ.get(
-        "DJANGO_DATA_LICENSE_URL", "https://creativecommons.org/licenses/by/4.0/"
-    ),
-}
 # Depositing a release with Zenodo to mint a DOI is not done by the archive: off, and only
 # documented (docs/releases.md). A DOI minted elsewhere is recorded with `record_doi`.
 RELEASES_ZENODO = env_bool("DJANGO_RELEASES_ZENODO", False)

@@ -100,7 +100,8 @@ def test_a_release_holds_every_file_and_its_checksums_verify(release_storage):
         assert hashlib.sha256(archive.read(name)).hexdigest() == digest, name
     assert "Katyn massacre" in archive.read("incidents.csv").decode()
     assert 'version: "2026.1"' in archive.read("CITATION.cff").decode()
-    assert "CC-BY-4.0" in archive.read("README.md").decode()
+    assert "CC BY-SA 4.0 (CC-BY-SA-4.0)" in archive.read("README.md").decode()
+    assert 'license: "CC-BY-SA-4.0"' in archive.read("CITATION.cff").decode()
 
 
 @pytest.mark.django_db
@@ -151,7 +152,7 @@ def test_the_data_package_validates_and_describes_every_file(tmp_path):
     estimates = package.get_resource("estimates")
     assert estimates.schema.get_field("low").type == "integer"
     assert estimates.schema.get_field("verified").type == "boolean"
-    assert package.licenses[0]["name"] == "CC-BY-4.0"
+    assert package.licenses[0]["name"] == "CC-BY-SA-4.0"
 
 
 @pytest.mark.django_db
