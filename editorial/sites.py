@@ -22,6 +22,7 @@ class ArchiveAdminSite(admin.AdminSite):
     site_title = "Incident Archive"
     index_title = "Editorial work"
     index_template = "admin/archive_index.html"
+    logout_template = "admin/logged_out.html"
 
     def index(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None

@@ -5,7 +5,7 @@
 // offers to restore or discard it; a restored copy is saved like anything typed, so the lock
 // (the version the editor had opened travels with the copy) and the review rules apply to it
 // as to any save. A successful save names the form in a short-lived cookie, and the next
-// admin page, whichever it is, deletes the copy.
+// admin page, whichever it is, deletes the copy. Signing out deletes every copy.
 (() => {
   const PREFIX = "editorial-form:";
   const COOKIE = "editorial_form_saved";
@@ -49,6 +49,16 @@
       for (const key of Object.keys(localStorage)) {
         const copy = key.startsWith(PREFIX) && storage.read(key);
         if (copy && !(Date.now() - copy.savedAt < KEEP_MS)) storage.remove(key);
+      }
+    } catch {
+      // storage unavailable
+    }
+  }
+
+  function forgetAll() {
+    try {
+      for (const key of Object.keys(localStorage)) {
+        if (key.startsWith(PREFIX)) storage.remove(key);
       }
     } catch {
       // storage unavailable
@@ -158,6 +168,10 @@
   }
 
   document.addEventListener("DOMContentLoaded", () => {
+    if (document.getElementById("signed-out")) {
+      forgetAll(); // a shared computer keeps none of the editor's unsaved work
+      return;
+    }
     forgetSaved();
     forgetOld();
     const marker = document.getElementById("form-autosave");

@@ -190,6 +190,23 @@ def test_a_copy_kept_in_the_browser_is_recovered_after_the_tab_was_closed(live_s
     assert not page.is_visible(".autosave-banner")
 
 
+def test_signing_out_forgets_every_copy_kept_in_the_browser(live_server, new_page):
+    contributor = make_contributor("contributor")
+    version = make_draft(contributor, estimates=1)
+    page = new_page()
+    log_in(page, live_server.url, "contributor")
+    page.goto(f"{live_server.url}/admin/archive/incidentversion/{version.pk}/change/")
+    page.fill("#id_title", "Unsaved work on a shared computer")
+    copy_kept(page, "Unsaved work on a shared computer")
+    page.once("dialog", lambda dialog: dialog.accept())  # leave the changed form
+    page.click("#logout-form button")
+    page.wait_for_selector("#signed-out", state="attached")
+    assert (
+        page.evaluate("Object.keys(localStorage).filter(key => key.startsWith('editorial-form:'))")
+        == []
+    )
+
+
 def test_a_copy_older_than_the_last_save_cannot_overwrite_it(live_server, new_page):
     contributor = make_contributor("contributor")
     version = make_draft(contributor, estimates=1)
