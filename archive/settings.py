@@ -59,7 +59,16 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.postgres",  # search vectors; harmless on SQLite
     "axes",
+    "django_tasks_db",
 ]
+
+# Background work (web captures of sources) goes through Django's tasks framework into a queue
+# kept in the database (django-tasks-db), run by `python manage.py db_worker` beside the web
+# server: `make run` starts both; in production the worker is its own process
+# (docs/deployment.md, "The worker"). The tests use the same backend and run the worker
+# explicitly (call_command("db_worker", "--batch")), so a test sees exactly what production
+# queues, and nothing is fetched unless a test asks for it.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
