@@ -203,6 +203,28 @@ STORAGES["releases"] = {
     "BACKEND": "django.core.files.storage.FileSystemStorage",
     "OPTIONS": {"location": str(RELEASES_DIR)},
 }
+# Snapshots (editorial.snapshots): each capture of a source's web page is a WARC file in the
+# "snapshots" storage, a folder on this machine (DJANGO_SNAPSHOTS_DIR) unless STORAGES points it
+# elsewhere (an S3-compatible bucket through django-storages: docs/deployment.md, "Snapshots").
+SNAPSHOTS_DIR = Path(os.environ.get("DJANGO_SNAPSHOTS_DIR") or BASE_DIR / "snapshots")
+STORAGES["snapshots"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": str(SNAPSHOTS_DIR)},
+}
+# A capture is a request the server makes on an editor's behalf: it never reaches a loopback,
+# private, link-local, reserved, multicast or cloud-metadata address (checked after DNS
+# resolution and on every redirect). SNAPSHOT_ALLOW_PRIVATE=1 lifts that for the tests and a
+# mirror on a private network only: it is unsafe in production (docs/security.md).
+SNAPSHOT_ALLOW_PRIVATE = env_bool("SNAPSHOT_ALLOW_PRIVATE", False)
+SNAPSHOT_TIMEOUT = float(os.environ.get("SNAPSHOT_TIMEOUT", "30"))  # seconds for one fetch
+SNAPSHOT_MAX_BYTES = int(os.environ.get("SNAPSHOT_MAX_BYTES", str(50 * 1024 * 1024)))
+SNAPSHOT_MAX_REDIRECTS = 5
+# At least this many seconds between two requests to one host, across all workers.
+SNAPSHOT_HOST_INTERVAL = float(os.environ.get("SNAPSHOT_HOST_INTERVAL", "2"))
+# A capture that failed (no answer, or a 5xx/429 answer) is tried again this many times in
+# all, after SNAPSHOT_RETRY_DELAY seconds, then twice, four times... as long.
+SNAPSHOT_MAX_ATTEMPTS = int(os.environ.get("SNAPSHOT_MAX_ATTEMPTS", "4"))
+SNAPSHOT_RETRY_DELAY = int(os.environ.get("SNAPSHOT_RETRY_DELAY", "60"))
 # The address of the public site as a release names it: the frozen files link each incident
 # at this address, whatever host the command runs on.
 SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -63,3 +63,17 @@ def release_storage(settings, tmp_path):
         },
     }
     return tmp_path / "releases"
+
+
+@pytest.fixture(autouse=True)
+def snapshot_storage(settings, tmp_path):
+    """Each test keeps the web captures it makes in a folder of its own, and waits for no host."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "snapshots": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "snapshots")},
+        },
+    }
+    settings.SNAPSHOT_HOST_INTERVAL = 0
+    return tmp_path / "snapshots"

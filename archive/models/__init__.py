@@ -71,6 +71,14 @@ from archive.models.releases import (
     ReleaseError,
     ReleaseQuerySet,
 )
+from archive.models.snapshots import (
+    GONE_AFTER,
+    Outcome,
+    Snapshot,
+    SnapshotQuerySet,
+    Trigger,
+    with_link_health,
+)
 from archive.models.sources import (
     Source,
     SourceQuerySet,
@@ -85,6 +93,7 @@ __all__ = [
     "DATA_PERMISSIONS",
     "DOI",
     "EDITABLE_STATES",
+    "GONE_AFTER",
     "OPEN_STATES",
     "REF_STEM_LENGTH",
     "RELEASE_NAME",
@@ -109,6 +118,7 @@ __all__ = [
     "IncidentVersionQuerySet",
     "Measure",
     "NamedQuerySet",
+    "Outcome",
     "Per",
     "Place",
     "Proceeding",
@@ -122,9 +132,12 @@ __all__ = [
     "ReleaseChange",
     "ReleaseError",
     "ReleaseQuerySet",
+    "Snapshot",
+    "SnapshotQuerySet",
     "Source",
     "SourceQuerySet",
     "State",
+    "Trigger",
     "Verification",
     "VersionCategory",
     "VersionLink",
@@ -134,4 +147,5 @@ __all__ = [
     "VictimGroup",
     "estimate_ref",
     "protect_if_published",
+    "with_link_health",
 ]
