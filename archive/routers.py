@@ -9,17 +9,25 @@ transaction's own writes) use the primary.
 A replica may lag. Public pages are cached under the publication generation (archive.caching),
 so a page rendered from a replica that has not yet caught up with the latest publication would
 be kept under the new generation: before its first read a request compares the replica's
-generation with the announced one, and reads from the primary if the replica is behind.
+generation with the announced one, and reads from the primary if the replica is behind. The
+generation changes in the transaction that changes what is published, and a standby replays
+transactions in commit order, so a replica at the announced generation shows every change
+announced. A replica that cannot be reached sends public reads to the primary for
+``RETRY_SECONDS``, then is tried again. Both are logged (``archive.routers``). ``make
+scaletest`` proves this against a real streaming standby (bench/scaletest.py).
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import cast
 
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.models import Model
 from django.http import HttpRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
@@ -30,6 +38,11 @@ from archive.models import Publication
 PRIMARY = "default"
 REPLICA = "replica"
 PUBLIC_NAMESPACE = "archive"
+RETRY_SECONDS = 5.0
+
+logger = logging.getLogger(__name__)
+# When this process may try the replica again after failing to reach it (time.monotonic()).
+_unavailable_until = [0.0]
 
 
 @dataclass
@@ -93,7 +106,34 @@ def _replica_is_current() -> bool:
     announced, _ = current_generation()
     replica = Publication.objects.using(REPLICA).filter(pk=1).values_list("generation", flat=True)
     generation = replica.first()
-    return generation is not None and generation >= announced
+    if generation is not None and generation >= announced:
+        return True
+    logger.info(
+        "The replica is behind (publication generation %s, announced %s): "
+        "this request reads from the primary",
+        generation,
+        announced,
+    )
+    return False
+
+
+def _replica_is_usable() -> bool:
+    """Reachable and current. Unreachable: the primary for ``RETRY_SECONDS``."""
+    if time.monotonic() < _unavailable_until[0]:
+        return False
+    try:
+        return _replica_is_current()
+    except DatabaseError as error:
+        _unavailable_until[0] = time.monotonic() + RETRY_SECONDS
+        with contextlib.suppress(DatabaseError):
+            connections[REPLICA].close()
+        logger.warning(
+            "The replica cannot be reached (%s): public reads go to the primary, "
+            "trying it again in %s s",
+            str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__,
+            RETRY_SECONDS,
+        )
+        return False
 
 
 class PrimaryReplicaRouter:
@@ -103,7 +143,7 @@ class PrimaryReplicaRouter:
             return PRIMARY
         if not reads.checked:
             reads.checked = True
-            if not _replica_is_current():
+            if not _replica_is_usable():
                 reads.alias = PRIMARY
                 return PRIMARY
         return REPLICA

@@ -164,6 +164,13 @@ DATA_LICENCE_URL = os.environ.get(
 )
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = {**database(DATABASE_REPLICA_URL), "TEST": {"MIRROR": "default"}}
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        # A standby that does not answer sends public reads to the primary (archive.routers)
+        # after this many seconds, not after the operating system's minutes.
+        DATABASES["replica"]["OPTIONS"] = {
+            "connect_timeout": 2,
+            **DATABASES["replica"].get("OPTIONS", {}),
+        }
     DATABASE_ROUTERS = ["archive.routers.PrimaryReplicaRouter"]
     MIDDLEWARE.append("archive.routers.PublicReadsMiddleware")
 
@@ -236,13 +243,20 @@ RELEASES_ZENODO = env_bool("DJANGO_RELEASES_ZENODO", False)
 LOGIN_URL = "admin:login"
 
 # Published pages are cached (archive.caching): in each worker's memory by default, or in
-# Redis or Memcached shared by several machines through CACHE_URL (install the redis or
-# pymemcache package for those).
+# Redis or Memcached shared by several machines through CACHE_URL (the redis package is
+# installed; install pymemcache for Memcached). docs/deployment.md shows the topology.
 CACHE_URL = os.environ.get("CACHE_URL", "")
 # "shared" holds only the publication generation, which every worker must see at once.
 CACHES: dict[str, dict[str, Any]]
 if CACHE_URL.startswith("redis"):
-    _shared = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    # Answers a miss while Redis cannot be reached (archive/redis_cache.py): the site keeps
+    # answering from the database. Short timeouts: a Redis that does not answer must not hold
+    # a request longer than rendering the page from the database would.
+    _shared = {
+        "BACKEND": "archive.redis_cache.DegradingRedisCache",
+        "LOCATION": CACHE_URL,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+    }
     CACHES = {"default": _shared, "shared": _shared}
 elif CACHE_URL.startswith(("memcached", "pymemcache")):
     _shared = {

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import logging
 import runpy
+import socket
 from pathlib import Path
 
 import pytest
@@ -193,13 +195,83 @@ def test_a_public_page_is_read_through_the_replica(replica, client):
 
 
 @end_to_end
-def test_a_replica_that_has_not_caught_up_is_passed_over(replica, client):
+def test_a_replica_that_has_not_caught_up_is_passed_over(replica, client, caplog):
     make_published("katyn-massacre", title="Katyn massacre", publisher=make_publisher())
     generation, changed_at = current_generation()
     # As if a publication had committed on the primary and not yet reached the replica.
     caches["shared"].set(GENERATION_KEY, (generation + 1, changed_at), None)
-    with CaptureQueriesContext(replica) as on_replica:
+    with (
+        CaptureQueriesContext(replica) as on_replica,
+        caplog.at_level(logging.INFO, logger="archive.routers"),
+    ):
         response = client.get("/incidents/katyn-massacre/")
     assert response.status_code == 200
     assert "archive_publication" in read_tables(on_replica)  # the one check
     assert "archive_incidentversion" not in read_tables(on_replica)
+    assert [r.getMessage() for r in caplog.records if r.name == "archive.routers"] == [
+        f"The replica is behind (publication generation {generation}, announced "
+        f"{generation + 1}): this request reads from the primary"
+    ]
+
+
+@pytest.fixture
+def unreachable_replica(transactional_db, settings, monkeypatch, tmp_path):
+    """A "replica" connection to a database that cannot be reached: a SQLite file in a
+    directory that does not exist, or a PostgreSQL port nothing listens on."""
+    settings.DATABASE_ROUTERS = ["archive.routers.PrimaryReplicaRouter"]
+    if "archive.routers.PublicReadsMiddleware" not in settings.MIDDLEWARE:
+        settings.MIDDLEWARE = [*settings.MIDDLEWARE, "archive.routers.PublicReadsMiddleware"]
+    broken = copy.deepcopy(connections[PRIMARY].settings_dict)
+    broken["TEST"]["MIRROR"] = None
+    if connections[PRIMARY].vendor == "sqlite":
+        broken["NAME"] = str(tmp_path / "missing" / "replica.sqlite3")
+    else:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        broken.update(HOST="127.0.0.1", PORT=str(port))
+    saved = connections[REPLICA] if CONFIGURED else None
+    connections[REPLICA] = type(connections[PRIMARY])(broken, REPLICA)
+    monkeypatch.setattr(routers, "_unavailable_until", [0.0])
+    yield
+    connections[REPLICA].close()
+    if saved is not None:
+        connections[REPLICA] = saved
+    else:
+        del connections[REPLICA]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_replica_that_cannot_be_reached_sends_public_reads_to_the_primary(
+    unreachable_replica, client, caplog, monkeypatch
+):
+    make_published("katyn-massacre", title="Katyn massacre")
+
+    def warnings() -> list[str]:
+        return [r.getMessage() for r in caplog.records if r.name == "archive.routers"]
+
+    with (
+        CaptureQueriesContext(connections[PRIMARY]) as on_primary,
+        caplog.at_level(logging.WARNING, logger="archive.routers"),
+    ):
+        response = client.get("/incidents/katyn-massacre/")
+    assert response.status_code == 200
+    assert b"Katyn massacre" in response.content
+    assert "archive_incidentversion" in read_tables(on_primary)
+    [warning] = warnings()
+    assert warning.startswith("The replica cannot be reached (")
+    assert warning.endswith(
+        f"): public reads go to the primary, trying it again in {routers.RETRY_SECONDS} s"
+    )
+
+    # Not tried again for RETRY_SECONDS: no second attempt, no second warning.
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="archive.routers"):
+        assert client.get("/incidents/").status_code == 200
+    assert warnings() == []
+
+    # Then tried again.
+    monkeypatch.setattr(routers, "_unavailable_until", [0.0])
+    with caplog.at_level(logging.WARNING, logger="archive.routers"):
+        assert client.get("/api/incidents/katyn-massacre/").status_code == 200
+    assert len(warnings()) == 1
