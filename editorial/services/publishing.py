@@ -145,9 +145,13 @@ def version_publish(
 
 @transaction.atomic
 def version_withdraw(
-    *, version: IncidentVersion, user: AbstractBaseUser, reason: str
+    *,
+    version: IncidentVersion,
+    user: AbstractBaseUser,
+    reason: str,
+    channel: Channel = Channel.SERVICE,
 ) -> IncidentVersion:
-    version = _transition(_locked(version), State.WITHDRAWN, user, reason)
+    version = _transition(_locked(version), State.WITHDRAWN, user, reason, channel)
     publication_changed()
     PublicChange.objects.create(
         incident_id=version.incident_id,

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from archive.models import Correction, IncidentVersion, State, Verification
 from editorial import services
-from editorial.models import Action, HistoryEntry
+from editorial.models import Action, Channel, HistoryEntry
 from editorial.workflow import COMMENT_REQUIRED, TRANSITIONS
 from tests.factories import (
     make_draft,
@@ -251,6 +251,16 @@ def test_withdrawing_answers_410_with_the_public_reason(client, publisher):
     assert response.status_code == 410
     assert "The figures could not be sourced." in response.text
     assert Correction.objects.get().kind == Correction.Kind.WITHDRAWAL
+
+
+@pytest.mark.django_db
+def test_a_withdrawal_records_the_channel_it_came_through(publisher):
+    version = make_published("treuenbrietzen")
+    services.version_withdraw(
+        version=version, user=publisher, reason="Unsourced.", channel=Channel.BENCHMARK
+    )
+    entry = HistoryEntry.objects.get(version=version, to_state=State.WITHDRAWN)
+    assert (entry.user, entry.channel) == (publisher, Channel.BENCHMARK)
 
 
 @pytest.mark.django_db
