@@ -189,6 +189,7 @@ class IncidentResource(ArchiveResource):
 
     class Meta(ArchiveResource.Meta):
         model = IncidentVersion
+        name = "Incidents"  # as the export page offers it
         import_id_fields = ["slug"]
         fields = [*INCIDENT_COLUMNS, "version", "state"]
 
@@ -382,6 +383,7 @@ class EstimateResource(ArchiveResource):
 
     class Meta(ArchiveResource.Meta):
         model = Estimate
+        name = "Figures (estimates)"  # as the export page offers it
         import_id_fields = ["ref"]
         # Rows are written in batches: no per-row savepoint or INSERT.
         use_bulk = True
@@ -606,6 +608,7 @@ class CitationResource(ArchiveResource):
 
     class Meta(ArchiveResource.Meta):
         model = Citation
+        name = "Citations"  # as the export page offers it
         import_id_fields = ["source"]
         fields = [*CITATION_COLUMNS, "version", "state"]
 

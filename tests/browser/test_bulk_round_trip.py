@@ -96,7 +96,7 @@ def test_two_bulk_rounds_on_the_same_incident(live_server, new_page, tmp_path, i
     assert editor.pk in services.author_ids(draft)  # so the editor cannot approve it
 
 
-def test_the_import_preview_of_changed_figures_passes_axe(
+def test_the_import_preview_and_the_drafts_page_pass_axe(
     live_server, new_page, tmp_path, import_previews
 ):
     make_user("editor", "Data editors", "Contributors")
@@ -113,5 +113,9 @@ def test_the_import_preview_of_changed_figures_passes_axe(
     page.click("input[type=submit]")
     page.wait_for_selector("input[name=confirm]")
     page.click("summary:has-text('Unchanged rows')")  # the disclosure open too
+    assert all_axe_violations(page) == []
 
+    page.click("input[name=confirm]")
+    page.wait_for_selector("text=Drafts this import opened or changed")
+    screenshot(page, "bulk-import-drafts")
     assert all_axe_violations(page) == []
