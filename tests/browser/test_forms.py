@@ -53,6 +53,14 @@ THREE_FIGURES = [
 ]
 
 
+def focused(page, element_id: str) -> None:
+    """Wait until the page's script has moved focus to ``element_id`` (it may do so a frame
+    after the load or the click); fails after Playwright's timeout if it never does."""
+    page.wait_for_function(
+        "id => document.activeElement && document.activeElement.id === id", arg=element_id
+    )
+
+
 def test_an_error_inside_the_third_estimate_is_found_from_the_summary(live_server, new_page):
     make_contributor("contributor")
     page = new_page(viewport={"width": 1280, "height": 800})
@@ -67,7 +75,7 @@ def test_an_error_inside_the_third_estimate_is_found_from_the_summary(live_serve
     effort.settle(page)
 
     assert not IncidentVersion.objects.exists()
-    assert page.evaluate("document.activeElement.id") == "error-summary"
+    focused(page, "error-summary")
     assert page.inner_text("#error-summary h2") == "Not saved: 1 problem to put right"
     assert page.inner_text("#estimates-2 h3 .error-badge") == "1 error"
     assert page.inner_text("#estimates-group h2 .error-badge") == "1 error"
@@ -78,7 +86,7 @@ def test_an_error_inside_the_third_estimate_is_found_from_the_summary(live_serve
 
     effort.click(page, "#error-summary a:has-text('Estimate 3: Low (5,000) is above high (300)')")
 
-    assert page.evaluate("document.activeElement.id") == "id_estimates-2-low"
+    focused(page, "id_estimates-2-low")
     assert in_view(page, "#id_estimates-2-low")
     assert in_view(page, "#estimates-2 .field-low .errorlist")
     screenshot(page, "forms-error-found")
