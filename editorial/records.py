@@ -45,6 +45,7 @@ from archive.models import (
 from editorial import services
 from editorial.models import Action, Channel, RecordChange
 from editorial.services import WorkflowError, require_permission
+from editorial.snapshots.tasks import capture_queue
 from editorial.workflow import REVIEW
 
 # How a published version shows each kind of shared record.
@@ -186,6 +187,9 @@ def _apply(
     if changed_source:
         assert isinstance(record, Source)
         _source_figures_unverify(record, author, comment)
+    if isinstance(record, Source) and "url" in values:
+        # A new address is captured in the background: the request never waits for it.
+        capture_queue(source=record)
     return record
 
 

@@ -121,5 +121,9 @@ def with_link_health(sources: SourceQuerySet) -> SourceQuerySet:
         annotations[name] = Subquery(checks.values("outcome")[index : index + 1])
         failed &= Q(**{name: Outcome.FAILED})
     return sources.annotate(**annotations).annotate(
-        original_gone=models.ExpressionWrapper(failed, output_field=models.BooleanField())
+        original_gone=models.Case(
+            models.When(failed, then=models.Value(True)),
+            default=models.Value(False),
+            output_field=models.BooleanField(),
+        )
     )
