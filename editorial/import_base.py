@@ -33,7 +33,7 @@ from archive.models import (
     IncidentVersion,
     State,
 )
-from editorial import records, services
+from editorial import services
 from editorial.import_widgets import (
     ChoiceWidget,
     NamedForeignKeyWidget,
@@ -43,7 +43,7 @@ from editorial.import_widgets import (
     cell,
     key_cell,
 )
-from editorial.models import Channel, RecordChange
+from editorial.models import Channel
 
 PRELOAD_CHUNK = 2000
 logger = logging.getLogger("editorial.imports")
@@ -577,43 +577,3 @@ def become(instance: models.Model, target: models.Model, keep: set[str]) -> None
         if model_field.attname not in keep and model_field.name not in keep:
             setattr(instance, model_field.attname, getattr(target, model_field.attname))
     instance._state.adding = False
-
-
-class ReviewedRecordResource(ArchiveResource):
-    """A shared record's row changes it through ``records.record_change_submit``, as the
-    admin's form does: at once while no published page shows the record, otherwise held for
-    a second person's review (the row counts as updated; the record keeps its values)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.held: list[RecordChange] = []
-
-    def save_instance(
-        self, instance: models.Model, is_create: bool, row: dict[str, Any], **kwargs: Any
-    ) -> None:
-        model = type(instance)
-        values = {
-            field.name: field.value_from_object(instance)
-            for field in records.editable_fields(model)
-            if not field.many_to_many
-        }
-        for field in self._lists:
-            if field.column_name in row:
-                values[attribute_of(field)] = field.clean(row)
-        who = self.user if self.user is not None and self.user.is_authenticated else None
-        change = records.record_change_submit(
-            model=model,
-            pk=None if is_create else instance.pk,
-            values=values,
-            user=who,
-            note=f"Imported from {kwargs.get('file_name') or 'a file'}.",
-            channel=self.channel or (Channel.IMPORT if who else Channel.COMMAND),
-            trusted=who is None,
-        )
-        if change is not None and change.status == RecordChange.Status.PENDING:
-            self.held.append(change)
-        elif change is not None:
-            instance.pk = change.object_id
-
-    def save_m2m(self, instance: models.Model, row: dict[str, Any], **kwargs: Any) -> None:
-        """Saved, or held, with the rest of the row by ``save_instance``."""
