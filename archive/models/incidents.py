@@ -108,7 +108,8 @@ class IncidentVersionQuerySet(models.QuerySet["IncidentVersion"]):
         return self.prefetch_related(
             "places",
             "categories",
-            "perpetrators",
+            # Each perpetrator is named with its parent organisation.
+            Prefetch("perpetrators", queryset=Actor.objects.select_related("parent")),
             "victim_groups",
             "incident__proceedings",
             "incident__corrections",

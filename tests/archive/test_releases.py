@@ -19,6 +19,7 @@ from archive.models import IncidentVersion, Release, ReleaseError
 from archive.releases import release_build
 from editorial import services
 from tests.factories import (
+    make_actor,
     make_contributor,
     make_draft,
     make_estimate,
@@ -347,8 +348,12 @@ def test_make_release_reads_the_same_number_of_queries_for_more_incidents(tmp_pa
     with CaptureQueriesContext(connection) as few:
         (tmp_path / "few").mkdir()
         release_build(name="2026.1", previous=None, folder=tmp_path / "few")
+    army = make_actor("Red Army")
     for number in range(6):
-        make_published_figures(f"more-{number}", {"measure": "killed", "best": number + 1})
+        version = make_published_figures(
+            f"more-{number}", {"measure": "killed", "best": number + 1}
+        )
+        version.perpetrators.add(make_actor(f"Unit {number}", parent=army))
     with CaptureQueriesContext(connection) as many:
         (tmp_path / "many").mkdir()
         release_build(name="2026.1", previous=None, folder=tmp_path / "many")
