@@ -1,7 +1,7 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path, register_converter
 
-from archive import api, cite, openapi, release_views, views
+from archive import api, cite, openapi, release_views, submission_views, views
 from archive.caching import cached_public
 from archive.feeds import ArchiveFeed
 from archive.sitemaps import SITEMAPS
@@ -17,6 +17,9 @@ urlpatterns = [
     path("incidents/", cached_public(views.incident_list), name="incident_list"),
     path("incidents/<slug:slug>/", cached_public(views.incident_detail), name="incident"),
     path("incidents/<slug:slug>/cite/<str:style>/", cached_public(cite.cite), name="cite"),
+    # Forms with a CSRF token that answer POST: never cached.
+    path("incidents/<slug:slug>/suggest/", submission_views.suggest, name="suggest"),
+    path("submit/", submission_views.submit, name="submit"),
     path("sources/", cached_public(views.source_list), name="source_list"),
     path("sources/<slug:key>/", cached_public(views.source_detail), name="source"),
     path("perpetrators/<slug:slug>/", cached_public(views.perpetrator_detail), name="perpetrator"),

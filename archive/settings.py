@@ -384,3 +384,10 @@ LOGGING = {
         "axes": {"level": "INFO"},  # failed logins and lockouts
     },
 }
+
+# Readers' suggestions and reports (archive.submissions): a form sent sooner than
+# SUBMISSION_MIN_SECONDS after it opened is refused as automatic, and one address sends at
+# most SUBMISSION_RATE_LIMIT in SUBMISSION_RATE_WINDOW seconds (then 429 with Retry-After).
+SUBMISSION_MIN_SECONDS = int(os.environ.get("DJANGO_SUBMISSION_MIN_SECONDS", "3"))
+SUBMISSION_RATE_LIMIT = int(os.environ.get("DJANGO_SUBMISSION_RATE_LIMIT", "5"))
+SUBMISSION_RATE_WINDOW = 60 * 60

@@ -39,6 +39,8 @@ CRAWLED_NAMES = {
     "incident_list",
     "incident",
     "cite",
+    "suggest",
+    "submit",
     "source_list",
     "source",
     "perpetrator",
@@ -69,6 +71,7 @@ CRAWLED_NAMES = {
 PER_RECORD = {
     "incident",
     "cite",
+    "suggest",
     "source",
     "perpetrator",
     "place",
@@ -99,6 +102,7 @@ def public_urls() -> list[str]:
     for slug in slugs:
         urls.append(reverse("archive:incident", args=[slug]))
         urls.append(reverse("archive:api_incident", args=[slug]))
+        urls.append(reverse("archive:suggest", args=[slug]))
         urls += [reverse("archive:cite", args=[slug, style]) for style in ("bibtex", "ris")]
     urls += [
         reverse("archive:source", args=[key])

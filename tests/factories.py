@@ -17,8 +17,10 @@ from archive.models import (
     Incident,
     IncidentVersion,
     Place,
+    ReaderSubmission,
     Source,
     State,
+    SubmissionKind,
 )
 from editorial import services
 
@@ -37,6 +39,7 @@ def ensure_reference_data() -> None:
         ("editorial.migrations.0002_groups", "add_groups"),
         ("editorial.migrations.0003_data_editors", "add_group"),
         ("editorial.migrations.0005_record_change", "grant_view"),
+        ("editorial.migrations.0010_reader_channel", "grant"),
     ]:
         getattr(importlib.import_module(module), function)(apps, None)
 
@@ -162,3 +165,19 @@ def make_published(
     version.refresh_from_db()
     assert version.state == State.PUBLISHED
     return version
+
+
+def make_submission(
+    incident: Incident | None = None, *, message: str = "The figure is wrong.", **fields: Any
+) -> ReaderSubmission:
+    """A reader's submission through the public form's own checks, as if typed a minute ago:
+    a correction of ``incident``, or a report of a new one."""
+    import time
+
+    from archive.submissions import SubmissionForm, started_token
+
+    kind = SubmissionKind.CORRECTION if incident else SubmissionKind.REPORT
+    data = {"message": message, "started": started_token(time.time() - 60), **fields}
+    form = SubmissionForm(data, kind=kind)
+    assert form.is_valid(), form.errors
+    return form.save(incident=incident)

@@ -88,6 +88,13 @@ from archive.models.states import (
     OPEN_STATES,
     State,
 )
+from archive.models.submissions import (
+    ReaderSubmission,
+    ReaderSubmissionQuerySet,
+    SubmissionKind,
+    SubmissionStatus,
+    new_reference,
+)
 
 __all__ = [
     "DATA_PERMISSIONS",
@@ -128,6 +135,8 @@ __all__ = [
     "PublicChangeQuerySet",
     "Publication",
     "Qualifier",
+    "ReaderSubmission",
+    "ReaderSubmissionQuerySet",
     "Release",
     "ReleaseChange",
     "ReleaseError",
@@ -137,6 +146,8 @@ __all__ = [
     "Source",
     "SourceQuerySet",
     "State",
+    "SubmissionKind",
+    "SubmissionStatus",
     "Trigger",
     "Verification",
     "VersionCategory",
@@ -146,6 +157,7 @@ __all__ = [
     "VersionVictimGroup",
     "VictimGroup",
     "estimate_ref",
+    "new_reference",
     "protect_if_published",
     "with_link_health",
 ]

@@ -19,6 +19,7 @@ from tests.factories import (
     make_published,
     make_reviewer,
     make_source,
+    make_submission,
     make_user,
 )
 
@@ -96,6 +97,21 @@ def archive_with_drafts(db):
     IncidentVersion.objects.filter(pk=redraft.pk).update(title=f"{MARKER} new title")
     redraft.estimates.update(as_written=f"{MARKER} changed figure")
 
+    # Readers' submissions, one of them turned into a draft: never public, the reader's name
+    # and contact least of all.
+    secret = {
+        "message": f"{MARKER} reader message",
+        "source": f"{MARKER} reader source",
+        "name": f"{MARKER} reader name",
+        "contact": f"{MARKER}-reader@example.org",
+    }
+    make_submission(public.incident, **secret)
+    make_submission(None, **secret)
+    data_editor = make_user(None, "Data editors")
+    services.submission_close(
+        submission=make_submission(public.incident, **secret), user=data_editor, reason="Spam."
+    )
+
     # Releases are made beside the drafts: one before the redraft's figure changed, one after.
     call_command("make_release", "2026.1", stdout=io.StringIO())
     redraft.estimates.update(as_written=f"{MARKER} changed figure again")
@@ -134,6 +150,8 @@ def url_kinds(slugs: list[str]) -> dict[str, list[str]]:
             for slug in everything
             for style in ("bibtex", "ris", "csl-json")
         ],
+        "suggest": [reverse("archive:suggest", args=[slug]) for slug in everything],
+        "submit": [reverse("archive:submit")],
         "source_list": [reverse("archive:source_list")],
         "source": [reverse("archive:source", args=[f"secret-{slug}"]) for slug in slugs],
         "perpetrator": [],
