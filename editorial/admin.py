@@ -38,6 +38,7 @@ from editorial.admin_links import PlainLinksAdminMixin
 from editorial.admin_records import ReviewedRecordAdmin
 from editorial.admin_releases import ReleaseAdmin  # noqa: F401 (registers it)
 from editorial.admin_search import FoldedSearchMixin, NamedValuesFilter
+from editorial.admin_submissions import ReaderSubmissionAdmin  # noqa: F401 (registers it)
 from editorial.admin_views import WorkflowAdminMixin
 from editorial.admin_widgets import LabelledCellsMixin, SafeRelationsMixin
 from editorial.admin_words import IncidentWordsMixin

@@ -37,6 +37,8 @@ class Channel(models.TextChoices):
     # Synthetic content that the benchmark tool (bench/) makes and publishes without review:
     # nobody wrote, checked or approved it.
     BENCHMARK = "benchmark", _("benchmark tool")
+    # An editor turned a reader's submission into this draft; the entry names its reference.
+    READER = "reader", _("reader submission")
 
 
 class HistoryEntryQuerySet(models.QuerySet):

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
-from archive.models import IncidentVersion
+from archive.models import IncidentVersion, ReaderSubmission
 from editorial.models import HistoryEntry, RecordChange
 from editorial.workflow import PUBLISH, REVIEW, SUBMIT
 
@@ -27,7 +27,11 @@ class ArchiveAdminSite(admin.AdminSite):
     def index(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> TemplateResponse:
-        context = {"my_work": my_work(request.user), **record_queue(request.user)}
+        context = {
+            "my_work": my_work(request.user),
+            **record_queue(request.user),
+            **submission_queue(request.user),
+        }
         return super().index(request, {**(extra_context or {}), **context})
 
 
@@ -70,3 +74,14 @@ def record_queue(user: User | AnonymousUser) -> dict[str, Any]:
         .order_by("proposed_at")
     )
     return {"record_changes": list(waiting[:DASHBOARD_ROWS]), "record_total": waiting.count()}
+
+
+def submission_queue(user: User | AnonymousUser) -> dict[str, Any]:
+    """For editors who moderate them: readers' submissions that wait, oldest first."""
+    if not user.has_perm("archive.moderate_readersubmission"):
+        return {}
+    waiting = ReaderSubmission.objects.waiting().select_related("incident").order_by("received_at")
+    return {
+        "submissions": list(waiting[:DASHBOARD_ROWS]),
+        "submission_total": waiting.count(),
+    }

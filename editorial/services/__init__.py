@@ -47,6 +47,12 @@ from editorial.services.review import (
     version_request_changes,
     version_submit,
 )
+from editorial.services.submissions import (
+    submission_close,
+    submission_create_incident,
+    submission_erase_contact,
+    submission_start_revision,
+)
 
 __all__ = [
     "ANSWER_MAX_LENGTH",
@@ -72,6 +78,10 @@ __all__ = [
     "incident_rename",
     "publish_due",
     "require_permission",
+    "submission_close",
+    "submission_create_incident",
+    "submission_erase_contact",
+    "submission_start_revision",
     "version_approve",
     "version_check_approve",
     "version_check_edit",

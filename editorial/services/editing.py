@@ -262,9 +262,11 @@ def version_start_draft(
     from_version: IncidentVersion | None = None,
     trusted: bool = False,
     channel: Channel = Channel.SERVICE,
+    changes: dict[str, Any] | None = None,
 ) -> IncidentVersion:
     """A new draft copied from ``from_version`` (default: the published one). History is kept:
-    reverting is starting a draft from an old version, never rewriting one."""
+    reverting is starting a draft from an old version, never rewriting one. ``changes``: more
+    for the history entry to keep (a reader submission's reference)."""
     require_permission(user, "archive.add_incidentversion", trusted=trusted)
     Incident.objects.select_for_update().get(pk=incident.pk)
     if incident.versions.open().exists():
@@ -301,6 +303,6 @@ def version_start_draft(
         action=Action.CREATE,
         channel=channel,
         comment=f"Started from version {base.number}.",
-        changes={"from_version": base.number},
+        changes={"from_version": base.number, **(changes or {})},
     )
     return draft
