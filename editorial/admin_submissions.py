@@ -7,10 +7,10 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -58,6 +58,13 @@ class ReaderSubmissionAdmin(admin.ModelAdmin):
     actions = ["erase_contact"]
     date_hierarchy = None
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ReaderSubmission]:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("incident", "version__incident", "handled_by", "contact_erased_by")
+        )
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # readers send them from the public site
 
@@ -102,12 +109,9 @@ class ReaderSubmissionAdmin(admin.ModelAdmin):
         """The submission and what an editor can do with it."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        submission = get_object_or_404(
-            ReaderSubmission.objects.select_related(
-                "incident", "version", "handled_by", "contact_erased_by"
-            ),
-            pk=object_id,
-        )
+        submission = self.get_object(request, unquote(object_id))  # None for a malformed id
+        if submission is None:
+            raise Http404("No reader submission with this id.")
         user = signed_in(request)
         incident_form = NewIncidentForm(prefix="new")
         if request.method == "POST":

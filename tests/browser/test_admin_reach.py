@@ -20,6 +20,7 @@ from tests.factories import (
     make_place,
     make_published,
     make_reviewer,
+    make_submission,
     make_user,
 )
 
@@ -62,7 +63,8 @@ def newsroom(db):
     draft.places.add(make_place("Katyń", country="Russia"))
     in_review = make_draft(author, "nemmersdorf", estimates=2, title="Nemmersdorf massacre")
     services.version_submit(version=in_review, user=author)
-    make_published("fantana-alba", title="Fântâna Albă massacre")
+    fantana = make_published("fantana-alba", title="Fântâna Albă massacre")
+    make_submission(fantana.incident, message="The village had more victims.")
     return {"draft": draft, "in_review": in_review}
 
 
