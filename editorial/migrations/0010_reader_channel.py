@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("editorial", "0009_benchmark_channel"),
         ("editorial", "0003_data_editors"),
-        ("archive", "0020_reader_submissions"),
+        ("archive", "0021_reader_submissions"),
     ]
 
     operations = [
