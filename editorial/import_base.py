@@ -381,7 +381,7 @@ class ArchiveResource(resources.ModelResource):
         )
         if dry_run:  # the preview's writes are rolled back: so would its history be
             return
-        services.history_record_import(
+        services.versions_record_import(
             versions=self.touched.items(),
             user=self.user,
             channel=channel,

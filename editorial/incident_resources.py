@@ -162,8 +162,7 @@ class IncidentResource(ArchiveResource):
             draft = self.editable_draft(instance)
             imported = {field.attribute for field in self.get_import_fields() if field.attribute}
             become(instance, draft, imported)
-            instance.lock_version = draft.lock_version + 1  # an editor's open form is now stale
-            instance.save()
+            instance.save()  # its lock moves on with the import's record (record_import)
         if "related" in row:
             slugs = [s.strip() for s in cell(row["related"]).split("|") if s.strip()]
             self.related_rows.append((instance, slugs, kwargs["row_number"]))

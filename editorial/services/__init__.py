@@ -13,8 +13,8 @@ from editorial.services.base import (
     author_ids,
     figure_name,
     history_record,
-    history_record_import,
     require_permission,
+    versions_record_import,
 )
 from editorial.services.editing import (
     MOVED_ON,
@@ -72,7 +72,6 @@ __all__ = [
     "estimates_unverify",
     "figure_name",
     "history_record",
-    "history_record_import",
     "incident_check_slug",
     "incident_create",
     "incident_rename",
@@ -92,4 +91,5 @@ __all__ = [
     "version_start_draft",
     "version_submit",
     "version_withdraw",
+    "versions_record_import",
 ]

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin, User
+from django.db.models import F
 
 from archive.models import (
     Estimate,
@@ -57,18 +58,23 @@ def history_record(
     )
 
 
-def history_record_import(
+def versions_record_import(
     *,
     versions: Iterable[tuple[int, int]],
     user: AbstractBaseUser | None,
     changes: dict[str, Any],
     channel: Channel | None = None,
 ) -> None:
-    """One import entry per (version, incident) an import wrote to, an INSERT per thousand.
+    """An import wrote to these (version, incident) drafts: each one's lock moves on, so a
+    form an editor opened before it is refused on saving instead of overwriting the import,
+    and each gets one import entry in its history. A statement per thousand versions.
     ``channel`` defaults to the admin's import for a user, else the command line."""
     who = acting_user(user)
     channel = channel or (Channel.IMPORT if who else Channel.COMMAND)
     for batch in itertools.batched(versions, 1000, strict=False):
+        IncidentVersion.objects.filter(pk__in=[version_id for version_id, _ in batch]).update(
+            lock_version=F("lock_version") + 1
+        )
         HistoryEntry.objects.bulk_create(
             HistoryEntry(
                 incident_id=incident_id,
