@@ -319,8 +319,6 @@ class DecimalWidget(widgets.Widget):
     def clean(
         self, value: Any, row: Mapping[str, Any] | None = None, **kwargs: Any
     ) -> Decimal | None:
-        from decimal import Decimal, InvalidOperation
-
         text = cell(value)
         if not text:
             return None
