@@ -31,6 +31,7 @@ from archive.models import (
 )
 from editorial import services
 from editorial.admin_actions import VersionActionsMixin
+from editorial.admin_assignment import AssignmentAdminMixin
 from editorial.admin_base import AdminMixin, signed_in
 from editorial.admin_forms_help import FormHelpMixin
 from editorial.admin_imports import DataAdminMixin
@@ -253,6 +254,7 @@ class IncidentVersionAdmin(  # type: ignore[misc]  # see DataAdminMixin
     IncidentWordsMixin,
     FoldedSearchMixin,
     SafeRelationsMixin,
+    AssignmentAdminMixin,
     WorkflowAdminMixin,
     VersionActionsMixin,
     DataAdminMixin,

@@ -24,6 +24,7 @@ from archive.estimates import headlines, summarise
 from archive.models import Estimate, IncidentVersion, State, Verification
 from archive.pages import incident_context, origin
 from editorial import services
+from editorial.admin_assignment import assignment_context, chosen_reviewer
 from editorial.admin_base import VersionAdminMixin, signed_in
 from editorial.diff import version_diff
 from editorial.models import Action, HistoryEntry
@@ -217,7 +218,10 @@ class WorkflowAdminMixin(VersionAdminMixin):
         user, comment = signed_in(request), request.POST.get("comment", "")
         target = TARGETS.get(name)
         if target == State.IN_REVIEW:
-            services.version_submit(version=version, user=user, comment=comment)
+            reviewer = chosen_reviewer(request)
+            services.version_submit(version=version, user=user, comment=comment, reviewer=reviewer)
+            if reviewer is not None:
+                return f"Submitted for review by {reviewer.get_username()}."
             return "Submitted for review."
         if target == State.APPROVED:
             services.version_approve(version=version, user=user, comment=comment)
@@ -409,6 +413,7 @@ class WorkflowAdminMixin(VersionAdminMixin):
                 "actions": [
                     a for a in actions if a["target"] in (State.APPROVED, State.CHANGES_REQUESTED)
                 ],
+                **assignment_context(version, user),
             },
         )
 
@@ -544,5 +549,6 @@ class WorkflowAdminMixin(VersionAdminMixin):
                 in (State.PUBLISHED, State.SUPERSEDED, State.WITHDRAWN)
                 and user.has_perm("archive.add_incidentversion")
                 and not version.incident.versions.open().exists(),
+                **assignment_context(version, user),
             }
         return super().change_view(request, object_id, form_url, extra_context)

@@ -24,6 +24,8 @@ class Action(models.TextChoices):
     DELETE = "delete", _("deleted")
     RENAME = "rename", _("changed the address")
     UNVERIFY = "unverify", _("figures to check again")
+    ASSIGN = "assign", _("asked a reviewer")
+    TAKE = "take", _("took for review")
 
 
 class Channel(models.TextChoices):
@@ -85,6 +87,26 @@ class HistoryEntry(models.Model):
     def __str__(self) -> str:
         who = self.user or "system"
         return f"{self.at:%Y-%m-%d %H:%M} {who} {self.get_action_display()} {self.incident.slug}"
+
+
+class ReviewAssignment(models.Model):
+    """Who reviews a version: the reviewer its author asked for, or one who took it from the
+    queue. One per version; changed only through ``services.version_assign`` and
+    ``services.version_take``, each recorded in the history."""
+
+    version = models.OneToOneField(
+        IncidentVersion, on_delete=models.PROTECT, related_name="assignment"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_assignments"
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    assigned_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.version} → {self.reviewer}"
 
 
 class RecordChangeQuerySet(models.QuerySet):

@@ -6,12 +6,12 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
 from archive.models import IncidentVersion, ReaderSubmission
-from editorial.models import HistoryEntry, RecordChange
+from editorial.models import Action, HistoryEntry, RecordChange
 from editorial.workflow import PUBLISH, REVIEW, SUBMIT
 
 DASHBOARD_ROWS = 20
@@ -37,8 +37,18 @@ class ArchiveAdminSite(admin.AdminSite):
 
 def my_work(user: User | AnonymousUser) -> list[dict[str, Any]]:
     """The queues this user works from, each a short list with its total."""
-    versions = IncidentVersion.objects.select_related("incident").order_by("-updated_at")
     entries = HistoryEntry.objects
+    # Since when each version has been in its state: its last move there.
+    arrived = (
+        entries.filter(version=OuterRef("pk"), action=Action.TRANSITION, to_state=OuterRef("state"))
+        .order_by("-at", "-pk")
+        .values("at")[:1]
+    )
+    versions = (
+        IncidentVersion.objects.select_related("incident", "assignment__reviewer")
+        .annotate(waiting_since=Subquery(arrived))
+        .order_by("-updated_at")
+    )
     # The authors as ``services.author_ids`` counts them: with whoever submitted content
     # that a command-line import brought in without naming anyone.
     mine = (
@@ -54,7 +64,11 @@ def my_work(user: User | AnonymousUser) -> list[dict[str, Any]]:
         queues.append(("My drafts", versions.in_draft().filter(mine)))
         queues.append(("Sent back to me", versions.sent_back().filter(mine)))
     if user.has_perm(REVIEW):
-        queues.append(("Waiting for my review", versions.awaiting_review().exclude(mine)))
+        waiting = versions.awaiting_review().exclude(mine)
+        queues.append(
+            ("Assigned to me for review", waiting.filter(assignment__reviewer_id=user.pk))
+        )
+        queues.append(("Waiting for my review", waiting.exclude(assignment__reviewer_id=user.pk)))
     if user.has_perm(PUBLISH):
         queues.append(("Approved, waiting to publish", versions.approved()))
     return [

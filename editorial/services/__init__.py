@@ -6,6 +6,12 @@ one is called as ``services.<name>`` from this package."""
 
 from __future__ import annotations
 
+from editorial.services.assignment import (
+    eligible_reviewers,
+    reviewers,
+    version_assign,
+    version_take,
+)
 from editorial.services.base import (
     EditConflict,
     PermissionRefused,
@@ -64,6 +70,7 @@ __all__ = [
     "Publication",
     "WorkflowError",
     "author_ids",
+    "eligible_reviewers",
     "estimate_answer",
     "estimate_query",
     "estimate_verify",
@@ -77,11 +84,13 @@ __all__ = [
     "incident_rename",
     "publish_due",
     "require_permission",
+    "reviewers",
     "submission_close",
     "submission_create_incident",
     "submission_erase_contact",
     "submission_start_revision",
     "version_approve",
+    "version_assign",
     "version_check_approve",
     "version_check_edit",
     "version_check_publish",
@@ -90,6 +99,7 @@ __all__ = [
     "version_request_changes",
     "version_start_draft",
     "version_submit",
+    "version_take",
     "version_withdraw",
     "versions_record_import",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,6 +19,7 @@ from archive.models import (
 )
 from editorial.diff import estimate_snapshot
 from editorial.models import Action, Channel, HistoryEntry
+from editorial.services.assignment import version_assign
 from editorial.services.base import (
     WorkflowError,
     _figure_ids,
@@ -41,10 +42,16 @@ def version_submit(
     user: AbstractBaseUser,
     comment: str = "",
     channel: Channel = Channel.SERVICE,
+    reviewer: User | None = None,
 ) -> IncidentVersion:
+    """Send a version to review; ``reviewer``: the one the author asks for (four eyes: not the
+    author, nor anyone who wrote or edited it). Without one, an earlier assignment stands."""
     version = _locked(version)
     estimates_check_relations(estimates=list(version.estimates.all()))
-    return _transition(version, State.IN_REVIEW, user, comment, channel)
+    version = _transition(version, State.IN_REVIEW, user, comment, channel)
+    if reviewer is not None:
+        version_assign(version=version, user=user, reviewer=reviewer)
+    return version
 
 
 def estimates_check_relations(*, estimates: list[Estimate]) -> None:
