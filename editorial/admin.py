@@ -40,6 +40,7 @@ from editorial.admin_records import ReviewedRecordAdmin
 from editorial.admin_releases import ReleaseAdmin  # noqa: F401 (registers it)
 from editorial.admin_search import FoldedSearchMixin, NamedValuesFilter
 from editorial.admin_submissions import ReaderSubmissionAdmin  # noqa: F401 (registers it)
+from editorial.admin_threads import ThreadAdminMixin
 from editorial.admin_views import WorkflowAdminMixin
 from editorial.admin_widgets import LabelledCellsMixin, SafeRelationsMixin
 from editorial.admin_words import IncidentWordsMixin
@@ -255,6 +256,7 @@ class IncidentVersionAdmin(  # type: ignore[misc]  # see DataAdminMixin
     FoldedSearchMixin,
     SafeRelationsMixin,
     AssignmentAdminMixin,
+    ThreadAdminMixin,
     WorkflowAdminMixin,
     VersionActionsMixin,
     DataAdminMixin,

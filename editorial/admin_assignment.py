@@ -17,11 +17,13 @@ from archive.models import IncidentVersion, State
 from editorial import services
 from editorial.admin_base import VersionAdminMixin, signed_in
 from editorial.models import ReviewAssignment
+from editorial.review import discussions
 from editorial.workflow import REVIEW, SUBMIT
 
 
 def assignment_context(version: IncidentVersion, user: User) -> dict[str, Any]:
-    """What a version's change and review pages show of its assignment."""
+    """What a version's change and review pages show of who reviews it and what its author
+    and reviewer discuss."""
     assignment = (
         ReviewAssignment.objects.filter(version=version)
         .select_related("reviewer", "assigned_by")
@@ -30,6 +32,9 @@ def assignment_context(version: IncidentVersion, user: User) -> dict[str, Any]:
     submittable = version.state in (State.DRAFT, State.CHANGES_REQUESTED)
     return {
         "assignment": assignment,
+        "discussions": discussions(version),
+        "can_discuss": version.state in services.DISCUSSED_STATES
+        and user.has_perm(SUBMIT if user.pk in services.author_ids(version) else REVIEW),
         "can_take": version.state == State.IN_REVIEW
         and assignment is None
         and user.has_perm(REVIEW)

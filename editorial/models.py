@@ -8,7 +8,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from archive.models import Incident, IncidentVersion, State
+from archive.models import Estimate, Incident, IncidentVersion, State
 
 
 class Action(models.TextChoices):
@@ -26,6 +26,8 @@ class Action(models.TextChoices):
     UNVERIFY = "unverify", _("figures to check again")
     ASSIGN = "assign", _("asked a reviewer")
     TAKE = "take", _("took for review")
+    COMMENT = "comment", _("wrote in a discussion")
+    RESOLVE = "resolve", _("resolved a discussion")
 
 
 class Channel(models.TextChoices):
@@ -60,6 +62,13 @@ class HistoryEntryQuerySet(models.QuerySet):
     def about_queries(self) -> HistoryEntryQuerySet:
         """The reviewers' queries of figures and the authors' answers, oldest first."""
         return self.filter(action__in=[Action.QUERY, Action.ANSWER]).order_by("at", "pk")
+
+    def in_discussions(self) -> HistoryEntryQuerySet:
+        """What was said in the version's discussions (queries, answers, comments,
+        resolutions), oldest first."""
+        return self.filter(
+            action__in=[Action.QUERY, Action.ANSWER, Action.COMMENT, Action.RESOLVE]
+        ).order_by("at", "pk")
 
 
 class HistoryEntry(models.Model):
@@ -107,6 +116,54 @@ class ReviewAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} → {self.reviewer}"
+
+
+class ThreadQuerySet(models.QuerySet):
+    def unresolved(self) -> ThreadQuerySet:
+        return self.filter(resolved_at__isnull=True)
+
+
+class Thread(models.Model):
+    """A discussion between a version's author and its reviewer, about one figure or the
+    version as a whole. A reviewer's query of a figure opens one; verifying the figure or
+    withdrawing the query resolves it. What is said lives in the history (entries naming the
+    thread), so it stays with the version. While one is unresolved the version cannot be
+    approved. Never public."""
+
+    version = models.ForeignKey(IncidentVersion, on_delete=models.PROTECT, related_name="threads")
+    # Empty for a thread about the version, or once the figure was removed from the draft.
+    estimate = models.ForeignKey(
+        Estimate, null=True, blank=True, on_delete=models.SET_NULL, related_name="threads"
+    )
+    subject = models.CharField(max_length=400, help_text=_("The figure as it was named."))
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField(auto_now_add=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ThreadQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["opened_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["estimate"],
+                condition=models.Q(resolved_at__isnull=True, estimate__isnull=False),
+                name="one_open_thread_per_figure",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(resolved_at__isnull=True, resolved_by__isnull=True)
+                | models.Q(resolved_at__isnull=False, resolved_by__isnull=False),
+                name="thread_resolved_has_who_and_when",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
 
 
 class RecordChangeQuerySet(models.QuerySet):

@@ -13,7 +13,7 @@ from django.utils.safestring import SafeString
 from archive.models import Estimate, IncidentVersion
 from archive.text import render_markdown
 from editorial.diff import Change, changes_since
-from editorial.models import Action, HistoryEntry
+from editorial.models import Action, HistoryEntry, Thread
 
 
 @dataclass
@@ -159,3 +159,39 @@ def _day(day: datetime.date) -> str:
 
 def _coordinate(value: Decimal) -> str:
     return f"{value.normalize():f}"
+
+
+@dataclass
+class Discussion:
+    """A thread with what was said in it, oldest first."""
+
+    thread: Thread
+    messages: list[HistoryEntry]
+
+    @property
+    def queried(self) -> bool:
+        """An open query: the figure's row shows this round of it, with the answer form."""
+        estimate = self.thread.estimate
+        return (
+            self.thread.resolved_at is None and estimate is not None and bool(estimate.query_note)
+        )
+
+
+def discussions(version: IncidentVersion) -> list[Discussion]:
+    """Every thread of the version, open ones first, each with its messages. Two reads."""
+    threads = list(
+        Thread.objects.filter(version=version).select_related(
+            "estimate", "opened_by", "resolved_by"
+        )
+    )
+    said: dict[int, list[HistoryEntry]] = {thread.pk: [] for thread in threads}
+    for entry in (
+        HistoryEntry.objects.filter(version=version).in_discussions().select_related("user")
+    ):
+        thread_id = entry.changes.get("thread")
+        if thread_id in said:
+            said[thread_id].append(entry)
+    return sorted(
+        (Discussion(thread, said[thread.pk]) for thread in threads),
+        key=lambda discussion: discussion.thread.resolved_at is not None,
+    )

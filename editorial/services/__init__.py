@@ -59,9 +59,16 @@ from editorial.services.submissions import (
     submission_erase_contact,
     submission_start_revision,
 )
+from editorial.services.threads import (
+    DISCUSSED_STATES,
+    thread_open,
+    thread_reply,
+    thread_resolve,
+)
 
 __all__ = [
     "ANSWER_MAX_LENGTH",
+    "DISCUSSED_STATES",
     "MOVED_ON",
     "ApprovalRefused",
     "EditConflict",
@@ -89,6 +96,9 @@ __all__ = [
     "submission_create_incident",
     "submission_erase_contact",
     "submission_start_revision",
+    "thread_open",
+    "thread_reply",
+    "thread_resolve",
     "version_approve",
     "version_assign",
     "version_check_approve",

@@ -32,6 +32,7 @@ from editorial.services.base import (
     history_record,
     require_permission,
 )
+from editorial.services.threads import thread_for_figure, threads_resolve_figure
 from editorial.workflow import REVIEW, SUBMIT
 
 
@@ -92,12 +93,19 @@ def estimate_verify(
     estimate.verified_at = timezone.now()
     estimate.query_note = ""
     estimate.save(update_fields=["verification", "verified_by", "verified_at", "query_note"])
+    # Verifying answers a query, and so ends the discussion it opened; a discussion that
+    # began without one is resolved by the people in it.
+    settled = threads_resolve_figure(estimate=estimate, user=user) if resolved else []
     history_record(
         version=version,
         user=user,
         action=Action.VERIFY,
         channel=channel,
-        changes={**_figure_ids(estimate), **({"resolved_query": resolved} if resolved else {})},
+        changes={
+            **_figure_ids(estimate),
+            **({"resolved_query": resolved} if resolved else {}),
+            **({"resolved_threads": settled} if settled else {}),
+        },
     )
     return estimate
 
@@ -116,12 +124,17 @@ def estimate_query(*, estimate: Estimate, user: AbstractBaseUser, note: str) -> 
         verification=Verification.QUERIED, verified_by=None, verified_at=None, query_note=note
     )
     estimate = Estimate.objects.select_related("source").get(pk=estimate.pk)
+    thread = thread_for_figure(estimate=estimate, user=user)
     history_record(
         version=version,
         user=user,
         action=Action.QUERY,
         comment=note,
-        changes={**_figure_ids(estimate), "figure": estimate_snapshot(estimate)},
+        changes={
+            **_figure_ids(estimate),
+            "figure": estimate_snapshot(estimate),
+            "thread": thread.pk,
+        },
     )
     return estimate
 
@@ -141,12 +154,17 @@ def estimate_withdraw_query(
         estimate.verification = Verification.UNVERIFIED
     estimate.query_note = ""
     estimate.save(update_fields=["verification", "query_note"])
+    settled = threads_resolve_figure(estimate=estimate, user=user)
     history_record(
         version=version,
         user=user,
         action=Action.UNQUERY,
         comment=comment.strip(),
-        changes={**_figure_ids(estimate), "query": withdrawn},
+        changes={
+            **_figure_ids(estimate),
+            "query": withdrawn,
+            **({"resolved_threads": settled} if settled else {}),
+        },
     )
     return estimate
 
@@ -178,13 +196,14 @@ def estimate_answer(*, estimate: Estimate, user: AbstractBaseUser, answer: str) 
             f"Keep the answer under {ANSWER_MAX_LENGTH} characters (it has {len(answer)}): "
             "the figure and its citation say the rest."
         )
+    thread = thread_for_figure(estimate=estimate, user=user)
     return history_record(
         version=version,
         user=user,
         action=Action.ANSWER,
         channel=Channel.ADMIN,
         comment=answer,
-        changes=_figure_ids(estimate),
+        changes={**_figure_ids(estimate), "thread": thread.pk},
     )
 
 
@@ -217,6 +236,14 @@ def version_check_approve(*, version: IncidentVersion, user: AbstractBaseUser) -
         raise ApprovalRefused(
             "Every estimate must be verified against its citation first; " + "; ".join(parts) + ".",
             pending,
+        )
+    discussed = list(version.threads.unresolved().select_related("estimate"))
+    if discussed:
+        raise ApprovalRefused(
+            "Every discussion must be resolved first; still open: "
+            + "; ".join(thread.subject for thread in discussed)
+            + ".",
+            [thread.estimate for thread in discussed if thread.estimate is not None],
         )
 
 

@@ -97,6 +97,11 @@ def archive_with_drafts(db):
     IncidentVersion.objects.filter(pk=redraft.pk).update(title=f"{MARKER} new title")
     redraft.estimates.update(as_written=f"{MARKER} changed figure")
 
+    # A discussion between the author and the reviewer of a version in review.
+    services.thread_open(
+        version=versions["in_review"], user=reviewer, text=f"{MARKER} discussion of the text"
+    )
+
     # Readers' submissions, one of them turned into a draft: never public, the reader's name
     # and contact least of all.
     secret = {
