@@ -33,7 +33,14 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from archive.estimates import summarise
-from archive.models import Correction, IncidentPage, IncidentVersion, Publication, Source
+from archive.models import (
+    Correction,
+    IncidentPage,
+    IncidentVersion,
+    Publication,
+    Source,
+    attach_copies,
+)
 from archive.structured_data import incident_dataset, json_ld_element
 from archive.text import render_markdown
 
@@ -103,6 +110,7 @@ def incident_context(version: IncidentVersion) -> dict[str, Any]:
         estimate.footnotes = [number(note) for note in notes]
     for citation in version.incident_citations:
         number(Footnote(citation.source, citation.locator, citation.quote, citation.note))
+    attach_copies(note.source for note in footnotes)
     return {
         "version": version,
         "description_html": render_markdown(version.description),

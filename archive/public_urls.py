@@ -1,7 +1,7 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path, register_converter
 
-from archive import api, cite, openapi, release_views, submission_views, views
+from archive import api, cite, openapi, release_views, snapshot_views, submission_views, views
 from archive.caching import cached_public
 from archive.feeds import ArchiveFeed
 from archive.sitemaps import SITEMAPS
@@ -22,6 +22,12 @@ urlpatterns = [
     path("submit/", submission_views.submit, name="submit"),
     path("sources/", cached_public(views.source_list), name="source_list"),
     path("sources/<slug:key>/", cached_public(views.source_detail), name="source"),
+    path("sources/<slug:key>/snapshots/<int:pk>/", snapshot_views.snapshot, name="snapshot"),
+    path(
+        "sources/<slug:key>/snapshots/<int:pk>.warc.gz",
+        snapshot_views.snapshot_warc,
+        name="snapshot_warc",
+    ),
     path("perpetrators/<slug:slug>/", cached_public(views.perpetrator_detail), name="perpetrator"),
     path("places/<slug:slug>/", cached_public(views.place_detail), name="place"),
     path("categories/<slug:slug>/", cached_public(views.category_detail), name="category"),

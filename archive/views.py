@@ -29,6 +29,7 @@ from archive.models import (
     IncidentVersionQuerySet,
     Place,
     Source,
+    attach_copies,
 )
 from archive.timeline import TIMELINE_LIMIT, build_timeline
 from archive.totals import totals
@@ -214,6 +215,7 @@ def source_detail(request: HttpRequest, key: str) -> HttpResponse:
         .listed()
         .distinct()
     )
+    attach_copies([source])
     return _browse(request, source, citing, "archive/source_detail.html", with_totals=False)
 
 

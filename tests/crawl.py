@@ -8,6 +8,7 @@ each scenario.
 
 from __future__ import annotations
 
+import gzip
 import io
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -26,6 +27,7 @@ from archive.models import (
     IncidentAlias,
     Place,
     Release,
+    Snapshot,
     Source,
 )
 
@@ -43,6 +45,8 @@ CRAWLED_NAMES = {
     "submit",
     "source_list",
     "source",
+    "snapshot",
+    "snapshot_warc",
     "perpetrator",
     "place",
     "category",
@@ -73,6 +77,8 @@ PER_RECORD = {
     "cite",
     "suggest",
     "source",
+    "snapshot",
+    "snapshot_warc",
     "perpetrator",
     "place",
     "category",
@@ -108,6 +114,12 @@ def public_urls() -> list[str]:
         reverse("archive:source", args=[key])
         for key in Source.objects.values_list("key", flat=True)
     ]
+    # Every snapshot, of published sources or not: a private copy must answer 404.
+    for key, pk in Snapshot.objects.values_list("source__key", "pk"):
+        urls += [
+            reverse("archive:snapshot", args=[key, pk]),
+            reverse("archive:snapshot_warc", args=[key, pk]),
+        ]
     urls += [
         reverse("archive:place", args=[s]) for s in Place.objects.values_list("slug", flat=True)
     ]
@@ -133,6 +145,8 @@ def body_text(response: HttpResponseBase) -> str:
     if response.get("Content-Type") == "application/zip":
         archive = zipfile.ZipFile(io.BytesIO(body))
         return "\n".join(archive.read(name).decode() for name in archive.namelist())
+    if response.get("Content-Type") == "application/warc":  # a snapshot's gzipped WARC file
+        return gzip.decompress(body).decode(errors="replace")
     return body.decode()
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import itertools
 from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import Group, User
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.utils import timezone
 
 from archive.models import (
     Actor,
@@ -16,13 +20,19 @@ from archive.models import (
     Estimate,
     Incident,
     IncidentVersion,
+    Outcome,
     Place,
     ReaderSubmission,
+    Snapshot,
     Source,
     State,
     SubmissionKind,
+    Trigger,
 )
+from archive.warc import warc_bytes
 from editorial import services
+from editorial.snapshots.capture import snapshot_record
+from editorial.snapshots.fetch import Hop
 
 _counter = itertools.count(1)
 
@@ -69,6 +79,39 @@ def make_source(key: str | None = None, **fields: Any) -> Source:
     key = key or f"source-{next(_counter)}"
     defaults = {"title": f"A study {key}", "authors": "Doe, Jane", "year": 1995}
     return Source.objects.create(key=key, **{**defaults, **fields})
+
+
+def make_snapshot(source: Source, body: bytes = b"<p>A copy.</p>", **fields: Any) -> Snapshot:
+    """A captured copy of ``source.url`` holding ``body``, stored as a capture stores it (the
+    capture itself is tested against a real local server in test_snapshot_capture.py)."""
+    at = fields.pop("captured_at", timezone.now())
+    hop = Hop(
+        url=source.url,
+        address="93.184.215.14",
+        status=200,
+        reason="OK",
+        headers=[("Content-Type", "text/html")],
+        body=body,
+        request_headers=[],
+    )
+    data = warc_bytes(hops=[hop], software="test", captured_at=at, name="copy.warc.gz")
+    name = storages["snapshots"].save(f"{source.key}/copy.warc.gz", ContentFile(data))
+    values = {
+        "url": source.url,
+        "final_url": source.url,
+        "http_status": 200,
+        "content_type": "text/html",
+        "size": len(body),
+        "sha256": hashlib.sha256(body).hexdigest(),
+        "warc_file": name,
+        "warc_sha256": hashlib.sha256(data).hexdigest(),
+        "captured_at": at,
+        "software": "test",
+        "outcome": Outcome.CAPTURED,
+        "trigger": Trigger.COMMAND,
+        **fields,
+    }
+    return snapshot_record(Snapshot(source=source, **values))
 
 
 def make_place(name: str | None = None, **fields: Any) -> Place:

@@ -77,6 +77,7 @@ from archive.models.snapshots import (
     Snapshot,
     SnapshotQuerySet,
     Trigger,
+    attach_copies,
     with_link_health,
 )
 from archive.models.sources import (
@@ -156,6 +157,7 @@ __all__ = [
     "VersionPlace",
     "VersionVictimGroup",
     "VictimGroup",
+    "attach_copies",
     "estimate_ref",
     "new_reference",
     "protect_if_published",

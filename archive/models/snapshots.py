@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import models
@@ -40,6 +41,19 @@ class SnapshotQuerySet(models.QuerySet["Snapshot"]):
     def published(self) -> SnapshotQuerySet:
         """Copies of sources that a published version cites; every other copy stays private."""
         return self.captured().filter(source__in=Source.objects.published())
+
+    def latest_copies(self, source_ids: Iterable[int]) -> dict[int, Snapshot]:
+        """Each source's newest captured copy of its current URL, by source id."""
+        copies: dict[int, Snapshot] = {}
+        rows = (
+            self.captured()
+            .filter(source_id__in=list(source_ids), url=models.F("source__url"))
+            .select_related("source")
+            .order_by("source_id", "-captured_at", "-pk")
+        )
+        for snapshot in rows:
+            copies.setdefault(snapshot.source_id, snapshot)
+        return copies
 
 
 class Snapshot(models.Model):
@@ -110,7 +124,7 @@ GONE_AFTER = 2
 
 
 def with_link_health(sources: SourceQuerySet) -> SourceQuerySet:
-    """Sources with ``original_gone``: the last GONE_AFTER link checks of their URL failed."""
+    """Sources with ``link_gone``: the last GONE_AFTER link checks of their URL failed."""
     checks = Snapshot.objects.filter(
         source=OuterRef("pk"), url=OuterRef("url"), trigger=Trigger.LINK_CHECK
     ).order_by("-captured_at", "-pk")
@@ -121,9 +135,25 @@ def with_link_health(sources: SourceQuerySet) -> SourceQuerySet:
         annotations[name] = Subquery(checks.values("outcome")[index : index + 1])
         failed &= Q(**{name: Outcome.FAILED})
     return sources.annotate(**annotations).annotate(
-        original_gone=models.Case(
+        link_gone=models.Case(
             models.When(failed, then=models.Value(True)),
             default=models.Value(False),
             output_field=models.BooleanField(),
         )
     )
+
+
+def attach_copies(sources: Iterable[Source]) -> None:
+    """Set ``archived`` (the newest captured copy, or None) and ``original_gone`` on each of
+    ``sources``, in two queries: for the pages that show a source beside its copy."""
+    sources = list(sources)
+    ids = {source.pk for source in sources}
+    copies = Snapshot.objects.latest_copies(ids)
+    gone = set(
+        with_link_health(Source.objects.filter(pk__in=ids))
+        .filter(Q(link_gone=True))  # an annotation: Q, which the type checker reads as any
+        .values_list("pk", flat=True)
+    )
+    for source in sources:
+        source.archived = copies.get(source.pk)
+        source.original_gone = source.pk in gone

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -10,6 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from archive.models.figures import Citation, Estimate
 from archive.models.incidents import IncidentVersion
 from archive.models.records import DATA_PERMISSIONS
+
+if TYPE_CHECKING:
+    from archive.models.snapshots import Snapshot
 
 
 class SourceQuerySet(models.QuerySet["Source"]):
@@ -59,6 +64,10 @@ class Source(models.Model):
     language = models.CharField(max_length=10, blank=True, help_text=_("ISO 639-1, e.g. en."))
 
     objects = SourceQuerySet.as_manager()
+
+    # Set by snapshots.attach_copies() for the pages that show the archived copy.
+    archived: Snapshot | None
+    original_gone: bool
 
     class Meta:
         default_permissions = DATA_PERMISSIONS

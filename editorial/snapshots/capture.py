@@ -10,9 +10,12 @@ from importlib.metadata import version
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
+from django.db import transaction
 from django.utils import timezone
 
+from archive.caching import publication_changed
 from archive.models import Outcome, Snapshot, Source
+from archive.pages import forget_pages_with
 from archive.warc import warc_bytes
 from editorial.snapshots.fetch import fetch
 
@@ -73,6 +76,17 @@ def source_capture(*, source: Source, trigger: str, attempt: int = 1) -> Capture
     elif fetched.hops:
         # Refused on a redirect: the hops before it are recorded, nothing is stored.
         snapshot.redirects = [{"url": hop.url, "status": hop.status} for hop in fetched.hops]
-    snapshot.save()
+    snapshot_record(snapshot)
     retryable = fetched.outcome == Outcome.FAILED and fetched.retryable
     return Capture(snapshot=snapshot, retryable=retryable)
+
+
+@transaction.atomic
+def snapshot_record(snapshot: Snapshot) -> Snapshot:
+    """Save a new snapshot; the published pages that cite its source show its newest copy and
+    whether the original is gone, so they are rendered again."""
+    snapshot.save()
+    if Source.objects.published().filter(pk=snapshot.source_id).exists():
+        publication_changed()
+        forget_pages_with(snapshot.source)
+    return snapshot

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from archive.models import Context, IncidentVersion, Place, Proceeding
+from archive.models import Context, IncidentVersion, Place, Proceeding, Snapshot, Source
 from editorial import services
 from tests.crawl import body_text
 from tests.factories import (
@@ -18,6 +18,7 @@ from tests.factories import (
     make_place,
     make_published,
     make_reviewer,
+    make_snapshot,
     make_source,
     make_submission,
     make_user,
@@ -43,8 +44,11 @@ def marked_draft(slug: str, author) -> IncidentVersion:
     estimate = version.estimates.get()
     estimate.as_written = f"{MARKER} figure"
     estimate.claimant = f"{MARKER} claimant"
-    estimate.source = make_source(f"secret-{slug}", title=f"{MARKER} source")
+    estimate.source = make_source(
+        f"secret-{slug}", title=f"{MARKER} source", url=f"https://example.org/{slug}"
+    )
     estimate.save()
+    make_snapshot(estimate.source, f"<p>{MARKER} archived copy</p>".encode())
     return version
 
 
@@ -81,6 +85,9 @@ def archive_with_drafts(db):
         context=Context.objects.create(name="Second World War", slug="second-world-war"),
     )
     public.places.add(make_place("Katyń", country="Russia"))
+    for source in Source.objects.published():
+        Source.objects.filter(pk=source.pk).update(url="https://example.org/public")
+        make_snapshot(Source.objects.get(pk=source.pk), b"<p>A public copy.</p>")
     trial = Proceeding.objects.create(
         slug="a-trial", title="A trial", court="A court", date="1946", outcome="Convicted."
     )
@@ -138,6 +145,9 @@ def hidden_slugs(versions) -> list[str]:
 # below until it is listed here, so no page escapes the leak test.
 def url_kinds(slugs: list[str]) -> dict[str, list[str]]:
     everything = ["public-one", *slugs]
+    # Every snapshot, private or not (the completeness test, without a database, reads only
+    # the names).
+    snapshots = list(Snapshot.objects.values_list("source__key", "pk")) if slugs else []
     return {
         "home": [reverse("archive:home")],
         "about": [reverse("archive:about")],
@@ -159,6 +169,10 @@ def url_kinds(slugs: list[str]) -> dict[str, list[str]]:
         "submit": [reverse("archive:submit")],
         "source_list": [reverse("archive:source_list")],
         "source": [reverse("archive:source", args=[f"secret-{slug}"]) for slug in slugs],
+        "snapshot": [reverse("archive:snapshot", args=snapshot) for snapshot in snapshots],
+        "snapshot_warc": [
+            reverse("archive:snapshot_warc", args=snapshot) for snapshot in snapshots
+        ],
         "perpetrator": [],
         "place": [],
         "category": [],

@@ -234,12 +234,12 @@ def test_check_links_fetches_every_url_once_and_finds_an_original_gone_after_two
     call_command("check_links", "--json", stdout=out)
     first = json.loads(out.getvalue())
     assert [(r["key"], r["status"]) for r in first] == [("gone", "failed"), ("page", "captured")]
-    gone = {source.key: source.original_gone for source in with_link_health(Source.objects)}
+    gone = {source.key: source.link_gone for source in with_link_health(Source.objects)}
     assert gone == {"gone": False, "page": False}  # once is not yet gone
 
     call_command("check_links", "--json", stdout=StringIO())
 
-    gone = {source.key: source.original_gone for source in with_link_health(Source.objects)}
+    gone = {source.key: source.link_gone for source in with_link_health(Source.objects)}
     assert gone == {"gone": True, "page": False}
     assert Snapshot.objects.filter(trigger=Trigger.LINK_CHECK).count() == 4
 
@@ -250,7 +250,7 @@ def test_check_links_does_not_count_a_check_of_an_older_url(server):
     call_command("check_links", stdout=StringIO())
     Source.objects.filter(pk=source.pk).update(url=f"{server.url}/page")
 
-    assert not with_link_health(Source.objects).get(pk=source.pk).original_gone
+    assert not with_link_health(Source.objects).get(pk=source.pk).link_gone
 
 
 def test_only_people_who_may_add_sources_can_save_one(client, server):
