@@ -34,12 +34,14 @@ from django.utils.safestring import mark_safe
 
 from archive.estimates import summarise
 from archive.models import (
+    Copies,
     Correction,
     IncidentPage,
     IncidentVersion,
     Publication,
     Source,
     attach_copies,
+    source_copies,
 )
 from archive.structured_data import incident_dataset, json_ld_element
 from archive.text import render_markdown
@@ -89,9 +91,21 @@ class Footnote(NamedTuple):
     note: str = ""
 
 
-def incident_context(version: IncidentVersion) -> dict[str, Any]:
+def cited_source_ids(version: IncidentVersion) -> set[int]:
+    """The sources a version's footnotes name; ``version`` comes from ``with_page_content()``
+    (no query)."""
+    ids = {citation.source_id for citation in version.incident_citations}
+    for estimate in version.estimates.all():
+        if estimate.source_id:
+            ids.add(estimate.source_id)
+        ids |= {citation.source_id for citation in estimate.citations.all()}
+    return ids
+
+
+def incident_context(version: IncidentVersion, copies: Copies | None = None) -> dict[str, Any]:
     """The incident page's content: estimates per measure, numbered footnotes, proceedings.
-    ``version`` comes from ``with_page_content()``."""
+    ``version`` comes from ``with_page_content()``; ``copies`` are its sources' archived
+    copies (read here when not given)."""
     footnotes: list[Footnote] = []
     numbers: dict[Footnote, int] = {}
 
@@ -110,7 +124,7 @@ def incident_context(version: IncidentVersion) -> dict[str, Any]:
         estimate.footnotes = [number(note) for note in notes]
     for citation in version.incident_citations:
         number(Footnote(citation.source, citation.locator, citation.quote, citation.note))
-    attach_copies(note.source for note in footnotes)
+    attach_copies((note.source for note in footnotes), copies)
     return {
         "version": version,
         "description_html": render_markdown(version.description),
@@ -127,9 +141,10 @@ def incident_context(version: IncidentVersion) -> dict[str, Any]:
     }
 
 
-def render_page(version: IncidentVersion) -> str:
+def render_page(version: IncidentVersion, copies: Copies | None = None) -> str:
     """``version`` comes from ``with_page_content()``."""
-    return render_to_string(TEMPLATE, {**incident_context(version), "origin": mark_safe(ORIGIN)})
+    context = incident_context(version, copies)
+    return render_to_string(TEMPLATE, {**context, "origin": mark_safe(ORIGIN)})
 
 
 def generation() -> int:
@@ -181,9 +196,12 @@ def render_published(version_ids: list[int]) -> int:
     for start in range(0, len(version_ids), 200):
         chunk = version_ids[start : start + 200]
         pages = []
-        for version in published.filter(pk__in=chunk):
+        versions = list(published.filter(pk__in=chunk))
+        # The archived copies of every source they cite, read once for the chunk.
+        copies = source_copies(set().union(*(cited_source_ids(v) for v in versions)))
+        for version in versions:
             try:  # the content is loaded: rendering runs no query
-                pages.append((version.pk, render_page(version)))
+                pages.append((version.pk, render_page(version, copies)))
             except Exception:  # the publication stands; the first reader renders the page
                 logger.exception(
                     "page of version %s not rendered at publication",

@@ -40,11 +40,9 @@ def _facts(response: HttpResponse, snapshot: Snapshot) -> HttpResponse:
     return response
 
 
-@require_safe
-def snapshot(request: HttpRequest, key: str, pk: int) -> HttpResponse:
-    """The body of the page as it was captured, with its original type; its SHA-256 is the
-    one the source page shows (and the Repr-Digest header carries)."""
-    snapshot, data = _published_snapshot(key, pk)
+def copy_response(snapshot: Snapshot, data: bytes) -> HttpResponse:
+    """The body of the answer as it was captured, with its original type; its SHA-256 is the
+    snapshot's (the Repr-Digest header carries it too)."""
     payload = final_payload(data)
     if payload is None:
         raise Http404("This copy holds no answer.")
@@ -53,6 +51,11 @@ def snapshot(request: HttpRequest, key: str, pk: int) -> HttpResponse:
     digest = base64.b64encode(hashlib.sha256(payload.body).digest()).decode()
     response["Repr-Digest"] = f"sha-256=:{digest}:"
     return _facts(response, snapshot)
+
+
+@require_safe
+def snapshot(request: HttpRequest, key: str, pk: int) -> HttpResponse:
+    return copy_response(*_published_snapshot(key, pk))
 
 
 @require_safe

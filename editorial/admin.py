@@ -25,6 +25,7 @@ from archive.models import (
     IncidentVersion,
     Place,
     Proceeding,
+    Snapshot,
     Source,
     VictimGroup,
     estimate_ref,
@@ -39,6 +40,7 @@ from editorial.admin_links import PlainLinksAdminMixin
 from editorial.admin_records import ReviewedRecordAdmin
 from editorial.admin_releases import ReleaseAdmin  # noqa: F401 (registers it)
 from editorial.admin_search import FoldedSearchMixin, NamedValuesFilter
+from editorial.admin_snapshots import OriginalGoneFilter, SnapshotAdmin, SourceSnapshotsMixin
 from editorial.admin_submissions import ReaderSubmissionAdmin  # noqa: F401 (registers it)
 from editorial.admin_threads import ThreadAdminMixin
 from editorial.admin_views import WorkflowAdminMixin
@@ -118,16 +120,21 @@ class ActorAdmin(  # type: ignore[misc]  # see DataAdminMixin
 
 
 @admin.register(Source)
-class SourceAdmin(FoldedSearchMixin, DataAdminMixin, NoHardDeleteMixin, ReviewedRecordAdmin):  # type: ignore[misc]  # see DataAdminMixin
+class SourceAdmin(  # type: ignore[misc]  # see DataAdminMixin
+    SourceSnapshotsMixin, FoldedSearchMixin, DataAdminMixin, NoHardDeleteMixin, ReviewedRecordAdmin
+):
     resource_classes = [SourceResource]
     list_display = ["key", "authors", "year", "title", "kind"]
-    list_filter = ["kind", ("language", NamedValuesFilter)]
+    list_filter = ["kind", ("language", NamedValuesFilter), OriginalGoneFilter]
     search_fields = ["key", "authors", "title", "container", "publisher", "isbn", "doi"]
     fieldsets = [
         (None, {"fields": ["key", "kind", "authors", "title", "container", "year"]}),
         ("Publication", {"fields": ["publisher", "place", "language"]}),
         ("Identifiers", {"fields": ["isbn", "doi", "url", "archived_url"]}),
     ]
+
+
+admin.site.register(Snapshot, SnapshotAdmin)
 
 
 @admin.register(Proceeding)

@@ -73,11 +73,13 @@ from archive.models.releases import (
 )
 from archive.models.snapshots import (
     GONE_AFTER,
+    Copies,
     Outcome,
     Snapshot,
     SnapshotQuerySet,
     Trigger,
     attach_copies,
+    source_copies,
     with_link_health,
 )
 from archive.models.sources import (
@@ -111,6 +113,7 @@ __all__ = [
     "Citation",
     "ClaimantPosition",
     "Context",
+    "Copies",
     "Correction",
     "CorrectionQuerySet",
     "DateRangeMixin",
@@ -161,5 +164,6 @@ __all__ = [
     "estimate_ref",
     "new_reference",
     "protect_if_published",
+    "source_copies",
     "with_link_health",
 ]

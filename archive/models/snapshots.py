@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
@@ -11,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from archive.models.sources import Source, SourceQuerySet
+from archive.models.sources import Source
 
 
 class Outcome(models.TextChoices):
@@ -123,7 +124,7 @@ class Snapshot(models.Model):
 GONE_AFTER = 2
 
 
-def with_link_health(sources: SourceQuerySet) -> SourceQuerySet:
+def with_link_health(sources: models.QuerySet[Source]) -> models.QuerySet[Source]:
     """Sources with ``link_gone``: the last GONE_AFTER link checks of their URL failed."""
     checks = Snapshot.objects.filter(
         source=OuterRef("pk"), url=OuterRef("url"), trigger=Trigger.LINK_CHECK
@@ -143,17 +144,31 @@ def with_link_health(sources: SourceQuerySet) -> SourceQuerySet:
     )
 
 
-def attach_copies(sources: Iterable[Source]) -> None:
-    """Set ``archived`` (the newest captured copy, or None) and ``original_gone`` on each of
-    ``sources``, in two queries: for the pages that show a source beside its copy."""
-    sources = list(sources)
-    ids = {source.pk for source in sources}
-    copies = Snapshot.objects.latest_copies(ids)
-    gone = set(
+@dataclass(frozen=True)
+class Copies:
+    """The newest captured copy of each source, and the sources whose original is gone."""
+
+    newest: dict[int, Snapshot]
+    gone: frozenset[int]
+
+
+def source_copies(source_ids: Iterable[int]) -> Copies:
+    """What the pages show beside these sources, in two queries."""
+    ids = set(source_ids)
+    gone = (
         with_link_health(Source.objects.filter(pk__in=ids))
         .filter(Q(link_gone=True))  # an annotation: Q, which the type checker reads as any
         .values_list("pk", flat=True)
     )
+    return Copies(newest=Snapshot.objects.latest_copies(ids), gone=frozenset(gone))
+
+
+def attach_copies(sources: Iterable[Source], copies: Copies | None = None) -> None:
+    """Set ``archived`` (the newest captured copy, or None) and ``original_gone`` on each of
+    ``sources``, from ``copies`` or from two queries."""
+    sources = list(sources)
+    if copies is None:
+        copies = source_copies(source.pk for source in sources)
     for source in sources:
-        source.archived = copies.get(source.pk)
-        source.original_gone = source.pk in gone
+        source.archived = copies.newest.get(source.pk)
+        source.original_gone = source.pk in copies.gone
