@@ -13,7 +13,8 @@ generation with the announced one, and reads from the primary if the replica is 
 generation changes in the transaction that changes what is published, and a standby replays
 transactions in commit order, so a replica at the announced generation shows every change
 announced. A replica that cannot be reached sends public reads to the primary for
-``RETRY_SECONDS``, then is tried again. Both are logged (``archive.routers``). ``make
+``RETRY_SECONDS``, then is tried again; a public view whose read fails on the replica is
+answered again from the primary. All three are logged (``archive.routers``). ``make
 scaletest`` proves this against a real streaming standby (bench/scaletest.py).
 """
 
@@ -27,7 +28,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import cast
 
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django.db.models import Model
 from django.http import HttpRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
@@ -51,6 +52,9 @@ class _Reads:
 
     alias: str = PRIMARY
     checked: bool = False
+    # The public view and its arguments, to answer again from the primary should the replica
+    # fail while the view reads from it.
+    view: Callable[[], HttpResponseBase] | None = None
 
 
 _reads: ContextVar[_Reads | None] = ContextVar("archive_reads", default=None)
@@ -86,6 +90,35 @@ class PublicReadsMiddleware:
             reads = _reads.get()
             if reads is not None:
                 reads.alias = REPLICA
+                reads.view = lambda: view(request, *args, **kwargs)
+
+    def process_exception(
+        self, request: HttpRequest, exception: Exception
+    ) -> HttpResponseBase | None:
+        """A public read that failed on the replica (the standby stopped or restarted under
+        it, a query cancelled by a conflict with recovery) is answered again, once, from the
+        primary: a public GET only reads, so doing it again changes nothing."""
+        reads = _reads.get()
+        if (
+            reads is None
+            or reads.alias != REPLICA
+            or reads.view is None
+            or not isinstance(exception, OperationalError | InterfaceError)
+        ):
+            return None
+        answer_again, reads.view = reads.view, None
+        reads.alias = PRIMARY
+        with contextlib.suppress(DatabaseError):
+            connections[REPLICA].close()
+        logger.warning(
+            "A public read failed on the replica (%s): answered again from the primary",
+            _first_line(exception),
+        )
+        response = answer_again()
+        render = getattr(response, "render", None)
+        if callable(render) and not getattr(response, "is_rendered", True):
+            response = render()
+        return response
 
 
 def _reading_from(reads: _Reads, content: Iterable[bytes]) -> Iterator[bytes]:
@@ -117,6 +150,11 @@ def _replica_is_current() -> bool:
     return False
 
 
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 def _replica_is_usable() -> bool:
     """Reachable and current. Unreachable: the primary for ``RETRY_SECONDS``."""
     if time.monotonic() < _unavailable_until[0]:
@@ -130,7 +168,7 @@ def _replica_is_usable() -> bool:
         logger.warning(
             "The replica cannot be reached (%s): public reads go to the primary, "
             "trying it again in %s s",
-            str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__,
+            _first_line(error),
             RETRY_SECONDS,
         )
         return False

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import caches
-from django.db import connections
+from django.db import OperationalError, ProgrammingError, connections
 from django.http import HttpResponse, StreamingHttpResponse
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
@@ -241,7 +241,7 @@ def unreachable_replica(transactional_db, settings, monkeypatch, tmp_path):
         del connections[REPLICA]
 
 
-@pytest.mark.django_db(transaction=True)
+@end_to_end
 def test_a_replica_that_cannot_be_reached_sends_public_reads_to_the_primary(
     unreachable_replica, client, caplog, monkeypatch
 ):
@@ -275,3 +275,51 @@ def test_a_replica_that_cannot_be_reached_sends_public_reads_to_the_primary(
     with caplog.at_level(logging.WARNING, logger="archive.routers"):
         assert client.get("/api/incidents/katyn-massacre/").status_code == 200
     assert len(warnings()) == 1
+
+
+@end_to_end
+def test_a_public_read_that_fails_on_the_replica_is_answered_from_the_primary(
+    replica, client, caplog
+):
+    """The standby stopped under a request that had already checked it."""
+    make_published("katyn-massacre", title="Katyn massacre")
+    failed = []
+
+    def standby_stopping(execute, sql, params, many, context):
+        if "archive_incidentversion" in sql and not failed:
+            failed.append(sql)
+            raise OperationalError("terminating connection due to administrator command")
+        return execute(sql, params, many, context)
+
+    with (
+        replica.execute_wrapper(standby_stopping),
+        CaptureQueriesContext(connections[PRIMARY]) as on_primary,
+        caplog.at_level(logging.WARNING, logger="archive.routers"),
+    ):
+        response = client.get("/incidents/katyn-massacre/")
+    assert response.status_code == 200
+    assert b"Katyn massacre" in response.content
+    assert len(failed) == 1
+    assert "archive_incidentversion" in read_tables(on_primary)
+    assert [r.getMessage() for r in caplog.records if r.name == "archive.routers"] == [
+        "A public read failed on the replica (terminating connection due to administrator "
+        "command): answered again from the primary"
+    ]
+
+
+@end_to_end
+def test_an_error_that_is_not_the_replica_connection_is_not_retried(replica, client):
+    make_published("katyn-massacre", title="Katyn massacre")
+    attempts = []
+
+    def broken_query(execute, sql, params, many, context):
+        if "archive_incidentversion" in sql:
+            attempts.append(sql)
+            raise ProgrammingError("column does not exist")
+        return execute(sql, params, many, context)
+
+    client.raise_request_exception = False
+    with replica.execute_wrapper(broken_query):
+        response = client.get("/incidents/katyn-massacre/")
+    assert response.status_code == 500
+    assert len(attempts) == 1
