@@ -7,12 +7,20 @@ operation as a miss instead: ``get`` returns the default, ``add`` and ``delete``
 ``set`` does nothing. The site keeps answering from the database, slower, and uses Redis again
 as soon as it answers. The first failure of an outage is logged as a warning (per process),
 the return of Redis as an info line with the number of operations that failed meanwhile.
+
+After a failure the process leaves Redis alone for ``RETRY_AFTER`` seconds (params, default
+1), so that a Redis that hangs rather than refuses costs one timeout a second, not one per
+operation. A Redis that was cut off rather than restarted comes back with what it held, and
+may have missed a write meanwhile (a publication announcing its new generation): the keys
+named in ``FORGET_AFTER_OUTAGE`` (params) are deleted when Redis answers again, so that they
+are read again from the database.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -26,22 +34,31 @@ logger = logging.getLogger(__name__)
 UNAVAILABLE = (RedisConnectionError, RedisTimeoutError)
 
 _failures: dict[str, list[int]] = {}  # operations failed since Redis last answered
+_retry_at: dict[str, list[float]] = {}  # when to try Redis again (time.monotonic())
 _lock = threading.Lock()
 
 
 class DegradingRedisCache(RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
-        # Django makes one instance per thread: the count is the process's, per server.
+        self.retry_after = float(params.get("RETRY_AFTER", 1.0))
+        self.forget_after_outage = list(params.get("FORGET_AFTER_OUTAGE", []))
+        # Django makes one instance per thread: the state is the process's, per server.
         self._failures = _failures.setdefault(server, [0])
+        self._retry_at = _retry_at.setdefault(server, [0.0])
 
     def _attempt[T](self, operation: str, call: Callable[[], T], fallback: T) -> T:
+        if self._retry_at[0] and time.monotonic() < self._retry_at[0]:
+            return fallback
         try:
-            result = call()
+            if self._failures[0]:
+                self._recover()  # before the call: its answer may be what Redis missed
+            return call()
         except UNAVAILABLE as error:
             with _lock:
                 self._failures[0] += 1
                 first = self._failures[0] == 1
+                self._retry_at[0] = time.monotonic() + self.retry_after
             if first:
                 logger.warning(
                     "The cache is unavailable (%s failed: %s): answering from the database "
@@ -50,14 +67,19 @@ class DegradingRedisCache(RedisCache):
                     error,
                 )
             return fallback
-        if self._failures[0]:
-            with _lock:
-                failures, self._failures[0] = self._failures[0], 0
-            if failures:
-                logger.info(
-                    "The cache is available again (%d operations failed meanwhile)", failures
-                )
-        return result
+
+    def _recover(self) -> None:
+        """Forget what Redis may have missed (which also shows that it answers), or ask it
+        whether it answers; raises if it does not."""
+        if self.forget_after_outage:
+            RedisCache.delete_many(self, self.forget_after_outage)
+        else:
+            self._cache.get_client(write=True).ping()
+        with _lock:
+            failures, self._failures[0] = self._failures[0], 0
+            self._retry_at[0] = 0.0
+        if failures:
+            logger.info("The cache is available again (%d operations failed meanwhile)", failures)
 
     def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
         return self._attempt("get", lambda: RedisCache.get(self, key, default, version), default)

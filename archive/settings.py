@@ -256,6 +256,8 @@ if CACHE_URL.startswith("redis"):
         "BACKEND": "archive.redis_cache.DegradingRedisCache",
         "LOCATION": CACHE_URL,
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+        # A Redis back from an outage may hold a generation older than the database's.
+        "FORGET_AFTER_OUTAGE": ["archive:publication-generation"],
     }
     CACHES = {"default": _shared, "shared": _shared}
 elif CACHE_URL.startswith(("memcached", "pymemcache")):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.core.cache import caches
 
+from archive.caching import GENERATION_KEY
 from archive.redis_cache import DegradingRedisCache
 from tests.factories import make_published
 
@@ -56,6 +58,7 @@ def test_settings_use_the_degrading_backend_for_redis(monkeypatch):
     for alias in ("default", "shared"):
         assert configured["CACHES"][alias]["BACKEND"] == "archive.redis_cache.DegradingRedisCache"
         assert configured["CACHES"][alias]["LOCATION"] == "redis://cache.internal:6379/0"
+        assert configured["CACHES"][alias]["FORGET_AFTER_OUTAGE"] == [GENERATION_KEY]
 
 
 def test_every_operation_answers_as_a_miss_and_the_outage_is_logged_once(nothing_listening, caplog):
@@ -125,7 +128,7 @@ def start_redis(binary: str, port: int, directory: Path) -> subprocess.Popen:
 
 def test_the_cache_is_used_again_when_redis_returns(redis_server, tmp_path, caplog):
     port, server = redis_server
-    cache = DegradingRedisCache(f"redis://127.0.0.1:{port}/0", {})
+    cache = DegradingRedisCache(f"redis://127.0.0.1:{port}/0", {"RETRY_AFTER": 0})
     cache.set("page", "body")
     assert cache.get("page") == "body"
 
@@ -157,3 +160,51 @@ def test_django_redis_cache_itself_raises(nothing_listening):
     with pytest.raises(RedisConnectionError):
         RedisCache(f"redis://127.0.0.1:{nothing_listening}/0", {}).get("page")
     assert caches  # the project's caches are untouched by these instances
+
+
+def test_after_a_failure_redis_is_left_alone_for_retry_after(redis_server, tmp_path):
+    port, server = redis_server
+    cache = DegradingRedisCache(f"redis://127.0.0.1:{port}/0", {"RETRY_AFTER": 3600})
+    cache.set("page", "body")
+    server.terminate()
+    server.wait(timeout=10)
+    assert cache.get("page") is None  # fails: not tried again for an hour
+    restarted = start_redis(shutil.which("redis-server") or "", port, tmp_path)
+    try:
+        cache.set("page", "again")
+        assert cache.get("page") is None  # Redis answers, but is not asked
+        assert DegradingRedisCache(f"redis://127.0.0.1:{port}/0", {}).get("page") is None
+    finally:
+        restarted.terminate()
+        restarted.wait(timeout=10)
+
+
+def test_a_redis_cut_off_then_back_forgets_what_it_may_have_missed(redis_server, caplog):
+    """A Redis that hangs (here: stopped with SIGSTOP) keeps its contents: a publication
+    announced meanwhile never reached it, so the generation it holds is forgotten."""
+    port, server = redis_server
+    cache = DegradingRedisCache(
+        f"redis://127.0.0.1:{port}/0",
+        {
+            "OPTIONS": {"socket_timeout": 0.3, "socket_connect_timeout": 0.3},
+            "RETRY_AFTER": 0,
+            "FORGET_AFTER_OUTAGE": ["generation"],
+        },
+    )
+    cache.set("generation", 7)
+    cache.set("page", "body")
+    server.send_signal(signal.SIGSTOP)
+    try:
+        with caplog.at_level(logging.INFO, logger=LOGGER):
+            cache.set("generation", 8)  # the announcement that does not arrive
+            assert cache.get("generation") is None
+    finally:
+        server.send_signal(signal.SIGCONT)
+    with caplog.at_level(logging.INFO, logger=LOGGER):
+        # Forgotten before the first answer: read again from the database.
+        assert cache.get("generation") is None
+        assert cache.get("page") == "body"  # kept
+    assert messages(caplog)[-1] == (
+        logging.INFO,
+        "The cache is available again (2 operations failed meanwhile)",
+    )
