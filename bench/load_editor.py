@@ -6,7 +6,9 @@
 shared cache and collected static files), so the publication generation it bumps is the one
 the gunicorn workers read and the pages it renders on publishing are the ones they serve. It
 answers on stdout, one JSON object a line prefixed with ``LOAD``: first ``ready``, then one
-``published`` (or ``error``) for every ``{"publish": k, "marker": "..."}`` line read on stdin.
+``published`` (or ``error``) for every ``{"publish": k, "marker": "..."}`` line read on stdin,
+and one ``withdrawn`` (or ``error``) for every ``{"withdraw": k}`` (bench/scaletest.py).
+Publishing after a withdrawal publishes the incident again.
 Every change goes through editorial.services, as an editor's would: an author starts a draft,
 edits its title and summary and submits it; a reviewer verifies every estimate and approves;
 a publisher publishes with a public note. The accounts are the tool's own (``synthetic-*``)
@@ -97,6 +99,26 @@ class Editor:
         step("publish_ms")
         return {"committed_at": committed_at, "version": draft.number, "steps": steps}
 
+    def withdraw(self, number: int) -> dict:
+        """Withdraw the published version, as a publisher would (bench/scaletest.py)."""
+        from django.db import connection
+
+        from editorial import services
+        from editorial.models import Channel
+
+        published = self.incident.versions.published().first()
+        if published is None:
+            raise RuntimeError(f"{self.incident.slug} has no published version to withdraw")
+        if connection.in_atomic_block:
+            raise RuntimeError("the editor must not withdraw inside an outer transaction")
+        services.version_withdraw(
+            version=published,
+            user=self.publisher,
+            reason=f"Withdrawn by the scale test ({number}).",
+            channel=Channel.BENCHMARK,
+        )
+        return {"committed_at": time.monotonic(), "version": published.number}
+
 
 def main() -> int:
     import argparse
@@ -114,6 +136,15 @@ def main() -> int:
         command = json.loads(line)
         if command.get("quit"):
             break
+        if "withdraw" in command:
+            number = command["withdraw"]
+            try:
+                done = editor.withdraw(number)
+            except Exception as error:  # reported to the caller, which fails the run
+                say(event="error", number=number, error=f"{type(error).__name__}: {error}")
+                continue
+            say(event="withdrawn", number=number, **done)
+            continue
         number, marker = command["publish"], command["marker"]
         try:
             done = editor.publish(number, marker)

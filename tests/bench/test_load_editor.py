@@ -29,3 +29,24 @@ def test_the_load_editor_publishes_a_revision_through_the_services():
         {"fields": ["summary", "title"]},
     )
     assert set(entries.values_list("channel", flat=True)) == {Channel.BENCHMARK}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_load_editor_withdraws_and_publishes_again_through_the_services():
+    published = make_published("katyn")
+    editor = Editor("katyn")
+
+    withdrawn = editor.withdraw(2)
+
+    assert withdrawn["version"] == published.number
+    published.refresh_from_db()
+    assert published.state == State.WITHDRAWN
+    assert published.public_note == "Withdrawn by the scale test (2)."
+    entry = HistoryEntry.objects.get(version=published, to_state=State.WITHDRAWN)
+    assert (entry.channel, entry.user.username) == (Channel.BENCHMARK, "synthetic-publisher")
+
+    again = editor.publish(3, "marker-3")
+
+    revision = published.incident.versions.get(number=again["version"])
+    assert revision.state == State.PUBLISHED
+    assert revision.title == f"{published.title} (revised, marker-3)"
