@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
 
-.PHONY: install run demo test lint format lock backup clean
+.PHONY: install run demo test lint format lock backup clean scaletest
 
 install: $(STAMP)
 
@@ -86,3 +86,15 @@ LOAD_ARGS ?=
 .PHONY: loadtest
 loadtest: install
 	$(BIN)/python bench/load.py --readers $(READERS) --seconds $(SECONDS) $(LOAD_ARGS)
+
+# Several machines, proven (docs/scaling.md): a PostgreSQL primary and a streaming standby
+# (pg_basebackup -R, Debian's PostgreSQL), redis-server as the shared cache and two gunicorn
+# servers, all started in temporary directories on free ports and stopped at the end. Readers
+# on both servers while an editor publishes, corrects and withdraws; WAL replay paused, Redis
+# stopped and frozen, the standby stopped. Prints requests, errors, stale pages and the time
+# to visibility of each change on each server; fails on any error or stale page after the
+# bound. Needs postgresql and redis-server installed (.ci/run installs them). A few minutes.
+# More options (--incidents, --readers, --visible-within): SCALE_ARGS='...'.
+SCALE_ARGS ?=
+scaletest: install
+	$(BIN)/python bench/scaletest.py $(SCALE_ARGS)
