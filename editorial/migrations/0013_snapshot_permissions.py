@@ -42,7 +42,7 @@ def revoke(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("editorial", "0011_review_assignment"),
+        ("editorial", "0012_discussions"),
         ("archive", "0020_snapshots"),
     ]
     operations = [migrations.RunPython(grant, revoke)]
