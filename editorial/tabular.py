@@ -145,10 +145,7 @@ class RowChunks:
             f"{self.limits.columns:,} columns."
         )
 
-    def cell_too_long(
-        self, number: int, column: int | None, found: int | None = None
-    ) -> UploadRefused:
-        """``found``: the length at which the reading stopped, when it is not the limit."""
+    def cell_too_long(self, number: int, column: int | None) -> UploadRefused:
         limit = self.limits.cell_chars
         if column is None:
             where = ""
@@ -157,6 +154,6 @@ class RowChunks:
         else:
             where = f", column {column_letters(column)}"
         return UploadRefused(
-            f"“{self.name}”, row {number}{where}: a cell of more than {found or limit:,} "
+            f"“{self.name}”, row {number}{where}: a cell of more than {limit:,} "
             f"characters; the limit is {limit:,} characters in a cell."
         )
