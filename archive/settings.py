@@ -393,3 +393,29 @@ LOGGING = {
 SUBMISSION_MIN_SECONDS = int(os.environ.get("DJANGO_SUBMISSION_MIN_SECONDS", "3"))
 SUBMISSION_RATE_LIMIT = int(os.environ.get("DJANGO_SUBMISSION_RATE_LIMIT", "5"))
 SUBMISSION_RATE_WINDOW = 60 * 60
+
+# Email (editorial.notifications): the console in development and the demo; SMTP in
+# production (docs/deployment.md, "Email"). Messages are sent by the worker, never in a request.
+_SMTP = "django.core.mail.backends.smtp.EmailBackend"
+_MAIL_BACKEND = os.environ.get(
+    "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend" if DEBUG else _SMTP
+)
+MAILERS: dict[str, dict[str, Any]] = {
+    "default": {
+        "BACKEND": _MAIL_BACKEND,
+        "OPTIONS": {
+            "host": os.environ.get("DJANGO_EMAIL_HOST", "localhost"),
+            "port": int(os.environ.get("DJANGO_EMAIL_PORT", "25")),
+            "username": os.environ.get("DJANGO_EMAIL_HOST_USER", ""),
+            "password": os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", ""),
+            "use_tls": env_bool("DJANGO_EMAIL_USE_TLS", False),
+            "use_ssl": env_bool("DJANGO_EMAIL_USE_SSL", False),
+            "timeout": 30,
+        }
+        if _MAIL_BACKEND == _SMTP
+        else {},
+    }
+}
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "archive@localhost")
+# Who is told of a new reader submission: these addresses if any, else the Data editors.
+NOTIFY_SUBMISSIONS_TO = env_list("DJANGO_NOTIFY_SUBMISSIONS_TO")

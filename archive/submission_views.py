@@ -12,13 +12,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods
 
-from archive.models import IncidentVersion, SubmissionKind
+from archive.models import IncidentVersion, ReaderSubmission, SubmissionKind
 from archive.submissions import (
     SubmissionForm,
     count_submission,
     retry_after,
     sent_reference,
     sent_token,
+    submission_received,
 )
 
 logger = logging.getLogger("archive.submissions")
@@ -70,6 +71,7 @@ def _submission(
         return render(request, "archive/submission_form.html", context, status=400)
     submission = form.save(incident=version.incident if version else None)
     count_submission(request)
+    submission_received.send(sender=ReaderSubmission, submission=submission)
     # The reference and the kind only: what a reader wrote stays out of the logs.
     logger.info(
         "reader submission %s",

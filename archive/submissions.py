@@ -18,10 +18,14 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import caches
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
 from archive.models import Incident, ReaderSubmission, SubmissionKind, new_reference
+
+# Sent with ``submission`` once a reader's submission is saved; the editors' app tells them.
+submission_received = Signal()
 
 STARTED_SALT = "archive.submissions.started"
 SENT_SALT = "archive.submissions.sent"

@@ -166,6 +166,32 @@ class Thread(models.Model):
         return self.subject
 
 
+class NotificationKind(models.TextChoices):
+    ASSIGNED = "assigned", _("a version is assigned to me for review")
+    SENT_BACK = "sent_back", _("my version is sent back to me")
+    REPLY = "reply", _("a reply in a discussion I am in")
+    APPROVED = "approved", _("my version is approved")
+    PUBLISHED = "published", _("my version is published")
+    SUBMISSION = "submission", _("a reader sends a submission")
+
+
+class NotificationOptOut(models.Model):
+    """A kind of email this user does not want. Every kind is sent unless turned off."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_opt_outs"
+    )
+    kind = models.CharField(max_length=20, choices=NotificationKind)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="one_opt_out_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: no {self.kind}"
+
+
 class RecordChangeQuerySet(models.QuerySet):
     def pending(self) -> RecordChangeQuerySet:
         return self.filter(status=RecordChange.Status.PENDING)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import OuterRef, Q, Subquery
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import URLPattern, URLResolver, path
 
 from archive.models import IncidentVersion, ReaderSubmission
-from editorial.models import Action, HistoryEntry, RecordChange
+from editorial import notifications
+from editorial.models import Action, HistoryEntry, NotificationKind, RecordChange
 from editorial.workflow import PUBLISH, REVIEW, SUBMIT
 
 DASHBOARD_ROWS = 20
@@ -23,6 +25,35 @@ class ArchiveAdminSite(admin.AdminSite):
     index_title = "Editorial work"
     index_template = "admin/archive_index.html"
     logout_template = "admin/logged_out.html"
+
+    def get_urls(self) -> list[URLPattern | URLResolver]:
+        return [
+            path(
+                "notifications/",
+                self.admin_view(self.notification_settings),
+                name="notification_settings",
+            ),
+            *super().get_urls(),
+        ]
+
+    def notification_settings(self, request: HttpRequest) -> HttpResponse:
+        """Which emails the signed-in editor receives, one checkbox per kind."""
+        user = request.user
+        assert isinstance(user, User)
+        if request.method == "POST":
+            notifications.preferences_set(user=user, wanted=request.POST.getlist("kind"))
+            messages.success(request, "Your notification settings are saved.")
+            return HttpResponseRedirect(request.path)
+        wanted = notifications.wanted_kinds(user)
+        return TemplateResponse(
+            request,
+            "admin/editorial/notifications.html",
+            {
+                **self.each_context(request),
+                "title": "My notifications",
+                "kinds": [(kind, kind.label, kind in wanted) for kind in NotificationKind],
+            },
+        )
 
     def index(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None

@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 
 from archive.models import IncidentVersion, State
 from editorial.models import Action, Channel, ReviewAssignment
+from editorial.notifications import notify_assigned
 from editorial.services.base import (
     WorkflowError,
     _locked,
@@ -62,6 +63,8 @@ def _assign(
     if previous is not None and previous.reviewer_id != reviewer.pk:
         changes["previous_reviewer"] = previous.reviewer.get_username()
     history_record(version=version, user=by, action=action, channel=Channel.ADMIN, changes=changes)
+    if action == Action.ASSIGN:
+        notify_assigned(version=version, reviewer=reviewer, actor=by)
     return assignment
 
 

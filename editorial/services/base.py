@@ -106,6 +106,11 @@ def author_ids(version: IncidentVersion) -> set[int]:
     return ids
 
 
+def authors_of(version: IncidentVersion) -> list[User]:
+    """The accounts of ``author_ids``, for telling them what happened to their version."""
+    return list(User.objects.filter(pk__in=author_ids(version)))
+
+
 def acting_user(user: AbstractBaseUser | None) -> User | None:
     """The account a history entry, a version or a verification names: nobody for an operator
     at the command line."""

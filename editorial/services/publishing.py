@@ -21,10 +21,12 @@ from archive.models import (
 from archive.search import index_version
 from archive.totals import derive_figures
 from editorial.models import Action, Channel, HistoryEntry
+from editorial.notifications import notify_published
 from editorial.services.base import (
     WorkflowError,
     _locked,
     _transition,
+    authors_of,
     figure_name,
     history_record,
     logger,
@@ -140,6 +142,7 @@ def version_publish(
         )
     pages.forget_pages_showing([version.incident_id])
     pages.render_published([version.pk])
+    notify_published(version=version, authors=authors_of(version), actor=user)
     return version
 
 

@@ -19,6 +19,7 @@ from archive.models import (
 )
 from editorial.diff import estimate_snapshot
 from editorial.models import Action, Channel, HistoryEntry
+from editorial.notifications import notify_approved, notify_sent_back
 from editorial.services.assignment import version_assign
 from editorial.services.base import (
     WorkflowError,
@@ -28,11 +29,16 @@ from editorial.services.base import (
     _transition,
     acting_user,
     author_ids,
+    authors_of,
     figure_name,
     history_record,
     require_permission,
 )
-from editorial.services.threads import thread_for_figure, threads_resolve_figure
+from editorial.services.threads import (
+    thread_for_figure,
+    thread_notify_reply,
+    threads_resolve_figure,
+)
 from editorial.workflow import REVIEW, SUBMIT
 
 
@@ -197,7 +203,7 @@ def estimate_answer(*, estimate: Estimate, user: AbstractBaseUser, answer: str) 
             "the figure and its citation say the rest."
         )
     thread = thread_for_figure(estimate=estimate, user=user)
-    return history_record(
+    entry = history_record(
         version=version,
         user=user,
         action=Action.ANSWER,
@@ -205,6 +211,8 @@ def estimate_answer(*, estimate: Estimate, user: AbstractBaseUser, answer: str) 
         comment=answer,
         changes={**_figure_ids(estimate), "thread": thread.pk},
     )
+    thread_notify_reply(thread=thread, user=user, text=answer)
+    return entry
 
 
 class ApprovalRefused(WorkflowError):
@@ -257,7 +265,9 @@ def version_approve(
 ) -> IncidentVersion:
     version = _locked(version)
     version_check_approve(version=version, user=user)
-    return _transition(version, State.APPROVED, user, comment, channel)
+    version = _transition(version, State.APPROVED, user, comment, channel)
+    notify_approved(version=version, authors=authors_of(version), actor=user)
+    return version
 
 
 @transaction.atomic
@@ -265,6 +275,7 @@ def version_request_changes(
     *, version: IncidentVersion, user: AbstractBaseUser, comment: str
 ) -> IncidentVersion:
     version = _transition(_locked(version), State.CHANGES_REQUESTED, user, comment)
+    notify_sent_back(version=version, authors=authors_of(version), actor=user, reason=comment)
     if version.publish_at:  # a schedule was for the approved content, not for a revision
         version.publish_at = None
         version.save(update_fields=["publish_at", "updated_at"])

@@ -7,12 +7,14 @@ the figure or withdrawing the query resolves it. An unresolved thread blocks app
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from archive.models import Estimate, IncidentVersion, State
 from editorial.models import Action, Channel, HistoryEntry, Thread
+from editorial.notifications import notify_reply
 from editorial.services.base import (
     WorkflowError,
     _figure_ids,
@@ -80,6 +82,22 @@ def threads_resolve_figure(*, estimate: Estimate, user: AbstractBaseUser) -> lis
     return ids
 
 
+def thread_notify_reply(*, thread: Thread, user: AbstractBaseUser, text: str) -> None:
+    """Tell everyone who took part in ``thread`` (its opener, whoever wrote in it) but ``user``
+    that ``user`` wrote ``text`` in it."""
+    writers = HistoryEntry.objects.filter(
+        version_id=thread.version_id, changes__thread=thread.pk
+    ).values("user_id")
+    participants = User.objects.filter(Q(pk=thread.opened_by_id) | Q(pk__in=writers))
+    notify_reply(
+        version=thread.version,
+        participants=participants,
+        actor=user,
+        subject=thread.subject,
+        text=text,
+    )
+
+
 @transaction.atomic
 def thread_open(
     *,
@@ -93,8 +111,10 @@ def thread_open(
     version = _locked(version)
     _require_party(version, user)
     text = _message(text)
+    existing = None
     if estimate is not None:
         estimate = Estimate.objects.get(pk=estimate.pk, version=version)
+        existing = Thread.objects.unresolved().filter(estimate=estimate).first()
         thread = thread_for_figure(estimate=estimate, user=user)
     else:
         thread = Thread.objects.create(
@@ -108,6 +128,8 @@ def thread_open(
         comment=text,
         changes=_ids(thread),
     )
+    if existing is not None:  # a message in a figure's open discussion is a reply in it
+        thread_notify_reply(thread=thread, user=user, text=text)
     return thread
 
 
@@ -118,14 +140,17 @@ def thread_reply(*, thread: Thread, user: AbstractBaseUser, text: str) -> Histor
     thread = Thread.objects.select_related("estimate").get(pk=thread.pk)
     if thread.resolved_at is not None:
         raise WorkflowError("This discussion is resolved: start a new one.")
-    return history_record(
+    text = _message(text)
+    entry = history_record(
         version=version,
         user=user,
         action=Action.COMMENT,
         channel=Channel.ADMIN,
-        comment=_message(text),
+        comment=text,
         changes=_ids(thread),
     )
+    thread_notify_reply(thread=thread, user=user, text=text)
+    return entry
 
 
 @transaction.atomic
