@@ -10,6 +10,7 @@ import pytest
 from django.contrib.admin import site
 from django.urls import NoReverseMatch, reverse
 
+from archive.models import ReaderSubmission
 from editorial import services
 from tests.browser.conftest import screenshot
 from tests.browser.test_editorial_flow import all_axe_violations, log_in
@@ -71,7 +72,7 @@ def newsroom(db):
 def every_admin_page(newsroom) -> list[str]:
     """A page of every type: the dashboard; each model's list, add form, change form, history,
     import and export; the review, comparison and preview of a version."""
-    urls = [reverse("admin:index")]
+    urls = [reverse("admin:index"), reverse("admin:notification_settings")]
     for model in site._registry:
         name = f"admin:{model._meta.app_label}_{model._meta.model_name}"
         urls += [reverse(f"{name}_changelist"), reverse(f"{name}_add")]
@@ -139,6 +140,8 @@ def test_the_import_preview_breaks_no_policy_and_passes_axe(
         ("contributor", "new incident"),
         ("contributor", "draft"),
         ("reviewer", "review"),
+        ("reviewer", "notifications"),
+        ("editor", "submission"),
     ],
 )
 def test_the_editors_pages_have_no_axe_violation(live_server, new_page, newsroom, who, page_name):
@@ -147,6 +150,10 @@ def test_the_editors_pages_have_no_axe_violation(live_server, new_page, newsroom
         "new incident": reverse("admin:archive_incidentversion_add"),
         "draft": reverse("admin:archive_incidentversion_change", args=[newsroom["draft"].pk]),
         "review": reverse("admin:version_review", args=[newsroom["in_review"].pk]),
+        "notifications": reverse("admin:notification_settings"),
+        "submission": reverse(
+            "admin:archive_readersubmission_change", args=[ReaderSubmission.objects.get().pk]
+        ),
     }[page_name]
     page = new_page(bypass_csp=True)
     log_in(page, live_server.url, who)
