@@ -18,12 +18,14 @@ from archive.filters import IncidentFilter
 from archive.models import (
     Actor,
     Category,
+    Copies,
     Estimate,
     IncidentVersion,
     Place,
     Source,
     Verification,
     VictimGroup,
+    source_copies,
 )
 from archive.serializers import incident_detail, incident_summary
 from archive.spreadsheet import safe_cell
@@ -33,7 +35,9 @@ API_PAGE_SIZE = 50
 CHUNK = 500
 
 INCIDENT_DATA_COLUMNS = [*INCIDENT_COLUMNS, "url", "version", "published_at"]
-ESTIMATE_DATA_COLUMNS = [*ESTIMATE_COLUMNS, "verified"]
+# After the import's columns, what only the open data says: whether a reviewer verified the
+# figure, and the archived copy of its source (address and SHA-256; empty when none).
+ESTIMATE_DATA_COLUMNS = [*ESTIMATE_COLUMNS, "verified", "snapshot_url", "snapshot_sha256"]
 
 
 def base_url(request: HttpRequest) -> str:
@@ -200,8 +204,15 @@ def incidents_csv(request: HttpRequest) -> StreamingHttpResponse:
     return stream_csv("incidents.csv", INCIDENT_DATA_COLUMNS, rows)
 
 
-def estimate_cell(estimate: Estimate, column: str) -> object:
+def estimate_cell(
+    estimate: Estimate, column: str, copies: Copies | None = None, root: str = ""
+) -> object:
     """One cell of the estimates file, by column name, so the order can never drift."""
+    if column in {"snapshot_url", "snapshot_sha256"}:
+        copy = copies.newest.get(estimate.source_id) if copies and estimate.source_id else None
+        if copy is None:
+            return ""
+        return root + copy.get_absolute_url() if column == "snapshot_url" else copy.sha256
     if column == "incident":
         return estimate.version.incident.slug
     if column == "source":
@@ -219,7 +230,11 @@ def estimates_csv(request: HttpRequest) -> StreamingHttpResponse:
         .order_by("pk")
         .iterator(chunk_size=CHUNK * 4)
     )
-    rows = ([estimate_cell(e, column) for column in ESTIMATE_DATA_COLUMNS] for e in estimates)
+    copies, root = source_copies(Source.objects.published()), base_url(request)
+    rows = (
+        [estimate_cell(e, column, copies, root) for column in ESTIMATE_DATA_COLUMNS]
+        for e in estimates
+    )
     return stream_csv("estimates.csv", ESTIMATE_DATA_COLUMNS, rows)
 
 
@@ -248,7 +263,9 @@ def stream_json(
 def incidents_json(request: HttpRequest) -> StreamingHttpResponse:
     root = base_url(request)
     versions = IncidentVersion.objects.published().with_incident().with_page_content()
-    items = (incident_detail(v, root) for v in published_in_chunks(versions))
+    # The archived copies of every published source, read once for the whole file.
+    copies = source_copies(Source.objects.published())
+    items = (incident_detail(v, root, copies) for v in published_in_chunks(versions))
     return stream_json("incidents.json", "application/json", "[", items, "]")
 
 

@@ -116,6 +116,49 @@ CITATION = strict(
     }
 )
 
+PROVENANCE = strict(
+    {
+        "citation": nullable(
+            strict(
+                {
+                    "source": {**STRING, "description": "The key of a source in `sources`."},
+                    "locator": {**STRING, "description": "Page, section or paragraph."},
+                    "quote": STRING,
+                }
+            )
+        ),
+        "snapshot": nullable(
+            strict(
+                {
+                    "url": {
+                        **STRING,
+                        "format": "uri",
+                        "description": "The archived copy, served by the archive.",
+                    },
+                    "sha256": {**STRING, "pattern": "^[0-9a-f]{64}$"},
+                    "captured_at": DATE_TIME,
+                },
+                "The newest archived copy of the cited source's web page; null when it has "
+                "none (not on the web, or not captured).",
+            )
+        ),
+        "verified": nullable(
+            strict(
+                {
+                    "at": DATE_TIME,
+                    "by_role": {
+                        **STRING,
+                        "enum": ["reviewer", "publisher", "contributor", "administrator", "editor"],
+                        "description": "The verifier's role; never their name.",
+                    },
+                },
+                "When a second person checked the figure against its citation.",
+            )
+        ),
+    },
+    "The chain from the figure to its evidence: citation, archived copy, verification.",
+)
+
 ESTIMATE = strict(
     {
         "ref": {**STRING, "description": "Stable reference of the figure."},
@@ -146,6 +189,7 @@ ESTIMATE = strict(
             {**STRING, "description": "The ref of the figure this is a share of."}
         ),
         "per": nullable(choice(Per)),
+        "provenance": ref("Provenance"),
     },
     "One figure as one source gives it. Parts (`part_of`), shares (`share_of`) and rates (`per`) "
     "are never alternatives to a whole.",
@@ -352,6 +396,21 @@ KATYN_DETAIL = {
             "share_high": None,
             "share_of": None,
             "per": None,
+            "provenance": {
+                "citation": {
+                    "source": "wikipedia-soviet-war-crimes",
+                    "locator": "World War II",
+                    "quote": "summarily executing over 20,000 Polish military officer "
+                    "prisoners and intelligentsia in April and May 1940",
+                },
+                "snapshot": {
+                    "url": "https://archive.example.org/sources/wikipedia-soviet-war-crimes/"
+                    "snapshots/1/",
+                    "sha256": "5f0c2b7a3c1e8d9f4a6b2c0d7e1f3a5b9c8d6e4f2a0b1c3d5e7f9a8b6c4d2e0f",
+                    "captured_at": "2026-11-30T12:00:00+00:00",
+                },
+                "verified": {"at": "2026-11-30T11:00:00+00:00", "by_role": "reviewer"},
+            },
         }
     ],
     "citations": [
@@ -560,6 +619,7 @@ def document() -> Schema:
                 "IncidentDetail": strict(DETAIL_FIELDS),
                 "Place": PLACE,
                 "Estimate": ESTIMATE,
+                "Provenance": PROVENANCE,
                 "Headline": HEADLINE,
                 "Citation": CITATION,
                 "Source": SOURCE,

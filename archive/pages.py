@@ -91,17 +91,6 @@ class Footnote(NamedTuple):
     note: str = ""
 
 
-def cited_source_ids(version: IncidentVersion) -> set[int]:
-    """The sources a version's footnotes name; ``version`` comes from ``with_page_content()``
-    (no query)."""
-    ids = {citation.source_id for citation in version.incident_citations}
-    for estimate in version.estimates.all():
-        if estimate.source_id:
-            ids.add(estimate.source_id)
-        ids |= {citation.source_id for citation in estimate.citations.all()}
-    return ids
-
-
 def incident_context(version: IncidentVersion, copies: Copies | None = None) -> dict[str, Any]:
     """The incident page's content: estimates per measure, numbered footnotes, proceedings.
     ``version`` comes from ``with_page_content()``; ``copies`` are its sources' archived
@@ -198,7 +187,7 @@ def render_published(version_ids: list[int]) -> int:
         pages = []
         versions = list(published.filter(pk__in=chunk))
         # The archived copies of every source they cite, read once for the chunk.
-        copies = source_copies(set().union(*(cited_source_ids(v) for v in versions)))
+        copies = source_copies(set().union(*(v.cited_source_ids() for v in versions)))
         for version in versions:
             try:  # the content is loaded: rendering runs no query
                 pages.append((version.pk, render_page(version, copies)))

@@ -52,6 +52,11 @@ INCIDENT_SKIPPED = {
 }
 
 
+# Derived from the citation, the archived copy and the verification: a new capture or a
+# re-verification is no change to the figure itself.
+ESTIMATE_SKIPPED = {"provenance"}
+
+
 @dataclass(frozen=True)
 class Change:
     incident: str
@@ -198,7 +203,8 @@ class Comparison:
                 yield Change(slug, ref, Kind.ESTIMATE_REMOVED, "", old, "", note)
             elif old_data != new_data:
                 for field, old, new in differences(json.loads(old_data), json.loads(new_data)):
-                    yield Change(slug, ref, estimate_change(field), field, old, new, note)
+                    if field not in ESTIMATE_SKIPPED:
+                        yield Change(slug, ref, estimate_change(field), field, old, new, note)
 
     def close(self) -> None:
         self.db.close()

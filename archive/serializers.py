@@ -10,7 +10,16 @@ from decimal import Decimal
 from typing import Any
 
 from archive.estimates import headlines
-from archive.models import Citation, Estimate, IncidentVersion, Place, Source, Verification
+from archive.models import (
+    Citation,
+    Copies,
+    Estimate,
+    IncidentVersion,
+    Place,
+    Source,
+    Verification,
+    source_copies,
+)
 
 
 def source_data(source: Source | None) -> dict[str, Any] | None:
@@ -55,7 +64,47 @@ def citation_data(citation: Citation) -> dict[str, Any]:
     }
 
 
-def estimate_data(estimate: Estimate) -> dict[str, Any]:
+# The editorial roles (Django groups, created by editorial's migrations) a verifier is named
+# by in a figure's provenance, most telling first: the public learns the role, never the name.
+ROLES = (("Reviewers", "reviewer"), ("Publishers", "publisher"), ("Contributors", "contributor"))
+
+
+def verifier_role(estimate: Estimate) -> str | None:
+    """``estimate`` comes from ``with_page_content()`` (its verifier's groups prefetched)."""
+    user = estimate.verified_by
+    if user is None:
+        return None
+    groups = {group.name for group in user.groups.all()}
+    for group, role in ROLES:
+        if group in groups:
+            return role
+    return "administrator" if user.is_superuser else "editor"
+
+
+def provenance_data(estimate: Estimate, copies: Copies, base_url: str) -> dict[str, Any]:
+    """The chain from a figure to its evidence: the citation it rests on, the archived copy of
+    that source (or null), and who verified it, by role, and when."""
+    source = estimate.source
+    copy = copies.newest.get(source.pk) if source is not None else None
+    verified = estimate.verification == Verification.VERIFIED and estimate.verified_at
+    return {
+        "citation": {"source": source.key, "locator": estimate.locator, "quote": estimate.quote}
+        if source is not None
+        else None,
+        "snapshot": {
+            "url": base_url + copy.get_absolute_url(),
+            "sha256": copy.sha256,
+            "captured_at": copy.captured_at.isoformat(),
+        }
+        if copy is not None
+        else None,
+        "verified": {"at": estimate.verified_at.isoformat(), "by_role": verifier_role(estimate)}
+        if verified and estimate.verified_at
+        else None,
+    }
+
+
+def estimate_data(estimate: Estimate, copies: Copies, base_url: str) -> dict[str, Any]:
     return {
         "ref": estimate.ref,
         "measure": estimate.measure,
@@ -80,6 +129,7 @@ def estimate_data(estimate: Estimate) -> dict[str, Any]:
         "share_high": _percent(estimate.share_high),
         "share_of": estimate.share_of or None,
         "per": estimate.per or None,
+        "provenance": provenance_data(estimate, copies, base_url),
     }
 
 
@@ -124,8 +174,13 @@ def incident_summary(version: IncidentVersion, base_url: str) -> dict[str, Any]:
     }
 
 
-def incident_detail(version: IncidentVersion, base_url: str) -> dict[str, Any]:
-    """Everything about a published incident; ``version`` comes from ``with_page_content``."""
+def incident_detail(
+    version: IncidentVersion, base_url: str, copies: Copies | None = None
+) -> dict[str, Any]:
+    """Everything about a published incident; ``version`` comes from ``with_page_content``.
+    ``copies``: its sources' archived copies (read here when not given)."""
+    if copies is None:
+        copies = source_copies(version.cited_source_ids())
     estimates = list(version.estimates.all())
     sources = {e.source.key: e.source for e in estimates if e.source}
     for estimate in estimates:
@@ -141,7 +196,7 @@ def incident_detail(version: IncidentVersion, base_url: str) -> dict[str, Any]:
         ],
         "victim_groups": [group.name for group in version.victim_groups.all()],
         "headline": headline_data(estimates),
-        "estimates": [estimate_data(estimate) for estimate in estimates],
+        "estimates": [estimate_data(estimate, copies, base_url) for estimate in estimates],
         "citations": [citation_data(citation) for citation in version.incident_citations],
         "sources": [source_data(source) for _, source in sorted(sources.items())],
         "proceedings": [

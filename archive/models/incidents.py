@@ -116,8 +116,10 @@ class IncidentVersionQuerySet(models.QuerySet["IncidentVersion"]):
             _published_related(),
             Prefetch(
                 "estimates",
-                queryset=Estimate.objects.select_related("source").prefetch_related(
-                    Prefetch("citations", queryset=Citation.objects.select_related("source"))
+                # Who verified a figure: its provenance names their role (never the name).
+                queryset=Estimate.objects.select_related("source", "verified_by").prefetch_related(
+                    Prefetch("citations", queryset=Citation.objects.select_related("source")),
+                    "verified_by__groups",
                 ),
             ),
             Prefetch(
@@ -256,6 +258,15 @@ class IncidentVersion(DateRangeMixin, models.Model):
     @property
     def is_editable(self) -> bool:
         return self.state in EDITABLE_STATES
+
+    def cited_source_ids(self) -> set[int]:
+        """The sources its figures and citations name; from ``with_page_content()``, no query."""
+        ids = {citation.source_id for citation in self.incident_citations}
+        for estimate in self.estimates.all():
+            if estimate.source_id:
+                ids.add(estimate.source_id)
+            ids |= {citation.source_id for citation in estimate.citations.all()}
+        return ids
 
 
 class VersionLink(models.Model):

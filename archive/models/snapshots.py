@@ -43,18 +43,26 @@ class SnapshotQuerySet(models.QuerySet["Snapshot"]):
         """Copies of sources that a published version cites; every other copy stays private."""
         return self.captured().filter(source__in=Source.objects.published())
 
-    def latest_copies(self, source_ids: Iterable[int]) -> dict[int, Snapshot]:
+    def latest_copies(self, sources: SourceChoice) -> dict[int, Snapshot]:
         """Each source's newest captured copy of its current URL, by source id."""
         copies: dict[int, Snapshot] = {}
         rows = (
             self.captured()
-            .filter(source_id__in=list(source_ids), url=models.F("source__url"))
+            .filter(source__in=chosen(sources), url=models.F("source__url"))
             .select_related("source")
             .order_by("source_id", "-captured_at", "-pk")
         )
         for snapshot in rows:
             copies.setdefault(snapshot.source_id, snapshot)
         return copies
+
+
+# Sources by id, or a query of them (read as a subquery: any number of sources).
+type SourceChoice = Iterable[int] | models.QuerySet[Source]
+
+
+def chosen(sources: SourceChoice) -> list[int] | models.QuerySet[Source]:
+    return sources if isinstance(sources, models.QuerySet) else list(set(sources))
 
 
 class Snapshot(models.Model):
@@ -152,11 +160,12 @@ class Copies:
     gone: frozenset[int]
 
 
-def source_copies(source_ids: Iterable[int]) -> Copies:
+def source_copies(sources: SourceChoice) -> Copies:
     """What the pages show beside these sources, in two queries."""
-    ids = set(source_ids)
+    ids = chosen(sources)
+    query = ids if isinstance(ids, models.QuerySet) else Source.objects.filter(pk__in=ids)
     gone = (
-        with_link_health(Source.objects.filter(pk__in=ids))
+        with_link_health(query)
         .filter(Q(link_gone=True))  # an annotation: Q, which the type checker reads as any
         .values_list("pk", flat=True)
     )

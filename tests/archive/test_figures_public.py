@@ -105,7 +105,7 @@ def test_a_share_reads_as_written_with_its_derived_count_labelled_and_a_rate_is_
 
     body = b"".join(client.get("/data/estimates.csv").streaming_content).decode()
     rows = {row["ref"]: row for row in csv.DictReader(io.StringIO(body))}
-    assert list(rows["murdered"])[-7:] == [
+    assert list(rows["murdered"])[-9:] == [
         "scope",
         "part_of",
         "share_low",
@@ -113,6 +113,8 @@ def test_a_share_reads_as_written_with_its_derived_count_labelled_and_a_rate_is_
         "share_of",
         "per",
         "verified",
+        "snapshot_url",
+        "snapshot_sha256",
     ]
     assert (rows["murdered"]["share_low"], rows["murdered"]["share_of"]) == ("33.33", "pows")
     assert (rows["daily"]["per"], rows["daily"]["scope"]) == ("day", "girls")

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
+import csv
 import datetime
 import hashlib
+import io
+import json
 import re
 from io import StringIO
 
@@ -168,3 +171,49 @@ def test_check_links_finding_a_published_source_gone_reaches_its_stored_page(
 
     page = text(client.get(version.get_absolute_url()))
     assert "Original unavailable; archived copy of 14 March 2026" in page
+
+
+def test_the_api_traces_each_figure_to_its_citation_copy_and_verification(client, cited):
+    version, source = cited
+    copy = make_snapshot(source, captured_at=WHEN)
+    estimate = version.estimates.get()
+
+    [data] = client.get(reverse("archive:api_incident", args=["katyn"])).json()["estimates"]
+
+    assert data["provenance"] == {
+        "citation": {"source": source.key, "locator": estimate.locator, "quote": estimate.quote},
+        "snapshot": {
+            "url": "http://testserver" + copy.get_absolute_url(),
+            "sha256": copy.sha256,
+            "captured_at": "2026-03-14T09:30:00+00:00",
+        },
+        "verified": {"at": estimate.verified_at.isoformat(), "by_role": "reviewer"},
+    }
+    assert estimate.verified_by.username not in json.dumps(data)
+
+
+def test_a_figure_whose_source_has_no_copy_has_a_null_snapshot(client, cited):
+    [data] = client.get(reverse("archive:api_incident", args=["katyn"])).json()["estimates"]
+
+    assert data["provenance"]["snapshot"] is None
+
+
+def test_the_estimates_file_names_each_figures_archived_copy(client, cited):
+    _, source = cited
+    copy = make_snapshot(source)
+
+    body = b"".join(client.get(reverse("archive:data_estimates_csv")).streaming_content)
+    [row] = csv.DictReader(io.StringIO(body.decode()))
+
+    assert row["snapshot_url"] == "http://testserver" + copy.get_absolute_url()
+    assert row["snapshot_sha256"] == copy.sha256
+
+
+def test_the_open_data_json_carries_the_same_provenance(client, cited):
+    _, source = cited
+    copy = make_snapshot(source)
+
+    body = b"".join(client.get(reverse("archive:data_incidents_json")).streaming_content)
+    [incident] = json.loads(body)
+
+    assert incident["estimates"][0]["provenance"]["snapshot"]["sha256"] == copy.sha256
