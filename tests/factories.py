@@ -50,7 +50,7 @@ def ensure_reference_data() -> None:
         ("editorial.migrations.0003_data_editors", "add_group"),
         ("editorial.migrations.0005_record_change", "grant_view"),
         ("editorial.migrations.0010_reader_channel", "grant"),
-        ("editorial.migrations.0013_snapshot_permissions", "grant"),
+        ("editorial.migrations.0014_snapshot_permissions", "grant"),
     ]:
         getattr(importlib.import_module(module), function)(apps, None)
 

@@ -42,7 +42,7 @@ def revoke(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("editorial", "0012_discussions"),
+        ("editorial", "0013_notification_opt_outs"),
         ("archive", "0020_snapshots"),
     ]
     operations = [migrations.RunPython(grant, revoke)]
