@@ -232,6 +232,14 @@ SNAPSHOT_HOST_INTERVAL = float(os.environ.get("SNAPSHOT_HOST_INTERVAL", "2"))
 # all, after SNAPSHOT_RETRY_DELAY seconds, then twice, four times... as long.
 SNAPSHOT_MAX_ATTEMPTS = int(os.environ.get("SNAPSHOT_MAX_ATTEMPTS", "4"))
 SNAPSHOT_RETRY_DELAY = int(os.environ.get("SNAPSHOT_RETRY_DELAY", "60"))
+# Third-party archiving is off unless the operator turns it on: sending a URL to the Internet
+# Archive's Save Page Now 2 API reveals what investigators are looking at. With WAYBACK_SPN2=1
+# and the operator's own S3-style keys (https://archive.org/account/s3.php), each capture of a
+# source not marked "never send to third parties" also queues one submission.
+WAYBACK_SPN2 = env_bool("WAYBACK_SPN2", False)
+WAYBACK_ACCESS_KEY = os.environ.get("WAYBACK_ACCESS_KEY", "")
+WAYBACK_SECRET_KEY = os.environ.get("WAYBACK_SECRET_KEY", "")
+WAYBACK_ENDPOINT = os.environ.get("WAYBACK_ENDPOINT", "https://web.archive.org/save")
 # The address of the public site as a release names it: the frozen files link each incident
 # at this address, whatever host the command runs on.
 SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -130,7 +130,7 @@ class SourceAdmin(  # type: ignore[misc]  # see DataAdminMixin
     fieldsets = [
         (None, {"fields": ["key", "kind", "authors", "title", "container", "year"]}),
         ("Publication", {"fields": ["publisher", "place", "language"]}),
-        ("Identifiers", {"fields": ["isbn", "doi", "url", "archived_url"]}),
+        ("Identifiers", {"fields": ["isbn", "doi", "url", "archived_url", "never_third_parties"]}),
     ]
 
 

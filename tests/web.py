@@ -66,6 +66,15 @@ class Handler(BaseHTTPRequestHandler):
             case _:
                 self.answer(404, b"", "text/plain")
 
+    def do_POST(self) -> None:
+        """Save Page Now 2, as the Internet Archive documents it: the form and the keys are
+        kept for the test to read."""
+        length = int(self.headers.get("Content-Length", "0"))
+        self.server.posts.append(
+            (self.path, self.headers.get("Authorization", ""), self.rfile.read(length).decode())
+        )
+        self.answer(200, b'{"url": "posted", "job_id": "spn2-0123"}', "application/json")
+
 
 class Server(ThreadingHTTPServer):
     daemon_threads = True
@@ -73,6 +82,7 @@ class Server(ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), Handler)
         self.requests: list[str] = []
+        self.posts: list[tuple[str, str, str]] = []
         self.released = threading.Event()
 
     @property

@@ -62,6 +62,14 @@ class Source(models.Model):
     url = models.URLField("URL", max_length=1000, blank=True)
     archived_url = models.URLField("archived URL", max_length=1000, blank=True)
     language = models.CharField(max_length=10, blank=True, help_text=_("ISO 639-1, e.g. en."))
+    never_third_parties = models.BooleanField(
+        "never send to third parties",
+        default=False,
+        help_text=_(
+            "Never ask a third-party archive (the Internet Archive) to save this URL: doing so "
+            "tells them what the archive is looking at. The archive's own captures go on."
+        ),
+    )
 
     objects = SourceQuerySet.as_manager()
 

@@ -15,6 +15,7 @@ from django.tasks import task
 
 from archive.models import Snapshot, Source, Trigger
 from editorial.snapshots.capture import source_capture
+from editorial.snapshots.wayback import wayback_allowed, wayback_submit
 
 
 def retry_delay(attempt: int) -> datetime.timedelta:
@@ -42,7 +43,10 @@ def capture_source(source_id: int, trigger: str, attempt: int = 1) -> str:
 
 def capture_queue(*, source: Source, trigger: str = Trigger.SAVED) -> None:
     """Queue a capture of ``source`` once the current transaction commits (none if it rolls
-    back, as an import's dry run does)."""
+    back, as an import's dry run does), and its submission to the Internet Archive when the
+    operator turned that on and the source allows it."""
     if source.url:
         source_id = source.pk
         transaction.on_commit(lambda: capture_source.enqueue(source_id, str(trigger)))
+    if wayback_allowed(source):
+        transaction.on_commit(lambda: wayback_submit.enqueue(source.pk))
