@@ -39,6 +39,16 @@ def creative_work(source: Source) -> dict[str, Any]:
         work["url"] = source.url
     if source.doi:
         work["identifier"] = f"https://doi.org/{source.doi}"
+    copy = getattr(source, "archived", None)  # set on the sources an incident page shows
+    if copy is not None:
+        # The archive's own copy, with its capture time and hash: the chain from each claim
+        # to preserved evidence (the API's provenance says the same per figure).
+        work["archivedAt"] = {
+            "@type": "WebPage",
+            "url": copy.get_absolute_url(),
+            "dateCreated": copy.captured_at.isoformat(),
+            "identifier": {"@type": "PropertyValue", "propertyID": "SHA-256", "value": copy.sha256},
+        }
     return work
 
 

@@ -217,3 +217,20 @@ def test_the_open_data_json_carries_the_same_provenance(client, cited):
     [incident] = json.loads(body)
 
     assert incident["estimates"][0]["provenance"]["snapshot"]["sha256"] == copy.sha256
+
+
+def test_the_incident_pages_structured_data_names_each_sources_archived_copy(client, cited):
+    version, source = cited
+    copy = make_snapshot(source, captured_at=WHEN)
+
+    html = client.get(version.get_absolute_url()).content.decode()
+    [found] = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    [work] = json.loads(found)["citation"]
+
+    assert work["url"] == "https://example.org/katyn"
+    assert work["archivedAt"] == {
+        "@type": "WebPage",
+        "url": copy.get_absolute_url(),
+        "dateCreated": "2026-03-14T09:30:00+00:00",
+        "identifier": {"@type": "PropertyValue", "propertyID": "SHA-256", "value": copy.sha256},
+    }
