@@ -21,7 +21,7 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST, require_safe
 
 from archive.estimates import headlines, summarise
-from archive.models import Estimate, IncidentVersion, State, Verification
+from archive.models import Estimate, IncidentVersion, State, Verification, attach_copies
 from archive.pages import incident_context, origin
 from editorial import services
 from editorial.admin_assignment import assignment_context, chosen_reviewer
@@ -387,6 +387,8 @@ class WorkflowAdminMixin(VersionAdminMixin):
         threads = query_threads(version, estimates)
         for estimate in estimates:
             shown_with(estimate, thread=threads.get(estimate.pk))
+        # Each figure's source beside its archived copy (private ones too: staff read them).
+        attach_copies(estimate.source for estimate in estimates if estimate.source)
         user = signed_in(request)
         is_author = user.pk in services.author_ids(version)
         actions = available_actions(version, user)

@@ -8,8 +8,16 @@ import pytest
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
-from archive.models import Outcome, Trigger
-from tests.factories import make_contributor, make_draft, make_snapshot, make_source, make_user
+from archive.models import Outcome, Source, Trigger
+from editorial import services
+from tests.factories import (
+    make_contributor,
+    make_draft,
+    make_reviewer,
+    make_snapshot,
+    make_source,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +107,32 @@ def test_staff_may_read_a_private_copy_in_the_admin_and_others_may_not(client):
 
     client.force_login(make_user("nobody"))
     assert client.get(address).status_code == 404
+
+
+def test_a_reviewer_sees_each_figures_archived_copy_beside_its_citation(client):
+    author = make_contributor()
+    version = make_draft(author)
+    services.version_submit(version=version, user=author)
+    source = version.estimates.get().source
+    Source.objects.filter(pk=source.pk).update(url="https://example.org/report")
+    copy = make_snapshot(Source.objects.get(pk=source.pk), captured_at=WHEN)
+    client.force_login(make_reviewer())
+
+    page = client.get(reverse("admin:version_review", args=[version.pk])).content.decode()
+
+    assert "Archived copy of 14 March 2026" in page
+    assert reverse("admin:archive_snapshot_copy", args=[copy.pk]) in page
+    assert copy.sha256 in page
+
+
+def test_a_reviewer_is_told_when_a_figures_source_has_no_copy_yet(client):
+    author = make_contributor()
+    version = make_draft(author)
+    services.version_submit(version=version, user=author)
+    source = version.estimates.get().source
+    Source.objects.filter(pk=source.pk).update(url="https://example.org/report")
+    client.force_login(make_reviewer())
+
+    page = client.get(reverse("admin:version_review", args=[version.pk])).content.decode()
+
+    assert "No archived copy of" in page
