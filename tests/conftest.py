@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django_tasks_db.management.commands import db_worker
 
 from tests.factories import make_contributor, make_publisher, make_reviewer
 
@@ -77,3 +78,12 @@ def snapshot_storage(settings, tmp_path):
     }
     settings.SNAPSHOT_HOST_INTERVAL = 0
     return tmp_path / "snapshots"
+
+
+@pytest.fixture(autouse=True)
+def worker_keeps_the_test_connection(monkeypatch):
+    """The task worker (``manage.py db_worker``) closes stale connections before each task. A
+    test runs inside a transaction, where Django sees autocommit off and closes the
+    connection: on PostgreSQL that ends the test's transaction under it (SQLite's in-memory
+    test database ignores the close). In the tests the worker keeps the connection it is given."""
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
