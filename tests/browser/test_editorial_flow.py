@@ -208,7 +208,7 @@ def test_a_review_in_two_rounds_remembers_the_query_and_the_answer(live_server, 
     # Round one: two figures verified without losing the place, the third queried.
     page = new_page(bypass_csp=True)
     log_in(page, base, "reviewer")
-    page.wait_for_load_state("load")  # the dashboard, not counted
+    effort.settle(page)  # the dashboard, not counted
     effort.watch(page)
     effort.click(page, f"a[href='/admin/archive/incidentversion/{version.pk}/review/']")
     page.wait_for_selector("text=0 of 3 verified")
@@ -231,7 +231,7 @@ def test_a_review_in_two_rounds_remembers_the_query_and_the_answer(live_server, 
     # The author corrects the figure, sees what changed since the query, answers, resubmits.
     page = new_page()
     log_in(page, base, "contributor")
-    page.wait_for_load_state("load")  # the dashboard, not counted
+    effort.settle(page)  # the dashboard, not counted
     effort.watch(page)
     effort.click(page, f"a[href='/admin/archive/incidentversion/{version.pk}/change/']")
     page.wait_for_selector("text=The reviewer queried 1 figure")
@@ -252,7 +252,7 @@ def test_a_review_in_two_rounds_remembers_the_query_and_the_answer(live_server, 
     # Round two: the old and new values and the answer beside the figure; verify, approve.
     page = new_page(bypass_csp=True)
     log_in(page, base, "reviewer")
-    page.wait_for_load_state("load")  # the dashboard, not counted
+    effort.settle(page)  # the dashboard, not counted
     effort.watch(page)
     effort.click(page, f"a[href='/admin/archive/incidentversion/{version.pk}/review/']")
     thread = page.locator(".query-row .query-thread")
