@@ -129,6 +129,7 @@ class EstimateResource(ArchiveResource):
         "state": "version__state",
     }
     export_only = ("version", "state")
+    open_data_only = ("verified", "snapshot_url", "snapshot_sha256")
     version_path = "version"
 
     blank_estimate: list[Any] | None = None  # every field's default, in the model's order

@@ -95,6 +95,9 @@ class ArchiveResource(resources.ModelResource):
     # Columns the export adds to say where a row comes from; an import accepts and ignores
     # them, so that an export imports back unchanged.
     export_only: tuple[str, ...] = ()
+    # The columns the public open data adds (archive.api): read and ignored, so a download
+    # from /data/ can be edited and imported again.
+    open_data_only: tuple[str, ...] = ()
     # The lookup from an exported record to its incident version ("" when it is one), for
     # resources of versioned content; None for shared records.
     version_path: str | None = None
@@ -160,7 +163,8 @@ class ArchiveResource(resources.ModelResource):
         headers = [cell(header) for header in dataset.headers or []]
         dataset.headers = headers
         expected = [column_of(field) for field in self.get_import_fields()]
-        unknown = [h for h in headers if h not in expected and h not in self.export_only]
+        ignored = (*self.export_only, *self.open_data_only)
+        unknown = [h for h in headers if h not in expected and h not in ignored]
         missing = [column for column in self.required_columns if column not in headers]
         if unknown or missing:
             parts = []
@@ -172,7 +176,7 @@ class ArchiveResource(resources.ModelResource):
                 f"The header row does not match: {'; '.join(parts)}. "
                 f"Expected the columns: {', '.join(expected)}."
             )
-        for column in self.export_only:
+        for column in ignored:
             if column in headers:
                 del dataset[column]
         headers = list(dataset.headers or [])

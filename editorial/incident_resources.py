@@ -66,6 +66,7 @@ class IncidentResource(ArchiveResource):
     required_columns = ("slug", "title", "summary", "date", "date_text", "categories")
     not_validated = ("incident", "created_by")
     export_only = ("version", "state")
+    open_data_only = ("url", "published_at")
     version_path = ""
 
     class Meta(ArchiveResource.Meta):
