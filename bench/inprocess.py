@@ -186,6 +186,7 @@ def import_export(rows: int, rounds: int = 3) -> dict:
     from editorial.uploads import read_upload
 
     per = 5
+    postgres = connection.vendor == "postgresql"  # the raw COPY is PostgreSQL's
     drafts = -(-rows // per)
     source_keys = list(
         Source.objects.filter(key__startswith="synthetic-").values_list("key", flat=True)[:500]
@@ -210,8 +211,10 @@ def import_export(rows: int, rounds: int = 3) -> dict:
         data = csv_bytes(rows_for(f"bench-import-{number}-a", 100 + number))
         raw_rows = rows_for(f"bench-import-{number}-b", 200 + number)  # same rows, other drafts
         admin_rows = rows_for(f"bench-import-{number}-c", 300 + number)
+        copy_rows = rows_for(f"bench-import-{number}-d", 400 + number) if postgres else []
         imported = timed_import(data)
         raw = timed_bulk_create(raw_rows)
+        copied = timed_copy(copy_rows) if postgres else {}
         admin = admin_import(admin_rows)
         export = timed_export()
         measured.append(
@@ -221,6 +224,14 @@ def import_export(rows: int, rounds: int = 3) -> dict:
                 **admin,
                 **export,
                 "import_ratio": raw["raw_seconds"] / imported["import_seconds"],
+                **(
+                    {
+                        "import_copy_ratio": copied["copy_seconds"] / imported["import_seconds"],
+                        "bulk_create_copy_ratio": copied["copy_seconds"] / raw["raw_seconds"],
+                    }
+                    if postgres
+                    else {}
+                ),
                 "admin_ratio": admin["admin_seconds"] / imported["import_seconds"],
                 "export_ratio": export["raw_export_seconds"] / export["export_seconds"],
             }
@@ -231,7 +242,20 @@ def import_export(rows: int, rounds: int = 3) -> dict:
 
     last = measured[-1]
     imported_rows = last["rows"]
+    copy = (
+        {
+            "copy_rows": last["copy_rows"],
+            "copy_seconds": round(median("copy_seconds"), 3),
+            "copy_rows_per_s": round(last["copy_rows"] / median("copy_seconds"), 1),
+            "import_copy_ratio": round(median("import_copy_ratio"), 4),
+            "import_copy_ratios": [round(m["import_copy_ratio"], 3) for m in measured],
+            "bulk_create_copy_ratio": round(median("bulk_create_copy_ratio"), 4),
+        }
+        if postgres
+        else {}
+    )
     return {
+        **copy,
         "rounds": rounds,
         "rows": imported_rows,
         "import_seconds": round(median("import_seconds"), 3),
@@ -291,10 +315,9 @@ def timed_import(data: bytes) -> dict:
     }
 
 
-def timed_bulk_create(rows: list[list]) -> dict:
-    """The same rows written with ``bulk_create``, after the same CSV parsing and lookups."""
-    from django.db import connection, transaction
-
+def raw_estimates(rows: list[dict]) -> tuple[list, float]:
+    """The rows as ``Estimate`` objects, after the CSV parsing and the lookups an import does
+    (two queries), and the time that took."""
     from archive.models import Estimate, IncidentVersion, Source
 
     data = csv_bytes(rows)
@@ -330,14 +353,54 @@ def timed_bulk_create(rows: list[list]) -> dict:
         )
         for row in reader
     ]
+    return objects, time.perf_counter() - started
+
+
+def timed_bulk_create(rows: list[dict]) -> dict:
+    """The same rows written with ``bulk_create``, after the same CSV parsing and lookups."""
+    from django.db import connection, transaction
+
+    from archive.models import Estimate
+
+    objects, parsing = raw_estimates(rows)
     counter = QueryCounter()
+    started = time.perf_counter()
     with connection.execute_wrapper(counter), transaction.atomic():
         Estimate.objects.bulk_create(objects, batch_size=1000)
     return {
         "raw_rows": len(objects),
-        "raw_seconds": time.perf_counter() - started,
+        "raw_seconds": parsing + time.perf_counter() - started,
         "raw_queries": counter.count,
     }
+
+
+def timed_copy(rows: list[dict]) -> dict:
+    """The same rows written with a raw ``COPY`` (PostgreSQL), after the same CSV parsing and
+    lookups: the ids from the table's sequence, every concrete field's value as the model
+    holds it, no conversion, no check. The limit an import of new rows is read against."""
+    from django.db import connection, transaction
+
+    from archive.models import Estimate
+
+    objects, parsing = raw_estimates(rows)
+    started = time.perf_counter()
+    meta = Estimate._meta
+    fields = meta.concrete_fields
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    attnames = [f.attname for f in fields]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, len(objects)],
+        )
+        for estimate, (pk,) in zip(objects, cursor.fetchall(), strict=True):
+            estimate.pk = pk
+        table = connection.ops.quote_name(meta.db_table)
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for estimate in objects:
+                values = estimate.__dict__
+                copy.write_row([values[name] for name in attnames])
+    return {"copy_rows": len(objects), "copy_seconds": parsing + time.perf_counter() - started}
 
 
 def timed_export() -> dict:

@@ -91,6 +91,14 @@ def goals(results: dict) -> list[dict]:
             "met": data["import_ratio"] >= 0.5,
         }
     )
+    if "import_copy_ratio" in data:  # PostgreSQL only
+        found.append(
+            {
+                "goal": "import ≥ 25% of raw COPY rows/s (PostgreSQL)",
+                "value": data["import_copy_ratio"],
+                "met": data["import_copy_ratio"] >= 0.25,
+            }
+        )
     found.append(
         {
             "goal": "admin preview + confirm ≤ 2.5× one import",
@@ -162,6 +170,15 @@ def table(results: dict) -> str:
         f"{d['import_rows_per_s']:>9.0f} {d['raw_rows_per_s']:>9.0f} {d['import_ratio']:>8.3f}",
         f"  queries: {d['import_queries']:,} ({d['import_queries_per_row']} per row); "
         f"raw bulk_create: {d['raw_queries']}; ratios by round: {d['import_ratios']}",
+    ]
+    if "import_copy_ratio" in d:
+        lines += [
+            f"{'import × raw COPY (PostgreSQL)':<42} {d['import_rows_per_s']:>9.0f} "
+            f"{d['copy_rows_per_s']:>9.0f} {d['import_copy_ratio']:>8.3f}",
+            f"  (bulk_create × COPY {d['bulk_create_copy_ratio']:.3f}; ratios by round: "
+            f"{d['import_copy_ratios']})",
+        ]
+    lines += [
         f"{'admin preview + confirm, × one import':<42} {d['admin_seconds']:>9.2f} "
         f"{d['import_seconds']:>9.2f} {d['admin_ratio']:>8.3f}",
         f"  (seconds; preview {d['admin_preview_seconds']:.2f}, confirm "
