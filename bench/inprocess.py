@@ -221,6 +221,7 @@ def import_export(rows: int, rounds: int = 3) -> dict:
             {
                 **imported,
                 **raw,
+                **copied,
                 **admin,
                 **export,
                 "import_ratio": raw["raw_seconds"] / imported["import_seconds"],
