@@ -11,7 +11,7 @@ from typing import Any
 
 import tablib
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.utils.text import slugify
 from import_export import fields
@@ -36,6 +36,7 @@ from archive.models import (
     estimate_ref,
 )
 from editorial import services
+from editorial.copy_rows import copy_create, copy_supported
 from editorial.import_base import (
     ArchiveResource,
     ImportRefused,
@@ -133,6 +134,7 @@ class EstimateResource(ArchiveResource):
     version_path = "version"
 
     blank_estimate: list[Any] | None = None  # every field's default, in the model's order
+    use_copy = True  # new rows through COPY where the database has it (``bulk_create``)
 
     class Meta(ArchiveResource.Meta):
         model = Estimate
@@ -334,6 +336,38 @@ class EstimateResource(ArchiveResource):
     def get_bulk_update_fields(self) -> list[str]:
         imported = [f.attribute for f in self.get_import_fields() if f.attribute]
         return [*imported, "version"]
+
+    def bulk_create(
+        self,
+        using_transactions: bool,
+        dry_run: bool,
+        raise_errors: bool,
+        batch_size: int | None = None,
+        result: Result | None = None,
+    ) -> None:
+        """New figures go in through ``COPY`` on PostgreSQL (several times faster than the
+        INSERTs of ``bulk_create``, which other databases keep), in the import's transaction:
+        the database refuses a row breaking a constraint as it would an INSERT, and the
+        library reports the error and rolls the whole import back as for ``bulk_create``."""
+        if not self.create_instances or (dry_run and not using_transactions):
+            return
+        try:
+            # A refused batch marks the import's transaction for rollback, so that the
+            # library's savepoint around it is rolled back and the refusal reported: on
+            # PostgreSQL a failed statement aborts the transaction, and releasing the
+            # savepoint would fail instead.
+            with transaction.atomic(savepoint=False):
+                if self.use_copy and copy_supported():
+                    copy_create(objects=self.create_instances)
+                else:
+                    Estimate.objects.bulk_create(self.create_instances, batch_size=batch_size)
+        except Exception as error:  # as the library's bulk_create handles its errors
+            assert result is not None  # the library always passes its result
+            if raise_errors:
+                self.handle_import_error(result, error, raise_errors=True)
+            self.handle_import_error(result, error)
+        finally:
+            self.create_instances.clear()
 
 
 class CitationResource(ArchiveResource):
