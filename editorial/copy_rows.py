@@ -4,9 +4,11 @@ where writing the rows was most of the time."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from django.db import DatabaseError, connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 
 def copy_supported(*, using: str = "default") -> bool:
@@ -51,16 +53,12 @@ def copy_create(*, objects: Sequence[models.Model], using: str = "default") -> N
                 obj.pk = value
         columns = ", ".join(quote(str(field.column)) for field in fields)  # all concrete
         statement = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
+        converters = [prepared_value(field, connection) for field in fields]
         try:
             # The raw psycopg cursor's errors translated as Django's cursor translates them.
             with connection.wrap_database_errors, cursor.cursor.copy(statement) as copy:
                 for obj in objects:
-                    copy.write_row(
-                        [
-                            field.get_db_prep_save(field.pre_save(obj, True), connection)
-                            for field in fields
-                        ]
-                    )
+                    copy.write_row([convert(obj) for convert in converters])
         except DatabaseError as error:
             raise without_copy_context(error) from error.__cause__
     for obj in objects:
@@ -76,3 +74,34 @@ def without_copy_context(error: DatabaseError) -> DatabaseError:
     if marker in message:
         message = message[: message.rindex(marker)]
     return type(error)(message)
+
+
+# Values whose conversion depends on nothing but the value itself (and the field).
+_PLAIN = (str, int, type(None))
+
+
+def prepared_value(
+    field: models.Field[Any, Any], connection: BaseDatabaseWrapper
+) -> Callable[[models.Model], object]:
+    """What the database receives for ``field`` of an object: ``field.pre_save(obj, True)``
+    then ``field.get_db_prep_save``, as an INSERT sends it. The same plain value (text, a
+    whole number, None) converts the same way every time: each is converted once by Django
+    and remembered for the batch, as most columns repeat a few values (a default, a measure,
+    the empty text)."""
+    plain_pre_save = type(field).pre_save is models.Field.pre_save
+    attname = field.attname
+    prepare = field.get_db_prep_save
+    done: dict[tuple[type, object], object] = {}
+
+    def convert(obj: models.Model) -> object:
+        value = getattr(obj, attname) if plain_pre_save else field.pre_save(obj, True)
+        if type(value) not in _PLAIN:
+            return prepare(value, connection)
+        key = (type(value), value)
+        try:
+            return done[key]
+        except KeyError:
+            done[key] = converted = prepare(value, connection)
+            return converted
+
+    return convert
