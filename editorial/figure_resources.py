@@ -243,8 +243,7 @@ class EstimateResource(ArchiveResource):
         # Django's positional constructor, as for rows read from the database: twice as
         # fast as keywords, which look up every field's default for every row. Every row
         # shares these defaults, so they must stay immutable values (a test checks).
-        # (django-stubs reads the positional values as the first field's.)
-        estimate = Estimate(*self.blank_estimate)  # type: ignore[misc]
+        estimate = Estimate(*self.blank_estimate)
         assert row is not None  # the library always passes the row
         estimate.version_id = row["_version"].pk
         return estimate
