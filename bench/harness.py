@@ -252,16 +252,7 @@ class Bench:
 
     def stop_server(self) -> None:
         server, self.server = self.server, None
-        if server is None or server.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(server.pid, signal.SIGTERM)  # the group of the gunicorn we started
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=10)
+        stop_process_group(server)
 
     def cleanup(self) -> None:
         self.stop_server()
@@ -270,6 +261,21 @@ class Bench:
                 with contextlib.suppress(Exception):
                     database.drop()
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def stop_process_group(process: subprocess.Popen | None) -> None:
+    """Stop a server we started in a process group of its own (gunicorn and its workers):
+    SIGTERM, then SIGKILL if it has not gone in 20 s."""
+    if process is None or process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
 
 
 def free_port() -> int:

@@ -68,7 +68,15 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: bench/ is on the path, the project is not
     sys.path.insert(0, str(ROOT))
 
-from bench.harness import HOST, PYTHON, Bench, BenchDatabase, free_port, get  # noqa: E402
+from bench.harness import (  # noqa: E402
+    HOST,
+    PYTHON,
+    Bench,
+    BenchDatabase,
+    free_port,
+    get,
+    stop_process_group,
+)
 from bench.load import EditorProcess  # noqa: E402
 
 REQUEST_TIMEOUT = 30
@@ -284,16 +292,7 @@ class AppServer:
 
     def stop(self) -> None:
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)  # the group of the gunicorn we started
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+        stop_process_group(process)  # the gunicorn we started and its workers
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
