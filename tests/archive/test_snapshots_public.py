@@ -234,3 +234,40 @@ def test_the_incident_pages_structured_data_names_each_sources_archived_copy(cli
         "dateCreated": "2026-03-14T09:30:00+00:00",
         "identifier": {"@type": "PropertyValue", "propertyID": "SHA-256", "value": copy.sha256},
     }
+
+
+def test_pages_that_show_archived_copies_read_the_same_queries_for_more_sources(client):
+    """The incident page, its API item and the estimates file read each source's copy in one
+    batch, not a query per source."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from archive.models import IncidentPage
+    from tests.factories import make_estimate, make_source
+
+    version = make_published("katyn")
+    urls = ["/incidents/katyn/", "/api/incidents/katyn/", "/data/estimates.csv"]
+
+    def counts() -> list[int]:
+        found = []
+        for url in urls:
+            cache.clear()
+            IncidentPage.objects.all().delete()
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url)
+                if response.streaming:
+                    b"".join(response.streaming_content)
+            found.append(len(queries))
+        return found
+
+    def add_cited_copies(first: int, n: int) -> None:
+        for number in range(first, first + n):
+            source = make_source(f"web-{version.pk}-{number}", url=f"https://example.org/{number}")
+            make_snapshot(source, captured_at=WHEN)
+            make_estimate(version, ref=f"katyn-extra-{number}", source=source)
+
+    add_cited_copies(0, 1)
+    few = counts()
+    add_cited_copies(1, 4)
+    assert counts() == few
