@@ -122,3 +122,38 @@ def test_the_import_preview_costs_the_same_queries_for_5_or_50_incidents(client)
     small = preview_queries()
     grow_incidents_to(50, editor)
     assert preview_queries() == small
+
+
+@pytest.mark.django_db
+def test_the_dashboards_cost_the_same_queries_for_more_work_waiting(client):
+    """Queues with their assignees, waiting times and reader submissions: no query per item."""
+    from tests.factories import make_contributor, make_reviewer, make_submission
+
+    author, reviewer = make_contributor("author"), make_reviewer("reviewer")
+    data_editor = make_user("data", "Data editors", "Contributors")
+
+    def add_work(n: int) -> None:
+        for _ in range(n):
+            draft = make_draft(author)
+            services.version_submit(version=draft, user=author)
+            services.version_assign(version=draft, user=author, reviewer=reviewer)
+            sent_back = make_draft(author)
+            services.version_submit(version=sent_back, user=author)
+            services.version_request_changes(version=sent_back, user=reviewer, comment="x")
+            make_submission(make_published().incident)
+            make_submission(title="A massacre nobody has entered")
+
+    def dashboards() -> list[int]:
+        found = []
+        for user in (author, reviewer, data_editor):
+            client.force_login(user)
+            client.get(reverse("admin:index"))  # sessions and caches warmed
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(reverse("admin:index")).status_code == 200
+            found.append(len(queries))
+        return found
+
+    add_work(1)
+    few = dashboards()
+    add_work(5)
+    assert dashboards() == few
