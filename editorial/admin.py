@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Count, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from archive.models import (
     Actor,
@@ -129,8 +130,8 @@ class SourceAdmin(  # type: ignore[misc]  # see DataAdminMixin
     search_fields = ["key", "authors", "title", "container", "publisher", "isbn", "doi"]
     fieldsets = [
         (None, {"fields": ["key", "kind", "authors", "title", "container", "year"]}),
-        ("Publication", {"fields": ["publisher", "place", "language"]}),
-        ("Identifiers", {"fields": ["isbn", "doi", "url", "archived_url", "never_third_parties"]}),
+        (_("Publication"), {"fields": ["publisher", "place", "language"]}),
+        (_("Identifiers"), {"fields": ["isbn", "doi", "url", "archived_url", "never_third_parties"]}),
     ]
 
 
@@ -170,7 +171,7 @@ class IncidentAdmin(NoHardDeleteMixin, ReviewedRecordAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Incident]:
         return super().get_queryset(request).annotate(version_total=Count("versions"))
 
-    @admin.display(description="versions", ordering="version_total")
+    @admin.display(description=_("versions"), ordering="version_total")
     def version_count(self, incident: WithAnnotations[Incident, VersionTotal]) -> int:
         return incident.version_total
 
@@ -201,10 +202,12 @@ class EstimateInline(SafeRelationsMixin, admin.StackedInline):
             },
         ),
         (
-            "What it counts, when not all the victims",
+            # Translators: the heading over an estimate's scope: what part of the victims
+            # (a group, a share, a rate) the figure counts.
+            _("What it counts, when not all the victims"),
             {
                 "fields": [("scope", "per"), "part_of", ("share_low", "share_high", "share_of")],
-                "description": (
+                "description": _(
                     "A part breaks down another figure of this incident (20 girls of the 360 "
                     "shot); a share is a percentage of one (at least one third of 320,000: "
                     "share low 33.33, no low/best/high); a rate counts per day, week, month or "
@@ -212,7 +215,7 @@ class EstimateInline(SafeRelationsMixin, admin.StackedInline):
                 ),
             },
         ),
-        ("Advanced", {"fields": ["ref"], "classes": ["collapse"]}),
+        (_("Advanced"), {"fields": ["ref"], "classes": ["collapse"]}),
     ]
 
     def get_extra(
@@ -301,9 +304,9 @@ class IncidentVersionAdmin(  # type: ignore[misc]  # see DataAdminMixin
         return (
             [
                 (None, {"fields": [*first, "summary", "description", "seen_lock_version"]}),
-                ("When", {"fields": [("date", "date_text")]}),
+                (_("When"), {"fields": [("date", "date_text")]}),
                 (
-                    "Where, who, what",
+                    _("Where, who, what"),
                     {
                         "fields": [
                             "places",
@@ -315,14 +318,14 @@ class IncidentVersionAdmin(  # type: ignore[misc]  # see DataAdminMixin
                         ]
                     },
                 ),
-                ("Workflow", {"fields": ["number", "state", "created_by", "created_at"]}),
+                (_("Workflow"), {"fields": ["number", "state", "created_by", "created_at"]}),
             ]
             if obj
             else [
                 (None, {"fields": [*first, "summary", "description"]}),
-                ("When", {"fields": [("date", "date_text")]}),
+                (_("When"), {"fields": [("date", "date_text")]}),
                 (
-                    "Where, who, what",
+                    _("Where, who, what"),
                     {
                         "fields": [
                             "places",
@@ -335,7 +338,7 @@ class IncidentVersionAdmin(  # type: ignore[misc]  # see DataAdminMixin
                     },
                 ),
                 # Made from the title when left empty; changed later by renaming the incident.
-                ("Advanced", {"fields": ["slug"], "classes": ["collapse"]}),
+                (_("Advanced"), {"fields": ["slug"], "classes": ["collapse"]}),
             ]
         )
 
