@@ -131,7 +131,10 @@ class SourceAdmin(  # type: ignore[misc]  # see DataAdminMixin
     fieldsets = [
         (None, {"fields": ["key", "kind", "authors", "title", "container", "year"]}),
         (_("Publication"), {"fields": ["publisher", "place", "language"]}),
-        (_("Identifiers"), {"fields": ["isbn", "doi", "url", "archived_url", "never_third_parties"]}),
+        (
+            _("Identifiers"),
+            {"fields": ["isbn", "doi", "url", "archived_url", "never_third_parties"]},
+        ),
     ]
 
 

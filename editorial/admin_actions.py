@@ -17,6 +17,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from archive.models import IncidentVersion
 from editorial import services
@@ -28,7 +30,7 @@ from editorial.workflow import SUBMIT
 SUBMIT_ACTION = "submit_drafts_for_review"
 
 
-@admin.action(description="Export selected incidents", permissions=["export"])
+@admin.action(description=_("Export selected incidents"), permissions=["export"])
 def export_selected(
     modeladmin: Any, request: HttpRequest, queryset: QuerySet[IncidentVersion]
 ) -> HttpResponse:
@@ -42,7 +44,7 @@ def export_selected(
     return TemplateResponse(request, [modeladmin.export_template_name], context)
 
 
-@admin.action(description="Submit selected drafts for review", permissions=["submit"])
+@admin.action(description=_("Submit selected drafts for review"), permissions=["submit"])
 def submit_drafts_for_review(
     modeladmin: admin.ModelAdmin[IncidentVersion],
     request: HttpRequest,
@@ -68,13 +70,21 @@ def versions_submit(request: HttpRequest, versions: QuerySet[IncidentVersion]) -
         messages.success(
             request,
             format_html(
-                "Submitted for review ({}): {}. A reviewer checks each figure before approving.",
-                len(submitted),
-                format_html_join(", ", "“{}”", ((v.title,) for v in submitted)),
+                gettext(
+                    "Submitted for review ({count}): {titles}. A reviewer checks each figure "
+                    "before approving."
+                ),
+                count=len(submitted),
+                titles=format_html_join(", ", "“{}”", ((v.title,) for v in submitted)),
             ),
         )
     for version, reason in refused:
-        messages.error(request, f"“{version.title}” was not submitted: {reason}")
+        messages.error(
+            request,
+            gettext("“{title}” was not submitted: {reason}").format(
+                title=version.title, reason=reason
+            ),
+        )
 
 
 class VersionActionsMixin:

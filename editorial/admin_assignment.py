@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from archive.models import IncidentVersion, State
@@ -51,10 +52,10 @@ def chosen_reviewer(request: HttpRequest) -> User | None:
     if not picked:
         return None
     if not picked.isdecimal() or len(picked) > 18:
-        raise services.WorkflowError("Choose a reviewer from the list.")
+        raise services.WorkflowError(gettext("Choose a reviewer from the list."))
     reviewer = User.objects.filter(pk=int(picked)).first()
     if reviewer is None:
-        raise services.WorkflowError("Choose a reviewer from the list.")
+        raise services.WorkflowError(gettext("Choose a reviewer from the list."))
     return reviewer
 
 
@@ -82,5 +83,5 @@ class AssignmentAdminMixin(VersionAdminMixin):
         except services.WorkflowError as refusal:
             messages.error(request, str(refusal))
         else:
-            messages.success(request, "Taken: the version waits for your review.")
+            messages.success(request, gettext("Taken: the version waits for your review."))
         return HttpResponseRedirect(reverse("admin:version_review", args=[version.pk]))

@@ -23,7 +23,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.decorators import method_decorator
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from import_export import fields
 from import_export.admin import ImportExportMixin
@@ -63,9 +64,9 @@ class ArchiveImportForm(ImportForm):
         super().__init__(formats, resources, **kwargs)
         del self.fields["format"]
         self.fields["import_file"].widget.attrs.pop("class", None)  # the library's guesser's
-        self.fields[
-            "import_file"
-        ].help_text = "A CSV (UTF-8) or XLSX file, read as its name ends (.csv or .xlsx)."
+        self.fields["import_file"].help_text = _(
+            "A CSV (UTF-8) or XLSX file, read as its name ends (.csv or .xlsx)."
+        )
 
     @property
     def media(self) -> forms.Media:
@@ -79,8 +80,13 @@ class ArchiveImportForm(ImportForm):
             raise forms.ValidationError(str(refusal)) from None
         if upload.size > settings.IMPORT_MAX_BYTES:
             raise forms.ValidationError(
-                f"“{upload.name}” is {size_text(upload.size)}; the limit is "
-                f"{size_text(settings.IMPORT_MAX_BYTES)}. Split it into smaller files."
+                gettext(
+                    "“{name}” is {size}; the limit is {limit}. Split it into smaller files."
+                ).format(
+                    name=upload.name,
+                    size=size_text(upload.size),
+                    limit=size_text(settings.IMPORT_MAX_BYTES),
+                )
             )
         return upload
 
@@ -95,10 +101,12 @@ class ArchiveExportForm(SelectableFieldsExportForm):
 
     published_only = forms.BooleanField(
         required=False,
-        label="Published only",
-        help_text="Only what the public site shows: each incident's published version, even "
-        "where a draft is open. Without it, each incident's draft if it has one, else its "
-        "published version: the file to edit and import back.",
+        label=_("Published only"),
+        help_text=_(
+            "Only what the public site shows: each incident's published version, even "
+            "where a draft is open. Without it, each incident's draft if it has one, else its "
+            "published version: the file to edit and import back."
+        ),
     )
 
     def __init__(
@@ -233,7 +241,9 @@ class DataAdminMixin(ImportExportMixin, AdminMixin):  # type: ignore[misc]
             outcome = self.run_import(request, preview, dry_run=False)
         except (UploadRefused, ImportFailed) as failure:
             lines = failure.lines if isinstance(failure, ImportFailed) else [str(failure)]
-            message = "Nothing was imported: the file no longer imports as its preview showed."
+            message = gettext(
+                "Nothing was imported: the file no longer imports as its preview showed."
+            )
             context = {"refusal": message, "import_errors": lines}
             return self.import_page(request, self.blank_form(request), context)
         finally:
@@ -271,7 +281,7 @@ class DataAdminMixin(ImportExportMixin, AdminMixin):  # type: ignore[misc]
             [self.import_done_template_name],
             {
                 **self.admin_site.each_context(request),
-                "title": _("Imported: drafts to submit"),
+                "title": gettext("Imported: drafts to submit"),
                 "opts": self.model._meta,
                 "versions": versions,
                 "editable": editable,
@@ -304,16 +314,33 @@ class DataAdminMixin(ImportExportMixin, AdminMixin):  # type: ignore[misc]
         totals = outcome.totals
         messages.success(
             request,
-            f"Import finished: {totals[RowResult.IMPORT_TYPE_NEW]:,} new, "
-            f"{totals[RowResult.IMPORT_TYPE_UPDATE]:,} updated, "
-            f"{totals[RowResult.IMPORT_TYPE_SKIP]:,} unchanged "
-            f"{self.model._meta.verbose_name_plural} ({outcome.rows:,} rows).",
+            # Translators: {records} is the kind of record imported, in the plural
+            # ("incidents", "sources"); the counts are of those records. The English keeps
+            # "rows" for one row too; use your language's plural forms of "row".
+            ngettext(
+                "Import finished: {new} new, {updated} updated, {unchanged} unchanged "
+                "{records} ({rows} rows).",
+                "Import finished: {new} new, {updated} updated, {unchanged} unchanged "
+                "{records} ({rows} rows).",
+                outcome.rows,
+            ).format(
+                new=f"{totals[RowResult.IMPORT_TYPE_NEW]:,}",
+                updated=f"{totals[RowResult.IMPORT_TYPE_UPDATE]:,}",
+                unchanged=f"{totals[RowResult.IMPORT_TYPE_SKIP]:,}",
+                records=self.model._meta.verbose_name_plural,
+                rows=f"{outcome.rows:,}",
+            ),
         )
         if outcome.held:
             messages.warning(
                 request,
-                f"{outcome.held:,} of these rows change records that published pages show: "
-                "those changes wait for a second person's review (Record changes).",
+                ngettext(
+                    "{count} of these rows change records that published pages show: "
+                    "those changes wait for a second person's review (Record changes).",
+                    "{count} of these rows change records that published pages show: "
+                    "those changes wait for a second person's review (Record changes).",
+                    outcome.held,
+                ).format(count=f"{outcome.held:,}"),
             )
 
     def blank_form(self, request: HttpRequest) -> forms.Form:
@@ -334,7 +361,7 @@ class DataAdminMixin(ImportExportMixin, AdminMixin):  # type: ignore[misc]
             [self.import_template_name],
             {
                 **self.admin_site.each_context(request),
-                "title": _("Import"),
+                "title": gettext("Import"),
                 "form": form,
                 "opts": self.model._meta,
                 "media": self.media + form.media,

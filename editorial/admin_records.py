@@ -15,6 +15,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from editorial import records, services
@@ -36,7 +38,7 @@ def _record_change(request: HttpRequest) -> RecordChange | None:
     return change
 
 
-WAITS = (
+WAITS = _(
     "Your change is waiting for review: a published page (or a version in review) shows "
     "this record, so a second person approves the change before the public sees it. Until "
     "then the record keeps its old values."
@@ -56,7 +58,7 @@ class ReviewedRecordAdmin(admin.ModelAdmin):
         for name, options in super().get_fieldsets(request, obj):
             fields = [f for f in options["fields"] if f != "change_note"]
             fieldsets.append((name, {**options, "fields": fields}))
-        return [*fieldsets, ("Review", {"fields": ["change_note"]})]
+        return [*fieldsets, (_("Review"), {"fields": ["change_note"]})]
 
     def save_model(
         self, request: HttpRequest, obj: models.Model, form: forms.ModelForm, change: bool
@@ -187,7 +189,9 @@ class RecordChangeAdmin(admin.ModelAdmin):
         )
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Change to {model._meta.verbose_name} “{change.record}”",
+            "title": gettext("Change to {kind} “{record}”").format(
+                kind=model._meta.verbose_name, record=change.record
+            ),
             "opts": self.opts,
             "change": change,
             "record": record,
@@ -220,14 +224,14 @@ class RecordChangeAdmin(admin.ModelAdmin):
                     public_note=request.POST.get("public_note", ""),
                     comment=comment,
                 )
-                messages.success(request, "Approved: the change is applied and public.")
+                messages.success(request, gettext("Approved: the change is applied and public."))
             elif verdict == "reject":
                 records.record_change_reject(
                     change=change, user=signed_in(request), comment=comment
                 )
-                messages.success(request, "Rejected: the record keeps its values.")
+                messages.success(request, gettext("Rejected: the record keeps its values."))
             else:
-                messages.error(request, "Choose approve or reject.")
+                messages.error(request, gettext("Choose approve or reject."))
         except services.PermissionRefused:
             raise PermissionDenied from None
         except services.WorkflowError as refusal:

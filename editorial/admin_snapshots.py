@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext, gettext_lazy, ngettext, pgettext
 
 from archive.models import GONE_AFTER, Outcome, Snapshot, Source, Trigger, with_link_health
 from archive.snapshot_views import copy_response
@@ -23,11 +24,20 @@ SHOWN = 10  # the newest snapshots listed on a source's page
 
 
 class OriginalGoneFilter(admin.SimpleListFilter):
-    title = "original"
+    title = gettext_lazy("original")
     parameter_name = "original"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("gone", f"gone (last {GONE_AFTER} link checks failed)")]
+        return [
+            (
+                "gone",
+                ngettext(
+                    "gone (last {count} link check failed)",
+                    "gone (last {count} link checks failed)",
+                    GONE_AFTER,
+                ).format(count=GONE_AFTER),
+            )
+        ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.value() == "gone":
@@ -36,7 +46,9 @@ class OriginalGoneFilter(admin.SimpleListFilter):
         return queryset
 
 
-@admin.action(description="Capture now (queued for the worker)", permissions=["capture"])
+@admin.action(
+    description=gettext_lazy("Capture now (queued for the worker)"), permissions=["capture"]
+)
 def capture_now(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Source]) -> None:
     with_url = list(queryset.exclude(url=""))
     for source in with_url:
@@ -44,8 +56,22 @@ def capture_now(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Source
     skipped = queryset.filter(url="").count()
     modeladmin.message_user(
         request,
-        f"{len(with_url)} capture(s) queued; they appear on each source's page when done."
-        + (f" {skipped} source(s) without a URL skipped." if skipped else ""),
+        # Translators: the English keeps "(s)" for one too; use your language's plural forms.
+        ngettext(
+            "{count} capture(s) queued; they appear on each source's page when done.",
+            "{count} capture(s) queued; they appear on each source's page when done.",
+            len(with_url),
+        ).format(count=len(with_url))
+        + (
+            " "
+            + ngettext(
+                "{count} source(s) without a URL skipped.",
+                "{count} source(s) without a URL skipped.",
+                skipped,
+            ).format(count=skipped)
+            if skipped
+            else ""
+        ),
         messages.SUCCESS,
     )
 
@@ -65,29 +91,38 @@ class SourceSnapshotsMixin(AdminMixin):
         fieldsets = list(super().get_fieldsets(request, obj))
         if obj is None:
             return fieldsets
-        return [*fieldsets, ("Snapshots", {"fields": ["link_health", "snapshot_list"]})]
+        return [
+            *fieldsets,
+            (gettext_lazy("Snapshots"), {"fields": ["link_health", "snapshot_list"]}),
+        ]
 
-    @admin.display(description="link health")
+    @admin.display(description=gettext_lazy("link health"))
     def link_health(self, source: Source) -> str:
         if not source.url:
-            return "No URL."
+            return gettext("No URL.")
         checks = list(
             source.snapshots.filter(trigger=Trigger.LINK_CHECK, url=source.url)
             .newest_first()
             .values_list("outcome", "captured_at")[:GONE_AFTER]
         )
         if not checks:
-            return "Not checked yet (check_links)."
+            return gettext("Not checked yet (check_links).")
         outcome, at = checks[0]
         if len(checks) == GONE_AFTER and all(o == Outcome.FAILED for o, _ in checks):
-            return f"Original gone: the last {GONE_AFTER} link checks failed ({at:%Y-%m-%d})."
-        return f"Last link check {at:%Y-%m-%d %H:%M}: {Outcome(outcome).label}."
+            return ngettext(
+                "Original gone: the last {count} link check failed ({date}).",
+                "Original gone: the last {count} link checks failed ({date}).",
+                GONE_AFTER,
+            ).format(count=GONE_AFTER, date=f"{at:%Y-%m-%d}")
+        return gettext("Last link check {at}: {outcome}.").format(
+            at=f"{at:%Y-%m-%d %H:%M}", outcome=Outcome(outcome).label
+        )
 
-    @admin.display(description="snapshots")
+    @admin.display(description=gettext_lazy("snapshots"))
     def snapshot_list(self, source: Source) -> SafeString | str:
         snapshots = list(source.snapshots.newest_first()[:SHOWN])
         if not snapshots:
-            return "None yet." if source.url else "No URL to capture."
+            return gettext("None yet.") if source.url else gettext("No URL to capture.")
         rows = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td>"
@@ -95,7 +130,9 @@ class SourceSnapshotsMixin(AdminMixin):
             (
                 (
                     f"{snapshot.captured_at:%Y-%m-%d %H:%M}",
-                    f"{snapshot.get_trigger_display()}, attempt {snapshot.attempt}",
+                    gettext("{trigger}, attempt {attempt}").format(
+                        trigger=snapshot.get_trigger_display(), attempt=snapshot.attempt
+                    ),
                     snapshot.get_outcome_display(),
                     snapshot.http_status or "",
                     snapshot.sha256 or "",
@@ -105,10 +142,14 @@ class SourceSnapshotsMixin(AdminMixin):
             ),
         )
         return format_html(
-            '<table class="snapshots"><thead><tr><th scope="col">captured</th>'
-            '<th scope="col">how</th><th scope="col">outcome</th><th scope="col">HTTP</th>'
-            '<th scope="col">SHA-256</th><th scope="col">copy or error</th></tr></thead>'
+            '<table class="snapshots"><thead><tr><th scope="col">{}</th>'
+            '<th scope="col">{}</th><th scope="col">{}</th><th scope="col">HTTP</th>'
+            '<th scope="col">SHA-256</th><th scope="col">{}</th></tr></thead>'
             "<tbody>{}</tbody></table>",
+            pgettext("column: when a snapshot was taken", "captured"),
+            pgettext("column: what caused a snapshot", "how"),
+            pgettext("column: a snapshot's result", "outcome"),
+            gettext("copy or error"),
             rows,
         )
 
@@ -116,7 +157,7 @@ class SourceSnapshotsMixin(AdminMixin):
 def _copy_link(snapshot: Snapshot) -> SafeString:
     url = reverse("admin:archive_snapshot_copy", args=[snapshot.pk])
     note = f" ({snapshot.error})" if snapshot.error else ""
-    return format_html('<a href="{}">view the copy</a>{}', url, note)
+    return format_html('<a href="{}">{}</a>{}', url, gettext("view the copy"), note)
 
 
 class SnapshotAdmin(admin.ModelAdmin[Snapshot]):
