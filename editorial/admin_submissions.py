@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.timesince import timesince
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from archive.models import IncidentVersion, ReaderSubmission
 from editorial import services
@@ -30,7 +32,7 @@ class NewIncidentForm(forms.ModelForm):
     slug = forms.SlugField(
         max_length=200,
         required=False,
-        help_text="Permanent address of the incident. Leave empty to make one from the title.",
+        help_text=_("Permanent address of the incident. Leave empty to make one from the title."),
     )
 
     class Meta:
@@ -77,12 +79,12 @@ class ReaderSubmissionAdmin(admin.ModelAdmin):
     def has_erase_contact_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(ERASE_CONTACT)
 
-    @admin.display(description="waited")
+    @admin.display(description=_("waited"))
     def waited(self, submission: ReaderSubmission) -> str:
         end = submission.handled_at or timezone.now()
         return timesince(submission.received_at, end)
 
-    @admin.action(description="Erase contact details", permissions=["erase_contact"])
+    @admin.action(description=_("Erase contact details"), permissions=["erase_contact"])
     def erase_contact(self, request: HttpRequest, queryset: QuerySet[ReaderSubmission]) -> None:
         erased, refused = [], []
         for submission in queryset.order_by("received_at"):
@@ -95,7 +97,12 @@ class ReaderSubmissionAdmin(admin.ModelAdmin):
             else:
                 erased.append(submission.reference)
         if erased:
-            messages.success(request, f"Contact details erased: {', '.join(erased)}.")
+            messages.success(
+                request,
+                gettext("Contact details erased: {references}.").format(
+                    references=", ".join(erased)
+                ),
+            )
         for message in refused:
             messages.warning(request, message)
 
@@ -136,7 +143,12 @@ class ReaderSubmissionAdmin(admin.ModelAdmin):
                     services.submission_close(
                         submission=submission, user=user, reason=request.POST.get("reason", "")
                     )
-                    messages.success(request, f"Submission {submission.reference} closed.")
+                    messages.success(
+                        request,
+                        gettext("Submission {reference} closed.").format(
+                            reference=submission.reference
+                        ),
+                    )
                     return HttpResponseRedirect(
                         reverse("admin:archive_readersubmission_changelist")
                     )
@@ -152,7 +164,9 @@ class ReaderSubmissionAdmin(admin.ModelAdmin):
             "admin/editorial/submission.html",
             {
                 **self.admin_site.each_context(request),
-                "title": f"Reader submission {submission.reference}",
+                "title": gettext("Reader submission {reference}").format(
+                    reference=submission.reference
+                ),
                 "opts": self.opts,
                 "submission": submission,
                 "published": published,
@@ -169,8 +183,9 @@ class ReaderSubmissionAdmin(admin.ModelAdmin):
     ) -> HttpResponse:
         messages.success(
             request,
-            f"Draft version {draft.number} of “{draft.incident.slug}” started from submission "
-            f"{submission.reference}.",
+            gettext(
+                "Draft version {number} of “{slug}” started from submission {reference}."
+            ).format(number=draft.number, slug=draft.incident.slug, reference=submission.reference),
         )
         return HttpResponseRedirect(
             reverse("admin:archive_incidentversion_change", args=[draft.pk])

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from archive.models import Estimate, IncidentVersion
@@ -54,7 +55,7 @@ class ThreadAdminMixin(VersionAdminMixin):
                 thread = services.thread_open(
                     version=version, user=user, text=text, estimate=estimate
                 )
-                messages.success(request, "Discussion started.")
+                messages.success(request, gettext("Discussion started."))
             else:
                 thread_id = request.POST.get("thread", "")
                 thread = get_object_or_404(
@@ -62,10 +63,10 @@ class ThreadAdminMixin(VersionAdminMixin):
                 )
                 if step == "reply":
                     services.thread_reply(thread=thread, user=user, text=text)
-                    messages.success(request, "Reply added.")
+                    messages.success(request, gettext("Reply added."))
                 else:
                     services.thread_resolve(thread=thread, user=user, comment=text)
-                    messages.success(request, "Discussion resolved.")
+                    messages.success(request, gettext("Discussion resolved."))
             anchor = f"thread-{thread.pk}"
         except services.PermissionRefused:
             raise PermissionDenied from None

@@ -16,8 +16,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
 from archive.estimates import headlines, summarise
@@ -37,11 +39,11 @@ from editorial.workflow import (
     targets_from,
 )
 
-PUBLISHED_MESSAGE = "Published: the public site now shows this version."
+PUBLISHED_MESSAGE = _("Published: the public site now shows this version.")
 
 
 def scheduled_message(at: datetime.datetime, zone_name: str) -> str:
-    return f"Scheduled for {when_in(at, zone_name)}."
+    return gettext("Scheduled for {moment}.").format(moment=when_in(at, zone_name))
 
 
 def when_in(at: datetime.datetime, zone_name: str) -> str:
@@ -53,7 +55,8 @@ def when_in(at: datetime.datetime, zone_name: str) -> str:
 def long_moment(at: datetime.datetime, zone_name: str) -> str:
     """Tuesday 1 December 2026, 09:00 Europe/Warsaw (CET, UTC+01:00)."""
     local = at.astimezone(zoneinfo.ZoneInfo(zone_name))
-    day = f"{local:%A} {local.day} {local:%B %Y}, {local:%H:%M}"
+    # The names of the day and month in the language of the page.
+    day = dateformat.format(local, "l j F Y, H:i")
     if zone_name == "UTC":
         return f"{day} UTC"
     return f"{day} {zone_name} ({local:%Z}, UTC{local:%:z})"
@@ -62,11 +65,14 @@ def long_moment(at: datetime.datetime, zone_name: str) -> str:
 # The button for each state a version can be moved to, in the order the table lists them.
 # Superseding is no one's button: publishing a newer version does it.
 BUTTONS = {
-    State.IN_REVIEW: ("submit", "Submit for review"),
-    State.APPROVED: ("approve", "Approve"),
-    State.CHANGES_REQUESTED: ("request_changes", "Send back for changes"),
-    State.PUBLISHED: ("publish", "Publish…"),
-    State.WITHDRAWN: ("withdraw", "Withdraw"),
+    State.IN_REVIEW: ("submit", _("Submit for review")),
+    State.APPROVED: ("approve", pgettext_lazy("button: approve a version", "Approve")),
+    State.CHANGES_REQUESTED: ("request_changes", _("Send back for changes")),
+    State.PUBLISHED: ("publish", pgettext_lazy("button: opens the publish page", "Publish…")),
+    State.WITHDRAWN: (
+        "withdraw",
+        pgettext_lazy("button: withdraw a published version", "Withdraw"),
+    ),
 }
 # The state each button's posted action name moves a version to.
 TARGETS = {name: target for target, (name, _label) in BUTTONS.items()}
@@ -185,14 +191,18 @@ class WorkflowAdminMixin(VersionAdminMixin):
         refused rather than read as something else."""
         zone_name = request.POST.get("time_zone", "").strip() or editor_time_zone(request)
         if zone_name not in time_zones():
-            raise services.WorkflowError(f"“{zone_name}” is not a time zone we know.")
+            raise services.WorkflowError(
+                gettext("“{zone}” is not a time zone we know.").format(zone=zone_name)
+            )
         text = request.POST.get("publish_at", "").strip()
         if not text:
             return None, zone_name
         moment = parse_datetime(text)
         if moment is None:
             raise services.WorkflowError(
-                f"“{text}” is not a date and time; write it like 2026-12-01T09:00."
+                gettext("“{text}” is not a date and time; write it like 2026-12-01T09:00.").format(
+                    text=text
+                )
             )
         zone = zoneinfo.ZoneInfo(zone_name)
         if timezone.is_aware(moment):
@@ -202,13 +212,17 @@ class WorkflowAdminMixin(VersionAdminMixin):
             there = moment.astimezone(datetime.UTC).astimezone(zone)
             if there.replace(tzinfo=None) != moment.replace(tzinfo=None):
                 raise services.WorkflowError(
-                    f"{moment:%Y-%m-%d %H:%M} does not exist in {zone_name}: the clocks skip "
-                    "it. Choose another time."
+                    gettext(
+                        "{moment} does not exist in {zone}: the clocks skip it. Choose another "
+                        "time."
+                    ).format(moment=f"{moment:%Y-%m-%d %H:%M}", zone=zone_name)
                 )
         if moment <= timezone.now():
             raise services.WorkflowError(
-                f"{moment:%Y-%m-%d %H:%M} {zone_name} has passed: leave the time empty to "
-                "publish now, or choose a later time."
+                gettext(
+                    "{moment} {zone} has passed: leave the time empty to publish now, or choose "
+                    "a later time."
+                ).format(moment=f"{moment:%Y-%m-%d %H:%M}", zone=zone_name)
             )
         return moment, zone_name
 
@@ -221,18 +235,22 @@ class WorkflowAdminMixin(VersionAdminMixin):
             reviewer = chosen_reviewer(request)
             services.version_submit(version=version, user=user, comment=comment, reviewer=reviewer)
             if reviewer is not None:
-                return f"Submitted for review by {reviewer.get_username()}."
-            return "Submitted for review."
+                return gettext("Submitted for review by {reviewer}.").format(
+                    reviewer=reviewer.get_username()
+                )
+            return gettext("Submitted for review.")
         if target == State.APPROVED:
             services.version_approve(version=version, user=user, comment=comment)
-            return "Approved: a publisher can now publish it."
+            return gettext("Approved: a publisher can now publish it.")
         if target == State.CHANGES_REQUESTED:
             services.version_request_changes(version=version, user=user, comment=comment)
-            return "Sent back to the author with your comment."
+            return gettext("Sent back to the author with your comment.")
         if target == State.WITHDRAWN:
             services.version_withdraw(version=version, user=user, reason=comment)
-            return "Withdrawn: the public page now answers 410 Gone with your reason."
-        raise services.WorkflowError(f"“{name}” is not a workflow action.")
+            return gettext("Withdrawn: the public page now answers 410 Gone with your reason.")
+        raise services.WorkflowError(
+            gettext("“{name}” is not a workflow action.").format(name=name)
+        )
 
     @staticmethod
     def _refuse_unknown(name: str) -> None:
@@ -275,7 +293,9 @@ class WorkflowAdminMixin(VersionAdminMixin):
         self._run(
             request,
             lambda: (
-                scheduled_message(plan.at, zone_name) if plan.at is not None else PUBLISHED_MESSAGE,
+                scheduled_message(plan.at, zone_name)
+                if plan.at is not None
+                else str(PUBLISHED_MESSAGE),
                 services.version_publish(
                     version=version, user=signed_in(request), note=note, at=at
                 ),
@@ -294,7 +314,11 @@ class WorkflowAdminMixin(VersionAdminMixin):
             {
                 **self.admin_site.each_context(request),
                 "opts": self.model._meta,
-                "title": f"{'Schedule' if plan.scheduled else 'Publish'} “{version.title}”?",
+                "title": (
+                    gettext("Schedule “{title}”?")
+                    if plan.scheduled
+                    else gettext("Publish “{title}”?")
+                ).format(title=version.title),
                 "version": version,
                 "plan": plan,
                 "headlines": headlines(estimates),
@@ -327,7 +351,9 @@ class WorkflowAdminMixin(VersionAdminMixin):
             self._run(
                 request,
                 lambda: (
-                    f"Estimate “{estimate.as_written}” verified against its citation.",
+                    gettext("Estimate “{figure}” verified against its citation.").format(
+                        figure=estimate.as_written
+                    ),
                     services.estimate_verify(estimate=estimate, user=user),
                 ),
             )
@@ -336,7 +362,9 @@ class WorkflowAdminMixin(VersionAdminMixin):
             self._run(
                 request,
                 lambda: (
-                    f"Estimate “{estimate.as_written}” queried; the author will see your note.",
+                    gettext("Estimate “{figure}” queried; the author will see your note.").format(
+                        figure=estimate.as_written
+                    ),
                     services.estimate_query(estimate=estimate, user=user, note=note),
                 ),
             )
@@ -344,8 +372,9 @@ class WorkflowAdminMixin(VersionAdminMixin):
             self._run(
                 request,
                 lambda: (
-                    f"Query of “{estimate.as_written}” withdrawn; the figure still waits to be "
-                    "verified.",
+                    gettext(
+                        "Query of “{figure}” withdrawn; the figure still waits to be verified."
+                    ).format(figure=estimate.as_written),
                     services.estimate_withdraw_query(estimate=estimate, user=user),
                 ),
             )
@@ -354,8 +383,10 @@ class WorkflowAdminMixin(VersionAdminMixin):
             self._run(
                 request,
                 lambda: (
-                    f"Your answer about “{estimate.as_written}” is recorded; the reviewer sees "
-                    "it beside the figure.",
+                    gettext(
+                        "Your answer about “{figure}” is recorded; the reviewer sees it beside "
+                        "the figure."
+                    ).format(figure=estimate.as_written),
                     services.estimate_answer(estimate=estimate, user=user, answer=answer),
                 ),
             )
@@ -450,7 +481,7 @@ class WorkflowAdminMixin(VersionAdminMixin):
             {
                 **self.admin_site.each_context(request),
                 "opts": self.model._meta,
-                "title": f"Compare versions: {version.title}",
+                "title": gettext("Compare versions: {title}").format(title=version.title),
                 "version": version,
                 "others": others,
                 "against": against,
@@ -466,7 +497,7 @@ class WorkflowAdminMixin(VersionAdminMixin):
         draft = self._run(
             request,
             lambda: (
-                f"New draft started from version {version.number}.",
+                gettext("New draft started from version {number}.").format(number=version.number),
                 services.version_start_draft(
                     incident=version.incident, user=signed_in(request), from_version=version
                 ),

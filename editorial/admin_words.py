@@ -13,11 +13,12 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from archive.models import IncidentVersion, State
 from editorial.admin_base import VersionAdminMixin
 
-NEW_INCIDENT = "New incident"
+NEW_INCIDENT = _("New incident")
 SAVE_AND_PREVIEW = "_preview"
 
 

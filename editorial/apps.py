@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class EditorialConfig(AppConfig):
     name = "editorial"
-    verbose_name = "Editorial"
+    verbose_name = _("Editorial")
 
     def ready(self) -> None:
         from axes.signals import user_locked_out
