@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.contrib.auth.models import User
 from django.utils.text import slugify
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from archive.estimates import relation_errors
 from archive.models import Estimate, Incident, IncidentVersion
@@ -18,8 +20,10 @@ class IncidentVersionForm(forms.ModelForm):
     slug = forms.SlugField(
         max_length=200,
         required=False,
-        help_text="Permanent address of the incident, e.g. katyn-massacre. Leave empty to make "
-        "one from the title.",
+        help_text=_(
+            "Permanent address of the incident, e.g. katyn-massacre. Leave empty to make "
+            "one from the title."
+        ),
     )
     # The version the editor opened; a save based on an older one is refused (see services).
     seen_lock_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -55,7 +59,10 @@ class IncidentVersionForm(forms.ModelForm):
             seen = cleaned.get("seen_lock_version")
             if seen is None:
                 raise forms.ValidationError(
-                    "This form is missing the version you opened: reload the page and edit again."
+                    gettext(
+                        "This form is missing the version you opened: reload the page and edit "
+                        "again."
+                    )
                 )
             assert self.editor is not None  # an edit is saved through the admin, which sets it
             try:
@@ -69,11 +76,13 @@ class IncidentVersionForm(forms.ModelForm):
     def clean_slug(self) -> str:
         slug = self.cleaned_data.get("slug") or slugify(self.data.get("title", ""))[:200]
         if not slug:
-            raise forms.ValidationError("Enter a slug, or a title to make one from.")
+            raise forms.ValidationError(gettext("Enter a slug, or a title to make one from."))
         if Incident.objects.filter(slug=slug).exists():
             raise forms.ValidationError(
-                f"An incident with the slug “{slug}” already exists. Choose another, for example "
-                f"“{slug}-2” or one that adds the year or place."
+                gettext(
+                    "An incident with the slug “{slug}” already exists. Choose another, for "
+                    "example “{slug}-2” or one that adds the year or place."
+                ).format(slug=slug)
             )
         try:
             services.incident_check_slug(slug=slug)
@@ -84,10 +93,10 @@ class IncidentVersionForm(forms.ModelForm):
 
 class RecordForm(forms.ModelForm):
     change_note = forms.CharField(
-        label="Why this change",
+        label=_("Why this change"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=(
+        help_text=_(
             "For the reviewer, and the public correction note when a published page shows "
             "this record."
         ),
@@ -176,7 +185,7 @@ class EstimateForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["ref"].required = False
-        self.fields["ref"].help_text = (
+        self.fields["ref"].help_text = gettext(
             "Stable key; made from the incident and measure if empty. Type one to make this "
             "figure the whole of a part, or the base of a share, in the same save."
         )
@@ -210,7 +219,7 @@ class EstimateFormSet(forms.BaseInlineFormSet):
         for index, form in enumerate(kept_forms):
             estimate = form.instance
             if not estimate.ref:  # a ref is made at save; stand in for it meanwhile
-                estimate.ref = f"(new figure {index + 1})"
+                estimate.ref = gettext("(new figure {number})").format(number=index + 1)
                 made_up.append(estimate)
             figures.append(estimate)
             form_of[estimate.ref] = form

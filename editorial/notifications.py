@@ -9,7 +9,8 @@ Django's email backend: the console in development and the demo, SMTP in product
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, Group, User
@@ -17,11 +18,25 @@ from django.core.mail import EmailMessage, mailers
 from django.db import transaction
 from django.tasks import task
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from archive.models import IncidentVersion, ReaderSubmission
 from editorial.models import NotificationKind, NotificationOptOut
 
 SUBJECT_PREFIX = "[Incident Archive] "
+
+
+def in_archive_language[**P](compose: Callable[P, None]) -> Callable[P, None]:
+    """Write the message in the archive's language (settings.LANGUAGE_CODE), not in whatever
+    language the interface of the person who acted speaks: the recipients have not chosen one."""
+
+    @functools.wraps(compose)
+    def composed(*args: P.args, **kwargs: P.kwargs) -> None:
+        with translation.override(settings.LANGUAGE_CODE):
+            compose(*args, **kwargs)
+
+    return composed
 
 
 def admin_url(name: str, *args: object) -> str:
@@ -68,10 +83,16 @@ def notify(
 def send_notification(kind: str, recipients: list[str], subject: str, body: str) -> int:
     """One message to each recipient (nobody sees the others' addresses); returns how many
     were sent."""
-    footer = (
-        f"\n\n--\nYou receive this because {NotificationKind(kind).label}. Turn it off: "
-        f"{admin_url('admin:notification_settings')}\n"
-    )
+    with translation.override(settings.LANGUAGE_CODE):
+        # Translators: {reason} is a kind of notification as the settings page lists it,
+        # e.g. "a reviewer is asked to review my version".
+        footer = (
+            "\n\n--\n"
+            + gettext("You receive this because {reason}. Turn it off: {url}").format(
+                reason=NotificationKind(kind).label, url=admin_url("admin:notification_settings")
+            )
+            + "\n"
+        )
     messages = [
         EmailMessage(subject=subject, body=body + footer, to=[address]) for address in recipients
     ]
@@ -80,20 +101,27 @@ def send_notification(kind: str, recipients: list[str], subject: str, body: str)
 
 
 def _version_line(version: IncidentVersion) -> str:
-    return f"“{version.title}” (version {version.number} of {version.incident.slug})"
+    return gettext("“{title}” (version {number} of {slug})").format(
+        title=version.title, number=version.number, slug=version.incident.slug
+    )
 
 
+@in_archive_language
 def notify_assigned(*, version: IncidentVersion, reviewer: User, actor: AbstractBaseUser) -> None:
     notify(
         NotificationKind.ASSIGNED,
         [reviewer],
         actor=actor,
-        subject=f"Please review: {version.title}",
-        body=f"{actor.get_username()} asks you to review {_version_line(version)}.\n\n"
-        f"Review it: {admin_url('admin:version_review', version.pk)}",
+        subject=gettext("Please review: {title}").format(title=version.title),
+        body=gettext("{actor} asks you to review {version}.\n\nReview it: {url}").format(
+            actor=actor.get_username(),
+            version=_version_line(version),
+            url=admin_url("admin:version_review", version.pk),
+        ),
     )
 
 
+@in_archive_language
 def notify_sent_back(
     *, version: IncidentVersion, authors: Iterable[User], actor: AbstractBaseUser, reason: str
 ) -> None:
@@ -101,12 +129,19 @@ def notify_sent_back(
         NotificationKind.SENT_BACK,
         authors,
         actor=actor,
-        subject=f"Sent back to you: {version.title}",
-        body=f"{actor.get_username()} sent {_version_line(version)} back for changes:\n\n"
-        f"{reason}\n\nOpen it: {admin_url('admin:archive_incidentversion_change', version.pk)}",
+        subject=gettext("Sent back to you: {title}").format(title=version.title),
+        body=gettext(
+            "{actor} sent {version} back for changes:\n\n{reason}\n\nOpen it: {url}"
+        ).format(
+            actor=actor.get_username(),
+            version=_version_line(version),
+            reason=reason,
+            url=admin_url("admin:archive_incidentversion_change", version.pk),
+        ),
     )
 
 
+@in_archive_language
 def notify_reply(
     *,
     version: IncidentVersion,
@@ -119,13 +154,20 @@ def notify_reply(
         NotificationKind.REPLY,
         participants,
         actor=actor,
-        subject=f"A reply about {subject}",
-        body=f"{actor.get_username()} wrote in the discussion of {subject}, "
-        f"{_version_line(version)}:\n\n{text}\n\n"
-        f"Read it: {admin_url('admin:version_review', version.pk)}#discussions",
+        subject=gettext("A reply about {subject}").format(subject=subject),
+        body=gettext(
+            "{actor} wrote in the discussion of {subject}, {version}:\n\n{text}\n\nRead it: {url}"
+        ).format(
+            actor=actor.get_username(),
+            subject=subject,
+            version=_version_line(version),
+            text=text,
+            url=admin_url("admin:version_review", version.pk) + "#discussions",
+        ),
     )
 
 
+@in_archive_language
 def notify_approved(
     *, version: IncidentVersion, authors: Iterable[User], actor: AbstractBaseUser
 ) -> None:
@@ -133,12 +175,16 @@ def notify_approved(
         NotificationKind.APPROVED,
         authors,
         actor=actor,
-        subject=f"Approved: {version.title}",
-        body=f"{actor.get_username()} approved {_version_line(version)}; a publisher can now "
-        f"publish it.\n\n{admin_url('admin:archive_incidentversion_change', version.pk)}",
+        subject=gettext("Approved: {title}").format(title=version.title),
+        body=gettext("{actor} approved {version}; a publisher can now publish it.\n\n{url}").format(
+            actor=actor.get_username(),
+            version=_version_line(version),
+            url=admin_url("admin:archive_incidentversion_change", version.pk),
+        ),
     )
 
 
+@in_archive_language
 def notify_published(
     *, version: IncidentVersion, authors: Iterable[User], actor: AbstractBaseUser
 ) -> None:
@@ -147,11 +193,14 @@ def notify_published(
         NotificationKind.PUBLISHED,
         authors,
         actor=actor,
-        subject=f"Published: {version.title}",
-        body=f"{actor.get_username()} published {_version_line(version)}.\n\n{public}",
+        subject=gettext("Published: {title}").format(title=version.title),
+        body=gettext("{actor} published {version}.\n\n{url}").format(
+            actor=actor.get_username(), version=_version_line(version), url=public
+        ),
     )
 
 
+@in_archive_language
 def notify_submission(*, submission: ReaderSubmission) -> None:
     """To the configured addresses (NOTIFY_SUBMISSIONS_TO) if any, else to the Data editors.
     What the reader wrote and who they are stay in the admin: the message names the reference
@@ -162,15 +211,26 @@ def notify_submission(*, submission: ReaderSubmission) -> None:
         if configured
         else User.objects.filter(groups__in=Group.objects.filter(name="Data editors")).distinct()
     )
-    about = f" about “{submission.incident.slug}”" if submission.incident else ""
+    url = admin_url("admin:archive_readersubmission_change", submission.pk)
+    # Translators: {kind} is the kind of submission as the admin lists them (a report of a
+    # new incident, a correction); {reference} its reference, such as R-2026-0001.
+    body = (
+        gettext("A reader sent {kind} about “{slug}”: {reference}.\n\nRead it: {url}")
+        if submission.incident
+        else gettext("A reader sent {kind}: {reference}.\n\nRead it: {url}")
+    )
     notify(
         NotificationKind.SUBMISSION,
         editors,
         actor=None,
         extra=configured,
-        subject=f"Reader submission {submission.reference}",
-        body=f"A reader sent {submission.get_kind_display()}{about}: {submission.reference}.\n\n"
-        f"Read it: {admin_url('admin:archive_readersubmission_change', submission.pk)}",
+        subject=gettext("Reader submission {reference}").format(reference=submission.reference),
+        body=body.format(
+            kind=submission.get_kind_display(),
+            slug=submission.incident.slug if submission.incident else "",
+            reference=submission.reference,
+            url=url,
+        ),
     )
 
 

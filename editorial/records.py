@@ -18,12 +18,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, User
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from archive.caching import publication_changed
 from archive.models import (
@@ -151,13 +153,13 @@ def _apply(
         assert isinstance(record, Incident)  # incidents are renamed here, never created
         try:
             if author is None:  # the command line's change: nobody who may rename
-                raise services.PermissionRefused("An incident is renamed by a person.")
+                raise services.PermissionRefused(gettext("An incident is renamed by a person."))
             return services.incident_rename(
                 incident=record, user=author, slug=values["slug"], comment=comment
             )
         except services.PermissionRefused:
             raise WorkflowError(
-                "The author of this change may no longer rename incidents: reject it."
+                gettext("The author of this change may no longer rename incidents: reject it.")
             ) from None
     record = record or model()
     lists = {}
@@ -175,9 +177,10 @@ def _apply(
             record.full_clean()
         except ValidationError as error:
             raise WorkflowError(
-                "This change can no longer be applied: "
-                + "; ".join(
-                    f"{name}: {' '.join(texts)}" for name, texts in error.message_dict.items()
+                gettext("This change can no longer be applied: {problems}").format(
+                    problems="; ".join(
+                        f"{name}: {' '.join(texts)}" for name, texts in error.message_dict.items()
+                    )
                 )
             ) from None
     changed_source = model is Source and record.pk is not None
@@ -212,6 +215,7 @@ def _source_figures_unverify(source: Source, author: AbstractBaseUser | None, co
                 version=version,
                 user=author,
                 action=Action.UNVERIFY,
+                # Stored in the history: not translated.
                 comment=f"Their source “{source}” changed. {comment}".strip(),
                 changes={"estimates": refs, "source": source.key},
             )
@@ -290,19 +294,20 @@ def _plain(model: type[models.Model], stored: Mapping[str, Any]) -> dict[str, An
 
 
 def pending_message(change: RecordChange) -> str:
-    who = change.proposed_by.get_username() if change.proposed_by else "the command line"
+    who = change.proposed_by.get_username() if change.proposed_by else gettext("the command line")
     when = timezone.localtime(change.proposed_at)
-    return (
-        f"A change to this record by {who} ({when:%Y-%m-%d %H:%M}) "
-        "is waiting for review: it must be approved or rejected before the record can change "
-        "again."
-    )
+    return gettext(
+        "A change to this record by {who} ({when}) is waiting for review: it must be approved "
+        "or rejected before the record can change again."
+    ).format(who=who, when=f"{when:%Y-%m-%d %H:%M}")
 
 
 def _locked_change(change: RecordChange) -> RecordChange:
     change = RecordChange.objects.select_for_update().get(pk=change.pk)
     if change.status != RecordChange.Status.PENDING:
-        raise WorkflowError(f"This change is already {change.get_status_display()}.")
+        raise WorkflowError(
+            gettext("This change is already {status}.").format(status=change.get_status_display())
+        )
     return change
 
 
@@ -315,21 +320,27 @@ def record_change_approve(
     change = _locked_change(change)
     require_permission(user, REVIEW)
     if change.proposed_by_id == user.pk:
-        raise WorkflowError("You cannot approve a change you proposed: ask another reviewer.")
+        raise WorkflowError(
+            gettext("You cannot approve a change you proposed: ask another reviewer.")
+        )
     model = change.content_type.model_class()
     assert model is not None  # a change is only ever made to a model of this project
     record = None
     if change.object_id:
         record = model._default_manager.select_for_update().filter(pk=change.object_id).first()
         if record is None:
-            raise WorkflowError("The record this change was for no longer exists: reject it.")
+            raise WorkflowError(
+                gettext("The record this change was for no longer exists: reject it.")
+            )
     if model is Proceeding:
         assert record is None or isinstance(record, Proceeding)
         source = change.values.get("source", record.source_id if record else None)
         if not source:
             raise WorkflowError(
-                "A proceeding is a claim about what a court decided: it cannot be approved "
-                "until it names the source it comes from."
+                gettext(
+                    "A proceeding is a claim about what a court decided: it cannot be approved "
+                    "until it names the source it comes from."
+                )
             )
     showing = set(published_incidents_showing(record)) if record is not None else set()
     if model is Proceeding and "incidents" in change.values:
@@ -337,13 +348,15 @@ def record_change_approve(
     public_note = (public_note or change.note).strip()
     if showing and not public_note:
         raise WorkflowError(
-            "This change alters published pages: say in a sentence what changed, for the "
-            "public corrections log."
+            gettext(
+                "This change alters published pages: say in a sentence what changed, for the "
+                "public corrections log."
+            )
         )
     if model is Incident:
         assert record is None or isinstance(record, Incident)
         services.incident_check_slug(slug=change.values["slug"], incident=record)
-    approval = f"Approved by {user.get_username()}."
+    approval = f"Approved by {user.get_username()}."  # stored in the history: not translated
     record = _apply(model, record, change.values, change.proposed_by, approval, check=True)
     now = timezone.now()
     change.object_id, change.record = record.pk, str(record)[:300]
@@ -352,7 +365,11 @@ def record_change_approve(
     change.review_comment, change.public_note = comment.strip(), public_note
     change.save()
     change.incidents.set(showing)
-    label = f"{str(model._meta.verbose_name).capitalize()} “{record}”: {public_note}"
+    # The public corrections log is content, written in the archive's language whatever the
+    # reviewer's interface speaks.
+    with translation.override(settings.LANGUAGE_CODE):
+        kind = str(model._meta.verbose_name).capitalize()
+    label = f"{kind} “{record}”: {public_note}"
     published = IncidentVersion.objects.published().filter(incident__in=showing)
     Correction.objects.bulk_create(
         Correction(
@@ -384,9 +401,11 @@ def record_change_reject(*, change: RecordChange, user: User, comment: str) -> R
     change = _locked_change(change)
     require_permission(user, REVIEW)
     if change.proposed_by_id == user.pk:
-        raise WorkflowError("You cannot review a change you proposed: ask another reviewer.")
+        raise WorkflowError(
+            gettext("You cannot review a change you proposed: ask another reviewer.")
+        )
     if not comment.strip():
-        raise WorkflowError("Say why in the comment: the author needs it.")
+        raise WorkflowError(gettext("Say why in the comment: the author needs it."))
     change.status = RecordChange.Status.REJECTED
     change.reviewed_by, change.reviewed_at = user, timezone.now()
     change.review_comment = comment.strip()

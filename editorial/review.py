@@ -8,7 +8,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils import dateformat
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
 from archive.models import Estimate, IncidentVersion
 from archive.text import render_markdown
@@ -101,12 +103,14 @@ def checklist(version: IncidentVersion) -> list[CheckItem]:
         for citation in version.citations.filter(estimate__isnull=True).select_related("source")
     ]
     filed = [
-        f"{label}: {', '.join(str(item) for item in items)}"
+        gettext("{label}: {items}").format(
+            label=label, items=", ".join(str(item) for item in items)
+        )
         for label, items in (
-            ("Categories", version.categories.all()),
-            ("Perpetrators", version.perpetrators.all()),
-            ("Victims", version.victim_groups.all()),
-            ("Context", [version.context] if version.context else []),
+            (gettext("Categories"), version.categories.all()),
+            (gettext("Perpetrators"), version.perpetrators.all()),
+            (gettext("Victims"), version.victim_groups.all()),
+            (gettext("Context"), [version.context] if version.context else []),
         )
         if items
     ]
@@ -114,47 +118,60 @@ def checklist(version: IncidentVersion) -> list[CheckItem]:
     span = earliest if earliest == latest else f"{earliest} – {latest}"
     return [
         CheckItem(
-            "Text",
-            "The title, summary and description say what the incident's sources say, and no more.",
+            gettext("Text"),
+            gettext(
+                "The title, summary and description say what the incident's sources say, and "
+                "no more."
+            ),
             [version.title, version.summary],
-            "Nothing: only a person can compare a text with its sources.",
+            gettext("Nothing: only a person can compare a text with its sources."),
             html=render_markdown(version.description) if version.description else None,
         ),
         CheckItem(
-            "Date",
-            "The date as written and the date the archive sorts and filters by agree with the "
-            "sources.",
-            [f"“{version.date_text}”, entered as {version.date}, read as {span}"],
-            "That the date is valid EDTF, and the range read from it.",
+            gettext("Date"),
+            gettext(
+                "The date as written and the date the archive sorts and filters by agree with "
+                "the sources."
+            ),
+            [
+                # Translators: the date as the editor wrote it, its EDTF code and the days it
+                # spans, e.g. “spring 1940”, entered as 1940-21, read as 1 March – 31 May 1940.
+                gettext("“{text}”, entered as {edtf}, read as {span}").format(
+                    text=version.date_text, edtf=version.date, span=span
+                )
+            ],
+            gettext("That the date is valid EDTF, and the range read from it."),
         ),
         CheckItem(
-            "Places",
-            "The places, their countries and coordinates.",
+            gettext("Places"),
+            gettext("The places, their countries and coordinates."),
             places,
-            "Nothing beyond the coordinates being on the globe.",
-            warning="" if places else "No place is given.",
+            gettext("Nothing beyond the coordinates being on the globe."),
+            warning="" if places else gettext("No place is given."),
         ),
         CheckItem(
-            "Filed under",
-            "The category, perpetrators, victims and context the lists and totals use.",
+            gettext("Filed under"),
+            gettext("The category, perpetrators, victims and context the lists and totals use."),
             filed,
-            "Nothing: only a person can judge them against the sources.",
+            gettext("Nothing: only a person can judge them against the sources."),
         ),
         CheckItem(
-            "The incident's own citations",
-            "The sources of the text as a whole support it, at the pages given.",
+            gettext("The incident's own citations"),
+            gettext("The sources of the text as a whole support it, at the pages given."),
             citations,
-            "Nothing: they are not required, and no one verifies them one by one.",
+            gettext("Nothing: they are not required, and no one verifies them one by one."),
             warning=""
             if citations
-            else "The incident as a whole cites no source: its text rests on the figures' "
-            "citations alone.",
+            else gettext(
+                "The incident as a whole cites no source: its text rests on the figures' "
+                "citations alone."
+            ),
         ),
     ]
 
 
 def _day(day: datetime.date) -> str:
-    return f"{day.day} {day:%B %Y}"
+    return dateformat.format(day, "j F Y")  # the month's name in the page's language
 
 
 def _coordinate(value: Decimal) -> str:

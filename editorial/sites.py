@@ -10,6 +10,8 @@ from django.db.models import OuterRef, Q, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, path
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from archive.models import IncidentVersion, ReaderSubmission
 from editorial import notifications
@@ -20,9 +22,10 @@ DASHBOARD_ROWS = 20
 
 
 class ArchiveAdminSite(admin.AdminSite):
-    site_header = "Incident Archive — editorial"
-    site_title = "Incident Archive"
-    index_title = "Editorial work"
+    # Translators: "Incident Archive" is the name of the archive, as on its public pages.
+    site_header = _("Incident Archive — editorial")
+    site_title = _("Incident Archive")
+    index_title = _("Editorial work")
     index_template = "admin/archive_index.html"
     logout_template = "admin/logged_out.html"
 
@@ -42,7 +45,7 @@ class ArchiveAdminSite(admin.AdminSite):
         assert isinstance(user, User)
         if request.method == "POST":
             notifications.preferences_set(user=user, wanted=request.POST.getlist("kind"))
-            messages.success(request, "Your notification settings are saved.")
+            messages.success(request, gettext("Your notification settings are saved."))
             return HttpResponseRedirect(request.path)
         wanted = notifications.wanted_kinds(user)
         return TemplateResponse(
@@ -50,7 +53,7 @@ class ArchiveAdminSite(admin.AdminSite):
             "admin/editorial/notifications.html",
             {
                 **self.each_context(request),
-                "title": "My notifications",
+                "title": gettext("My notifications"),
                 "kinds": [(kind, kind.label, kind in wanted) for kind in NotificationKind],
             },
         )
@@ -92,16 +95,18 @@ def my_work(user: User | AnonymousUser) -> list[dict[str, Any]]:
     )
     queues = []
     if user.has_perm(SUBMIT):
-        queues.append(("My drafts", versions.in_draft().filter(mine)))
-        queues.append(("Sent back to me", versions.sent_back().filter(mine)))
+        queues.append((gettext("My drafts"), versions.in_draft().filter(mine)))
+        queues.append((gettext("Sent back to me"), versions.sent_back().filter(mine)))
     if user.has_perm(REVIEW):
         waiting = versions.awaiting_review().exclude(mine)
         queues.append(
-            ("Assigned to me for review", waiting.filter(assignment__reviewer_id=user.pk))
+            (gettext("Assigned to me for review"), waiting.filter(assignment__reviewer_id=user.pk))
         )
-        queues.append(("Waiting for my review", waiting.exclude(assignment__reviewer_id=user.pk)))
+        queues.append(
+            (gettext("Waiting for my review"), waiting.exclude(assignment__reviewer_id=user.pk))
+        )
     if user.has_perm(PUBLISH):
-        queues.append(("Approved, waiting to publish", versions.approved()))
+        queues.append((gettext("Approved, waiting to publish"), versions.approved()))
     return [
         {"title": title, "versions": list(queryset[:DASHBOARD_ROWS]), "total": queryset.count()}
         for title, queryset in queues
