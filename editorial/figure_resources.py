@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django.utils.text import slugify
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from import_export import fields
 from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import Result, RowResult
@@ -108,7 +110,7 @@ class EstimateResource(ArchiveResource):
     )
     assessment_reason = text_field("assessment_reason")
     source = fields.Field(
-        "source", "source", widget=NamedForeignKeyWidget(Source, "key", what="source key")
+        "source", "source", widget=NamedForeignKeyWidget(Source, "key", what=_("source key"))
     )
     locator = text_field("locator")
     quote = text_field("quote")
@@ -138,7 +140,7 @@ class EstimateResource(ArchiveResource):
 
     class Meta(ArchiveResource.Meta):
         model = Estimate
-        name = "Figures (estimates)"  # as the export page offers it
+        name = _("Figures (estimates)")  # as the export page offers it
         import_id_fields = ["ref"]
         # Rows are written in batches: no per-row savepoint or INSERT.
         use_bulk = True
@@ -164,10 +166,10 @@ class EstimateResource(ArchiveResource):
         if not SLUGIFIED.fullmatch(ref):  # what ``slugify`` would leave as it is
             raise ValidationError(
                 {
-                    "ref": (
-                        f"'{ref}' is not a valid ref; use lowercase letters, "
-                        f"digits and hyphens, e.g. '{slugify(ref)}'"
-                    )
+                    "ref": gettext(
+                        "'{ref}' is not a valid ref; use lowercase letters, digits and hyphens, "
+                        "e.g. '{example}'"
+                    ).format(ref=ref, example=slugify(ref))
                 }
             )
         self.key_seen(ref, "ref", kwargs["row_number"])
@@ -372,7 +374,7 @@ class EstimateResource(ArchiveResource):
 class CitationResource(ArchiveResource):
     incident = fields.Field(attribute=None, column_name="incident", widget=TextWidget())
     source = fields.Field(
-        "source", "source", widget=NamedForeignKeyWidget(Source, "key", what="source key")
+        "source", "source", widget=NamedForeignKeyWidget(Source, "key", what=_("source key"))
     )
     locator = text_field("locator")
     quote = text_field("quote")
@@ -394,7 +396,7 @@ class CitationResource(ArchiveResource):
 
     class Meta(ArchiveResource.Meta):
         model = Citation
-        name = "Citations"  # as the export page offers it
+        name = _("Citations")  # as the export page offers it
         import_id_fields = ["source"]
         fields = [*CITATION_COLUMNS, "version", "state"]
 
@@ -428,10 +430,10 @@ class CitationResource(ArchiveResource):
             if citation.estimate is None:
                 raise ValidationError(
                     {
-                        "estimate": (
-                            f"'{ref}' is not an estimate ref of incident "
-                            f"'{version.incident.slug}'; import the estimates first"
-                        )
+                        "estimate": gettext(
+                            "'{ref}' is not an estimate ref of incident '{slug}'; import the "
+                            "estimates first"
+                        ).format(ref=ref, slug=version.incident.slug)
                     }
                 )
         return citation

@@ -21,6 +21,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import NOT_PROVIDED, QuerySet
+from django.utils.translation import gettext
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import BaseInstanceLoader
 from import_export.resources import Diff
@@ -169,12 +170,21 @@ class ArchiveResource(resources.ModelResource):
         if unknown or missing:
             parts = []
             if unknown:
-                parts.append("unknown column " + ", ".join(f"`{c}`" for c in unknown))
+                parts.append(
+                    gettext("unknown column {columns}").format(
+                        columns=", ".join(f"`{c}`" for c in unknown)
+                    )
+                )
             if missing:
-                parts.append("missing column " + ", ".join(f"`{c}`" for c in missing))
+                parts.append(
+                    gettext("missing column {columns}").format(
+                        columns=", ".join(f"`{c}`" for c in missing)
+                    )
+                )
             raise ImportRefused(
-                f"The header row does not match: {'; '.join(parts)}. "
-                f"Expected the columns: {', '.join(expected)}."
+                gettext(
+                    "The header row does not match: {problems}. Expected the columns: {expected}."
+                ).format(problems="; ".join(parts), expected=", ".join(expected))
             )
         for column in ignored:
             if column in headers:
@@ -448,9 +458,14 @@ class ArchiveResource(resources.ModelResource):
         if digest in self.seen_keys:
             raise ValidationError(
                 {
-                    column: (
-                        f"'{key}' appears twice in this file (rows {self.seen_keys[digest] + 1} "
-                        f"and {self.row_offset + row_number + 1}); each row needs its own {column}"
+                    column: gettext(
+                        "'{key}' appears twice in this file (rows {first} and {second}); each "
+                        "row needs its own {column}"
+                    ).format(
+                        key=key,
+                        first=self.seen_keys[digest] + 1,
+                        second=self.row_offset + row_number + 1,
+                        column=column,
                     )
                 }
             )
@@ -523,7 +538,9 @@ class ArchiveResource(resources.ModelResource):
                 or incident.versions.first()
             )
         if version is None:
-            raise ValidationError({"__all__": f"incident '{incident.slug}' has no content"})
+            raise ValidationError(
+                {"__all__": gettext("incident '{slug}' has no content").format(slug=incident.slug)}
+            )
         if not IncidentVersion.incident.is_cached(version):
             version.incident = incident
         return version
@@ -536,10 +553,10 @@ class ArchiveResource(resources.ModelResource):
         elif version.state in OPEN_STATES:
             raise ValidationError(
                 {
-                    "__all__": (
-                        f"incident '{version.incident.slug}' is {version.get_state_display()}; "
-                        "it cannot change until a reviewer sends it back"
-                    )
+                    "__all__": gettext(
+                        "incident '{slug}' is {state}; it cannot change until a reviewer sends "
+                        "it back"
+                    ).format(slug=version.incident.slug, state=version.get_state_display())
                 }
             )
         else:
@@ -561,10 +578,12 @@ class ArchiveResource(resources.ModelResource):
             raise ValidationError(
                 {
                     column: (
-                        f"'{slug}' is not a known incident slug; import the incident first "
-                        "or check the spelling"
+                        gettext(
+                            "'{slug}' is not a known incident slug; import the incident first "
+                            "or check the spelling"
+                        ).format(slug=slug)
                         if slug
-                        else "this column is required: give the incident's slug"
+                        else gettext("this column is required: give the incident's slug")
                     )
                 }
             )

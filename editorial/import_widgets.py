@@ -16,7 +16,9 @@ from django.core.validators import (
 from django.db import models
 from django.db.models import TextChoices
 from django.db.models.functions import Lower
+from django.utils.functional import Promise
 from django.utils.text import slugify
+from django.utils.translation import gettext
 from import_export import fields, widgets
 
 from archive.models import (
@@ -61,19 +63,25 @@ class TextWidget(widgets.CharWidget):
         text = restore("" if value is None else str(value))
         if not text:
             if self.required:
-                raise ValueError("This field cannot be blank.")
+                raise ValueError(gettext("This field cannot be blank."))
         elif self.max_length is not None and len(text) > self.max_length:
             raise ValueError(
-                f"this text has {len(text):,} characters and the column holds at most "
-                f"{self.max_length:,}; shorten it"
+                gettext(
+                    "this text has {count} characters and the column holds at most "
+                    "{limit}; shorten it"
+                ).format(count=f"{len(text):,}", limit=f"{self.max_length:,}")
             )
         elif self.slug and not SLUG.fullmatch(text):
             raise ValueError(
-                f"'{text}' is not a valid key; use letters, digits, hyphens and underscores, "
-                f"e.g. '{slugify(text) or 'key-1'}'"
+                gettext(
+                    "'{text}' is not a valid key; use letters, digits, hyphens and "
+                    "underscores, e.g. '{example}'"
+                ).format(text=text, example=slugify(text) or "key-1")
             )
         elif "\x00" in text:
-            raise ValueError("this text holds a NUL character (\\x00), which cannot be stored")
+            raise ValueError(
+                gettext("this text holds a NUL character (\\x00), which cannot be stored")
+            )
         return text
 
     def render(self, value: Any, obj: models.Model | None = None, **kwargs: Any) -> str:
@@ -107,20 +115,27 @@ def _whole(text: str) -> int | None:
 def number_hint(text: str, column: str) -> str:
     """Advice only where the number is certain: "20,000", "2.5 million", a range "44–3,000".
     Anything else (12.5, "about 1000") is left to the editor, never guessed."""
-    written = f"'{text}' in `as_written`"
+    # Translators: the words in `backticks` are the file's column names and stay as they are;
+    # so do the qualifiers (about, over, at_least...), which are values of the file.
     if (value := _whole(text)) is not None:
-        return f"put {value} in `{column}` and {written}"
+        return gettext("put {value} in `{column}` and '{text}' in `as_written`").format(
+            value=value, column=column, text=text
+        )
     for words, qualifier in QUALIFIER_WORDS:
         rest = re.fullmatch(rf"(?:{words})\s+(.+)", text, re.IGNORECASE)
         if rest and (value := _whole(rest[1])) is not None:
-            return f"put {value} in `{column}`, {qualifier} in `qualifier` and {written}"
+            return gettext(
+                "put {value} in `{column}`, {qualifier} in `qualifier` and '{text}' in `as_written`"
+            ).format(value=value, column=column, qualifier=qualifier, text=text)
     ends = re.fullmatch(r"(.+?)\s*(?:–|—|-|to)\s*(.+)", text)
     if ends and (low := _whole(ends[1])) is not None and (high := _whole(ends[2])) is not None:
-        return f"for a range put {low} in `low` and {high} in `high`, and {written}"
-    return (
-        f"enter the figure in digits only (a qualifier such as about or over goes in "
-        f"`qualifier`) and {written}"
-    )
+        return gettext(
+            "for a range put {low} in `low` and {high} in `high`, and '{text}' in `as_written`"
+        ).format(low=low, high=high, text=text)
+    return gettext(
+        "enter the figure in digits only (a qualifier such as about or over goes in "
+        "`qualifier`) and '{text}' in `as_written`"
+    ).format(text=text)
 
 
 class WholeNumberWidget(widgets.Widget):
@@ -137,8 +152,16 @@ class WholeNumberWidget(widgets.Widget):
         if len(text) <= 15 and text.isdecimal():  # any script's digits, as int() reads them
             return int(text)
         if re.fullmatch(r"-\d+", text):
-            raise ValueError(f"'{text}' is negative; figures count people, so enter 0 or more")
-        raise ValueError(f"'{text}' is not a whole number; {number_hint(text, self.column)}")
+            raise ValueError(
+                gettext("'{text}' is negative; figures count people, so enter 0 or more").format(
+                    text=text
+                )
+            )
+        raise ValueError(
+            gettext("'{text}' is not a whole number; {hint}").format(
+                text=text, hint=number_hint(text, self.column)
+            )
+        )
 
     def render(self, value: Any, obj: models.Model | None = None, **kwargs: Any) -> str:
         return "" if value is None else str(value)
@@ -163,11 +186,17 @@ class PercentWidget(widgets.Widget):
             number = None
         if number is None or not number.is_finite() or number != number.quantize(Decimal("0.01")):
             raise ValueError(
-                f"'{cell(value)}' is not a percentage; write a number from 0 to 100 with at "
-                "most two decimals, e.g. 33.33 for one third"
+                gettext(
+                    "'{cell}' is not a percentage; write a number from 0 to 100 with at most "
+                    "two decimals, e.g. 33.33 for one third"
+                ).format(cell=cell(value))
             )
         if not 0 <= number <= 100:
-            raise ValueError(f"{number} % is not a share; enter a percentage from 0 to 100")
+            raise ValueError(
+                gettext("{number} % is not a share; enter a percentage from 0 to 100").format(
+                    number=number
+                )
+            )
         return number
 
     def render(self, value: Any, obj: models.Model | None = None, **kwargs: Any) -> str:
@@ -178,7 +207,9 @@ class YearWidget(WholeNumberWidget):
     def clean(self, value: Any, row: Mapping[str, Any] | None = None, **kwargs: Any) -> int | None:
         text = cell(value)
         if text and not re.fullmatch(r"\d{3,4}", text):
-            raise ValueError(f"'{text}' is not a year; write four digits, e.g. 1995")
+            raise ValueError(
+                gettext("'{text}' is not a year; write four digits, e.g. 1995").format(text=text)
+            )
         return int(text) if text else None
 
 
@@ -202,9 +233,13 @@ class ChoiceWidget(widgets.Widget):
         if found is None:
             shown = cell(value)
             raise ValueError(
-                f"'{shown}' is not one of {', '.join(self.choices.values)}"
+                gettext("'{text}' is not one of {values}").format(
+                    text=shown, values=", ".join(self.choices.values)
+                )
                 if shown
-                else f"this column is required; use one of {', '.join(self.choices.values)}"
+                else gettext("this column is required; use one of {values}").format(
+                    values=", ".join(self.choices.values)
+                )
             )
         return found
 
@@ -236,13 +271,24 @@ class NamesWidget(widgets.ManyToManyWidget):
         for name in names:
             obj = found.get(name.lower())
             if obj is None and not self.create:
-                what = f"{self.model._meta.verbose_name} {self.field}"
+                # Translators: a kind of record and the column naming it, as "place name".
+                what = gettext("{record} {field}").format(
+                    record=self.model._meta.verbose_name, field=self.field
+                )
                 if self.model is Category:  # a short controlled list: say what it holds
                     known = ", ".join(
                         self.model._default_manager.values_list(self.field, flat=True)
                     )
-                    raise ValueError(f"'{name}' is not a known category; use one of: {known}")
-                raise ValueError(f"'{name}' is not a known {what}; import it first")
+                    raise ValueError(
+                        gettext("'{name}' is not a known category; use one of: {known}").format(
+                            name=name, known=known
+                        )
+                    )
+                raise ValueError(
+                    gettext("'{name}' is not a known {what}; import it first").format(
+                        name=name, what=what
+                    )
+                )
             if obj is None:
                 obj = self.model._default_manager.create(
                     **{self.field: name, "slug": _unique_slug(self.model, name)}
@@ -270,7 +316,12 @@ class NamedForeignKeyWidget(widgets.ForeignKeyWidget):
     """A record by its natural key, with an error that says which value was not found."""
 
     def __init__(
-        self, model: type[models.Model], field: str, *, create: bool = False, what: str = ""
+        self,
+        model: type[models.Model],
+        field: str,
+        *,
+        create: bool = False,
+        what: str | Promise = "",
     ) -> None:
         super().__init__(model, field=field)
         self.create, self.what = create, what or model._meta.verbose_name
@@ -291,7 +342,9 @@ class NamedForeignKeyWidget(widgets.ForeignKeyWidget):
             self.known[text] = obj
         if obj is None:
             raise ValueError(
-                f"'{text}' is not a known {self.what}; add it first or check the spelling"
+                gettext(
+                    "'{text}' is not a known {what}; add it first or check the spelling"
+                ).format(text=text, what=self.what)
             )
         return obj
 
@@ -325,9 +378,11 @@ class DecimalWidget(widgets.Widget):
         try:
             number = Decimal(text)
         except InvalidOperation:
-            raise ValueError(f"'{text}' is not a decimal number such as 52.2297") from None
+            raise ValueError(
+                gettext("'{text}' is not a decimal number such as 52.2297").format(text=text)
+            ) from None
         if not number.is_finite() or abs(number) > 180:
-            raise ValueError(f"'{text}' is outside -180 to 180")
+            raise ValueError(gettext("'{text}' is outside -180 to 180").format(text=text))
         return number
 
     def render(self, value: Any, obj: models.Model | None = None, **kwargs: Any) -> str:

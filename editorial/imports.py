@@ -11,6 +11,7 @@ from pathlib import Path
 import tablib
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils.translation import gettext
 from import_export.results import Result, RowResult
 
 from editorial.import_base import ArchiveResource, Change
@@ -83,7 +84,9 @@ def file_import(
         if progress:
             progress(outcome.rows, getattr(chunks, "fraction", 1.0))
     if not outcome.rows:
-        raise UploadRefused(f"“{Path(file_name).name}” has no rows below its header.")
+        raise UploadRefused(
+            gettext("“{name}” has no rows below its header.").format(name=Path(file_name).name)
+        )
     # Only the resources that link rows to one another check those links at the end.
     relation_problems: Callable[[], list[str]] = getattr(resource, "relation_problems", list)
     if problems := relation_problems():

@@ -10,6 +10,8 @@ import tablib
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.text import slugify
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from import_export import fields
 from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import Result
@@ -71,7 +73,7 @@ class IncidentResource(ArchiveResource):
 
     class Meta(ArchiveResource.Meta):
         model = IncidentVersion
-        name = "Incidents"  # as the export page offers it
+        name = _("Incidents")  # as the export page offers it
         import_id_fields = ["slug"]
         fields = [*INCIDENT_COLUMNS, "version", "state"]
 
@@ -99,11 +101,15 @@ class IncidentResource(ArchiveResource):
             raise ValidationError(
                 {
                     "slug": (
-                        f"'{slug}' is not a slug; use lowercase letters, digits and hyphens, "
-                        f"e.g. '{slugify(slug) or 'katyn-massacre'}'"
+                        gettext(
+                            "'{slug}' is not a slug; use lowercase letters, digits and hyphens, "
+                            "e.g. '{example}'"
+                        ).format(slug=slug, example=slugify(slug) or "katyn-massacre")
                         if slug
-                        else "this column is required: the incident's permanent address, "
-                        "e.g. katyn-massacre"
+                        else gettext(
+                            "this column is required: the incident's permanent address, "
+                            "e.g. katyn-massacre"
+                        )
                     )
                 }
             )
@@ -176,8 +182,9 @@ class IncidentResource(ArchiveResource):
                 unknown = [slug for slug in slugs if slug not in found]
                 if unknown:
                     raise ImportRefused(
-                        f"row {number + 1}, column `related`: '{unknown[0]}' is not a known "
-                        "incident slug"
+                        gettext(
+                            "row {number}, column `related`: '{slug}' is not a known incident slug"
+                        ).format(number=number + 1, slug=unknown[0])
                     )
                 version.related.set(found.values())
         super().after_import(dataset, result, **kwargs)

@@ -28,6 +28,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Model
 from django.http import HttpRequest
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext
 
 from editorial.tabular import UploadRefused, size_text
 
@@ -70,8 +71,11 @@ def preview_store(*, upload: UploadedFile, format_name: str, resource: int) -> P
                 size += len(block)
                 if size > limit:
                     raise UploadRefused(
-                        f"“{upload.name}” is larger than {size_text(limit)}, the limit for an "
-                        "import. Split it into smaller files."
+                        gettext(
+                            "“{name}” is larger than {size}, the limit for an import. Split it "
+                            "into "
+                            "smaller files."
+                        ).format(name=upload.name, size=size_text(limit))
                     )
                 digest.update(block)
                 file.write(block)
@@ -113,13 +117,17 @@ def preview_open(token: str, *, request: HttpRequest, model: type[Model]) -> Pre
         data = signing.loads(token, salt=SALT, max_age=max_age)
     except signing.SignatureExpired:
         raise PreviewRefused(
-            f"This preview is more than {max_age // 60} minutes old and has expired. Nothing "
-            "was imported: upload the file again."
+            gettext(
+                "This preview is more than {minutes} minutes old and has expired. Nothing "
+                "was imported: upload the file again."
+            ).format(minutes=max_age // 60)
         ) from None
     except signing.BadSignature:
         raise PreviewRefused(
-            "This confirmation does not come from a preview made here, or it was altered. "
-            "Nothing was imported: upload the file again."
+            gettext(
+                "This confirmation does not come from a preview made here, or it was altered. "
+                "Nothing was imported: upload the file again."
+            )
         ) from None
     if (
         data.get("user") != request.user.pk
@@ -127,11 +135,15 @@ def preview_open(token: str, *, request: HttpRequest, model: type[Model]) -> Pre
         or data.get("model") != model._meta.label_lower
     ):
         raise PreviewRefused(
-            "This preview was made by another user, in another session or for another kind of "
-            "record. Nothing was imported: upload the file again."
+            gettext(
+                "This preview was made by another user, in another session or for another kind of "
+                "record. Nothing was imported: upload the file again."
+            )
         )
     if not STORED_NAME.fullmatch(str(data.get("file"))):
-        raise PreviewRefused("This preview names no file of its own. Nothing was imported.")
+        raise PreviewRefused(
+            gettext("This preview names no file of its own. Nothing was imported.")
+        )
     preview = Preview(
         preview_folder() / data["file"],
         data["digest"],
@@ -141,12 +153,14 @@ def preview_open(token: str, *, request: HttpRequest, model: type[Model]) -> Pre
     )
     if not preview.path.is_file():
         raise PreviewRefused(
-            "This preview has been imported already, or it has expired. Nothing was imported "
-            "this time: upload the file again if it is still needed."
+            gettext(
+                "This preview has been imported already, or it has expired. Nothing was imported "
+                "this time: upload the file again if it is still needed."
+            )
         )
     if not constant_time_compare(file_digest(preview.path), preview.digest):
         raise PreviewRefused(
-            "The previewed file has changed since its preview. Nothing was imported."
+            gettext("The previewed file has changed since its preview. Nothing was imported.")
         )
     return preview
 

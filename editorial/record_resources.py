@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from import_export import fields
 
 from archive.columns import (
@@ -68,6 +69,7 @@ class ReviewedRecordResource(ArchiveResource):
             pk=None if is_create else instance.pk,
             values=values,
             user=who,
+            # Stored with the change and offered as the public correction note: not translated.
             note=f"Imported from {kwargs.get('file_name') or 'a file'}.",
             channel=self.channel or (Channel.IMPORT if who else Channel.COMMAND),
             trusted=who is None,
@@ -148,7 +150,7 @@ class PlaceResource(ReviewedRecordResource):
 class ActorResource(ReviewedRecordResource):
     name = text_field("name")
     parent = fields.Field(
-        "parent", "parent", widget=NamedForeignKeyWidget(Actor, "name", what="actor")
+        "parent", "parent", widget=NamedForeignKeyWidget(Actor, "name", what=_("actor"))
     )
     required_columns = ("name",)
 
@@ -181,7 +183,7 @@ class ProceedingResource(ReviewedRecordResource):
         "incidents", "incidents", widget=NamesWidget(Incident, create=False, field="slug")
     )
     source = fields.Field(
-        "source", "source", widget=NamedForeignKeyWidget(Source, "key", what="source key")
+        "source", "source", widget=NamedForeignKeyWidget(Source, "key", what=_("source key"))
     )
     locator = text_field("locator")
     required_columns = ("slug", "title", "court", "date")

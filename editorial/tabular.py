@@ -13,6 +13,7 @@ from typing import Any
 
 import tablib
 from django.conf import settings
+from django.utils.translation import gettext, ngettext
 
 MIB = 1024 * 1024
 
@@ -54,10 +55,12 @@ class ImportLimits:
 def size_text(size: int) -> str:
     """A byte count as people read it: 20 MB, 1.5 MB, 64 KB, 100 bytes."""
     if size >= MIB:
-        return f"{size / MIB:,.1f}".removesuffix(".0") + " MB"
+        # Translators: a file's size in megabytes. (The English says "bytes" for one byte too.)
+        return gettext("{size} MB").format(size=f"{size / MIB:,.1f}".removesuffix(".0"))
     if size >= 1024:
-        return f"{size / 1024:,.0f} KB"
-    return f"{size:,} bytes"
+        # Translators: a file's size in kilobytes.
+        return gettext("{size} KB").format(size=f"{size / 1024:,.0f}")
+    return ngettext("{size} bytes", "{size} bytes", size).format(size=f"{size:,}")
 
 
 def column_letters(index: int) -> str:
@@ -126,8 +129,10 @@ class RowChunks:
         width = len(self.headers)
         if not all(is_blank(value) for value in row[width:]):
             raise UploadRefused(
-                f"“{self.name}”, row {number}: {len(row)} cells, but the header has "
-                f"{width} columns; check for a stray comma or a missing header."
+                gettext(
+                    "“{name}”, row {number}: {count} cells, but the header has {width} "
+                    "columns; check for a stray comma or a missing header."
+                ).format(name=self.name, number=number, count=len(row), width=width)
             )
         return row[:width] + [self.blank_cell] * (width - len(row))
 
@@ -135,25 +140,43 @@ class RowChunks:
         """Refuse the file as soon as a row lies beyond the limit, whatever its cells."""
         if number - 1 > self.limits.rows:
             raise UploadRefused(
-                f"“{self.name}” has more than {self.limits.rows:,} rows below its header; the "
-                f"limit is {self.limits.rows:,}. Split it into smaller files."
+                gettext(
+                    "“{name}” has more than {rows} rows below its header; the limit is "
+                    "{rows}. Split it into smaller files."
+                ).format(name=self.name, rows=f"{self.limits.rows:,}")
             )
 
     def too_wide(self, number: int, cells: int) -> UploadRefused:
         return UploadRefused(
-            f"“{self.name}”, row {number}: {cells:,} cells; the limit is "
-            f"{self.limits.columns:,} columns."
+            gettext(
+                "“{name}”, row {number}: {cells} cells; the limit is {columns} columns."
+            ).format(
+                name=self.name,
+                number=number,
+                cells=f"{cells:,}",
+                columns=f"{self.limits.columns:,}",
+            )
         )
 
     def cell_too_long(self, number: int, column: int | None) -> UploadRefused:
         limit = self.limits.cell_chars
         if column is None:
-            where = ""
+            place = gettext("“{name}”, row {row}")
         elif column <= len(self.headers) and not is_blank(self.headers[column - 1]):
-            where = f", column `{self.headers[column - 1]}`"
+            place = gettext("“{name}”, row {row}, column `{column}`")
         else:
-            where = f", column {column_letters(column)}"
+            place = gettext("“{name}”, row {row}, column {column}")
+        header = self.headers[column - 1] if column and column <= len(self.headers) else ""
+        where = place.format(
+            name=self.name,
+            row=number,
+            column=header if header and not is_blank(header) else column_letters(column or 1),
+        )
         return UploadRefused(
-            f"“{self.name}”, row {number}{where}: a cell of more than {limit:,} "
-            f"characters; the limit is {limit:,} characters in a cell."
+            # Translators: {where} is the file, row and column, as “file.csv”, row 3, column
+            # `quote`.
+            gettext(
+                "{where}: a cell of more than {limit} characters; the limit is {limit} "
+                "characters in a cell."
+            ).format(where=where, limit=f"{limit:,}")
         )

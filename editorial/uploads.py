@@ -17,6 +17,7 @@ import tablib
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import HttpRequest
+from django.utils.translation import gettext
 
 from editorial.tabular import ImportLimits, RowChunks, UploadRefused, size_text
 from editorial.xlsx import XlsxChunks
@@ -37,7 +38,9 @@ def import_format(name: str, format_name: str | None = None) -> str:
     extension = (format_name or (name.rsplit(".", 1)[-1] if "." in name else "")).lower()
     if extension not in FORMATS:
         raise UploadRefused(
-            f"“{name}” is not a CSV or XLSX file; save the spreadsheet as CSV (UTF-8) or XLSX."
+            gettext(
+                "“{name}” is not a CSV or XLSX file; save the spreadsheet as CSV (UTF-8) or XLSX."
+            ).format(name=name)
         )
     return extension
 
@@ -60,16 +63,17 @@ def open_import(
         size = file.seek(0, 2)
         if size > limits.bytes and not (any_size and extension == "csv"):
             raise UploadRefused(
-                f"“{name}” is {size_text(size)}; the limit is {size_text(limits.bytes)}. "
-                "Split it into smaller files."
+                gettext(
+                    "“{name}” is {size}; the limit is {limit}. Split it into smaller files."
+                ).format(name=name, size=size_text(size), limit=size_text(limits.bytes))
             )
         file.seek(0)
         if not file.read(4096).strip():
-            raise UploadRefused(f"“{name}” is empty.")
+            raise UploadRefused(gettext("“{name}” is empty.").format(name=name))
         file.seek(0)
         if extension == "xlsx":
             if file.read(2) != b"PK":
-                raise UploadRefused(f"“{name}” is not an XLSX workbook.")
+                raise UploadRefused(gettext("“{name}” is not an XLSX workbook.").format(name=name))
             return XlsxChunks(name, file, rows, limits)
         return CsvChunks(name, file, rows, limits)
     except BaseException:
@@ -90,7 +94,9 @@ def refuse_markup(name: str, text: str) -> None:
     head = text.lstrip()[:200].lower()
     if head.startswith(("<", "---", "%yaml", "{", "[")):
         raise UploadRefused(
-            f"“{name}” looks like HTML, YAML or JSON, not CSV; export the spreadsheet as CSV."
+            gettext(
+                "“{name}” looks like HTML, YAML or JSON, not CSV; export the spreadsheet as CSV."
+            ).format(name=name)
         )
 
 
@@ -125,8 +131,9 @@ class CsvChunks(RowChunks):
 
     def not_utf8(self, error: UnicodeDecodeError, row: int) -> UploadRefused:
         return UploadRefused(
-            f"“{self.name}” is not UTF-8 text (byte 0x{error.object[error.start]:02x} near row "
-            f"{row}); save it as “CSV UTF-8”."
+            gettext(
+                "“{name}” is not UTF-8 text (byte 0x{byte} near row {row}); save it as “CSV UTF-8”."
+            ).format(name=self.name, byte=f"{error.object[error.start]:02x}", row=row)
         )
 
     def lines(self) -> Iterator[str]:
@@ -137,9 +144,17 @@ class CsvChunks(RowChunks):
             self.row_chars += len(line)
             if self.row_chars > limit:
                 raise UploadRefused(
-                    f"“{self.name}”, row {self.read_rows + 1} holds more than {limit:,} "
-                    f"characters; a row holds at most {self.limits.columns:,} cells of "
-                    f"{self.limits.cell_chars:,} characters. Check for a missing closing quote."
+                    gettext(
+                        "“{name}”, row {number} holds more than {limit} characters; a row holds "
+                        "at most {columns} cells of {cell_chars} characters. Check for a missing "
+                        "closing quote."
+                    ).format(
+                        name=self.name,
+                        number=self.read_rows + 1,
+                        limit=f"{limit:,}",
+                        columns=f"{self.limits.columns:,}",
+                        cell_chars=f"{self.limits.cell_chars:,}",
+                    )
                 )
             yield line
 
@@ -153,7 +168,9 @@ class CsvChunks(RowChunks):
                 raise self.not_utf8(error, number) from None
             except csv.Error as error:
                 raise UploadRefused(
-                    f"“{self.name}” could not be read as CSV near row {number}: {error}."
+                    gettext("“{name}” could not be read as CSV near row {number}: {error}.").format(
+                        name=self.name, number=number, error=error
+                    )
                 ) from None
             if row is None:
                 return
@@ -190,10 +207,10 @@ class UploadLimitHandler(FileUploadHandler):
         limit = settings.IMPORT_MAX_BYTES
         if self.received > limit:
             if self.request is not None:
-                message = (
-                    f"The file is larger than {size_text(limit)}, the limit for an import. "
-                    "Split it into smaller files."
-                )
+                message = gettext(
+                    "The file is larger than {limit}, the limit for an import. Split it into "
+                    "smaller files."
+                ).format(limit=size_text(limit))
                 setattr(self.request, REFUSAL_ATTRIBUTE, message)
             raise StopUpload(connection_reset=True)
         return raw_data

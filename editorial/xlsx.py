@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any
 from xml.parsers import expat
 
+from django.utils.translation import gettext
 from openpyxl.styles.numbers import builtin_format_code, is_date_format, is_timedelta_format
 from openpyxl.utils.datetime import (
     CALENDAR_MAC_1904,
@@ -69,7 +70,11 @@ class Workbook:
 
     def unreadable(self, why: str = "") -> UploadRefused:
         return UploadRefused(
-            f"“{self.name}” could not be read as an XLSX workbook{': ' + why if why else ''}."
+            gettext("“{name}” could not be read as an XLSX workbook: {why}.").format(
+                name=self.name, why=why
+            )
+            if why
+            else gettext("“{name}” could not be read as an XLSX workbook.").format(name=self.name)
         )
 
     def check_directory(self, file: IO[bytes]) -> None:
@@ -82,13 +87,15 @@ class Workbook:
         file.seek(0)
         found = tail.rfind(END_OF_DIRECTORY)
         if found < 0 or found + 22 > len(tail):
-            raise UploadRefused(f"“{self.name}” is not an XLSX workbook.")
+            raise UploadRefused(gettext("“{name}” is not an XLSX workbook.").format(name=self.name))
         (parts,) = struct.unpack_from("<H", tail, found + 10)
         if parts > MAX_PARTS:
             raise UploadRefused(
-                f"“{self.name}” holds {parts:,} parts; an XLSX workbook has a few dozen and at "
-                f"most {MAX_PARTS:,} are read. Save it again from a spreadsheet program, or as "
-                "CSV (UTF-8)."
+                gettext(
+                    "“{name}” holds {parts} parts; an XLSX workbook has a few dozen and at "
+                    "most {limit} are read. Save it again from a spreadsheet program, or "
+                    "as CSV (UTF-8)."
+                ).format(name=self.name, parts=f"{parts:,}", limit=f"{MAX_PARTS:,}")
             )
 
     def close(self) -> None:
@@ -105,18 +112,29 @@ class Workbook:
         try:
             info = self.zip.getinfo(path)
         except KeyError:
-            raise self.unreadable(f"it has no part {path}") from None
+            raise self.unreadable(gettext("it has no part {path}").format(path=path)) from None
         if info.flag_bits & 0x1:
-            raise self.unreadable("it is encrypted; save it without a password")
+            raise self.unreadable(gettext("it is encrypted; save it without a password"))
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise self.unreadable(f"{path} is compressed in a way spreadsheets do not use")
+            raise self.unreadable(
+                gettext("{path} is compressed in a way spreadsheets do not use").format(path=path)
+            )
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > RATIO_GRACE and ratio > self.limits.zip_ratio:
             raise UploadRefused(
-                f"“{self.name}”: its part {path} would inflate from "
-                f"{size_text(info.compress_size)} to {size_text(info.file_size)}, "
-                f"{ratio:,.0f} times; the limit is {self.limits.zip_ratio:,} times. Spreadsheet "
-                "programs do not save workbooks like this: save it again, or as CSV (UTF-8)."
+                gettext(
+                    "“{name}”: its part {path} would inflate from {compressed} to {inflated}, "
+                    "{ratio} "
+                    "times; the limit is {limit} times. Spreadsheet programs do not save "
+                    "workbooks like this: save it again, or as CSV (UTF-8)."
+                ).format(
+                    name=self.name,
+                    path=path,
+                    compressed=size_text(info.compress_size),
+                    inflated=size_text(info.file_size),
+                    ratio=f"{ratio:,.0f}",
+                    limit=f"{self.limits.zip_ratio:,}",
+                )
             )
         if info.file_size > self.budget:
             raise self.too_large()
@@ -132,13 +150,16 @@ class Workbook:
                         progress(done, info.file_size)
                     yield block
         except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
-            raise self.unreadable(f"{path} is damaged ({error})") from None
+            raise self.unreadable(
+                gettext("{path} is damaged ({error})").format(path=path, error=error)
+            ) from None
 
     def too_large(self) -> UploadRefused:
         return UploadRefused(
-            f"“{self.name}” would inflate to more than {size_text(self.limits.inflated_bytes)}, "
-            "the limit for an XLSX file. Split it into smaller files, or save it as CSV (UTF-8) "
-            "and import that."
+            gettext(
+                "“{name}” would inflate to more than {size}, the limit for an XLSX file. "
+                "Split it into smaller files, or save it as CSV (UTF-8) and import that."
+            ).format(name=self.name, size=size_text(self.limits.inflated_bytes))
         )
 
     def parse(self, path: str, reader: PartReader) -> Iterator[None]:
@@ -159,7 +180,9 @@ class Workbook:
                 yield
             parser.Parse(b"", True)
         except expat.ExpatError as error:
-            raise self.unreadable(f"{path} is not well-formed XML ({error})") from None
+            raise self.unreadable(
+                gettext("{path} is not well-formed XML ({error})").format(path=path, error=error)
+            ) from None
         yield
 
     def read(self, path: str, reader: PartReader) -> None:
@@ -188,18 +211,26 @@ class PartReader:
 
     def refuse_doctype(self) -> None:
         raise UploadRefused(
-            f"“{self.workbook.name}”: {self.path} declares a document type, which workbooks "
-            "never do and which could expand without end. Save it again from a spreadsheet "
-            "program, or as CSV (UTF-8)."
+            gettext(
+                "“{name}”: {path} declares a document type, which workbooks never do and "
+                "which could expand without end. Save it again from a spreadsheet "
+                "program, or as CSV (UTF-8)."
+            ).format(name=self.workbook.name, path=self.path)
         )
 
     def enter(self, name: str, attributes: dict[str, str]) -> None:
         self.depth += 1
         if self.depth > self.workbook.limits.xml_depth:
             raise UploadRefused(
-                f"“{self.workbook.name}”: {self.path} nests its elements more than "
-                f"{self.workbook.limits.xml_depth} deep; a workbook needs about ten. Save it "
-                "again from a spreadsheet program, or as CSV (UTF-8)."
+                gettext(
+                    "“{name}”: {path} nests its elements more than {limit} deep; a "
+                    "workbook needs about ten. Save it again from a spreadsheet program, or "
+                    "as CSV (UTF-8)."
+                ).format(
+                    name=self.workbook.name,
+                    path=self.path,
+                    limit=self.workbook.limits.xml_depth,
+                )
             )
         self.start(local(name), {local(key): value for key, value in attributes.items()})
 
@@ -269,7 +300,11 @@ class Styles(PartReader):
             self.in_cell_formats = True
         elif name == "xf" and self.in_cell_formats:
             if len(self.formats) >= MAX_CELL_FORMATS:
-                raise self.workbook.unreadable(f"it has over {MAX_CELL_FORMATS:,} cell formats")
+                raise self.workbook.unreadable(
+                    gettext("it has over {limit} cell formats").format(
+                        limit=f"{MAX_CELL_FORMATS:,}"
+                    )
+                )
             self.formats.append(int(number) if number.isdigit() else 0)
 
     def end(self, name: str) -> None:
@@ -308,8 +343,10 @@ class SharedStrings(PartReader):
             if self.length > self.workbook.limits.cell_chars:
                 limit = self.workbook.limits.cell_chars
                 raise UploadRefused(
-                    f"“{self.workbook.name}” holds a text of more than {limit:,} characters; "
-                    f"the limit is {limit:,} characters in a cell."
+                    gettext(
+                        "“{name}” holds a text of more than {limit} characters; the limit is "
+                        "{limit} characters in a cell."
+                    ).format(name=self.workbook.name, limit=f"{limit:,}")
                 )
             self.pieces.append(data)
 
@@ -322,9 +359,11 @@ class SharedStrings(PartReader):
             if len(self.strings) >= self.workbook.limits.shared_strings:
                 limit = self.workbook.limits.shared_strings
                 raise UploadRefused(
-                    f"“{self.workbook.name}” holds more than {limit:,} different texts (its "
-                    f"shared strings); the limit is {limit:,}. Split it into smaller files, or "
-                    "save it as CSV (UTF-8)."
+                    gettext(
+                        "“{name}” holds more than {limit} different texts (its shared strings); "
+                        "the limit is {limit}. Split it into smaller files, or save it as CSV "
+                        "(UTF-8)."
+                    ).format(name=self.workbook.name, limit=f"{limit:,}")
                 )
             self.strings.append("".join(self.pieces))
 
@@ -366,7 +405,11 @@ class Sheet(PartReader):
             written = attributes.get("r", "")
             number = int(written) if written.isdigit() else self.row_number + 1
             if number <= self.row_number:
-                raise self.workbook.unreadable(f"row {number} comes after row {self.row_number}")
+                raise self.workbook.unreadable(
+                    gettext("row {row} comes after row {previous}").format(
+                        row=number, previous=self.row_number
+                    )
+                )
             self.chunks.check_row_number(number)
             self.row_number, self.row, self.column = number, {}, 0
 
@@ -380,9 +423,18 @@ class Sheet(PartReader):
             column = self.column + 1
         if column > self.workbook.limits.columns:
             raise UploadRefused(
-                f"“{self.workbook.name}”, row {self.row_number}: a cell in column "
-                f"{column_letters(column)}, the {column:,}th; the limit is "
-                f"{self.workbook.limits.columns:,} columns."
+                # Translators: "the {number}th" is the column's position, e.g. "column XFE,
+                # the 16,385th"; write the ordinal as your language does.
+                gettext(
+                    "“{name}”, row {row}: a cell in column {letters}, the {number}th; the limit "
+                    "is {limit} columns."
+                ).format(
+                    name=self.workbook.name,
+                    row=self.row_number,
+                    letters=column_letters(column),
+                    number=f"{column:,}",
+                    limit=f"{self.workbook.limits.columns:,}",
+                )
             )
         style = attributes.get("s", "0")
         self.column = column
@@ -447,8 +499,13 @@ class Sheet(PartReader):
             number = float(value) if any(c in value for c in ".Ee") else int(value)
         except ValueError:
             raise self.workbook.unreadable(
-                f"the cell {column_letters(self.column)}{self.row_number} holds “{value[:50]}”, "
-                f"which is not a value of its type ({self.kind})"
+                gettext(
+                    "the cell {cell} holds “{value}”, which is not a value of its type ({kind})"
+                ).format(
+                    cell=f"{column_letters(self.column)}{self.row_number}",
+                    value=value[:50],
+                    kind=self.kind,
+                )
             ) from None
         if self.style in self.chunks.date_styles:
             try:
@@ -490,7 +547,7 @@ class XlsxChunks(RowChunks):
         related = workbook.relationships(document)
         sheets = [related[i][1] for i in parts.sheet_ids if i in related]
         if not sheets:
-            raise workbook.unreadable("it has no worksheet")
+            raise workbook.unreadable(gettext("it has no worksheet"))
         self.sheet_path = sheets[parts.active] if parts.active < len(sheets) else sheets[0]
         self.epoch = parts.epoch
         by_kind = {kind.rsplit("/", 1)[-1]: path for kind, path in related.values()}
@@ -518,11 +575,26 @@ class XlsxChunks(RowChunks):
     def formula_without_value(self, number: int, column: int, formula: str) -> UploadRefused:
         header = self.headers[column - 1] if column <= len(self.headers) else None
         letters = column_letters(column)
-        where = f"column `{header}` ({letters})" if header else f"column {letters}"
+        where = (
+            gettext("column `{header}` ({letters})").format(header=header, letters=letters)
+            if header
+            else gettext("column {letters}").format(letters=letters)
+        )
         shown = formula if len(formula) <= 60 else formula[:57] + "…"
         return UploadRefused(
-            f"“{self.name}”, row {number}, {where}: the cell holds a formula"
-            f"{f' (={shown})' if shown else ''} but no value worked out from it. Open the file "
-            "in a spreadsheet program and save it again, so that the values are saved with "
-            "the formulas, or type the value instead."
+            (
+                gettext(
+                    "“{name}”, row {row}, {where}: the cell holds a formula (={formula}) but no "
+                    "value worked out from it. Open the file in a spreadsheet program and "
+                    "save it again, so that the values are saved with the formulas, or type "
+                    "the value instead."
+                )
+                if shown
+                else gettext(
+                    "“{name}”, row {row}, {where}: the cell holds a formula but no "
+                    "value worked out from it. Open the file in a spreadsheet program and "
+                    "save it again, so that the values are saved with the formulas, or type "
+                    "the value instead."
+                )
+            ).format(name=self.name, row=number, where=where, formula=shown)
         )
