@@ -16,6 +16,8 @@ from django.db import connection
 from django.db.models import F, Func, QuerySet, TextField, Value
 from django.db.models.functions import Lower, Replace
 
+from archive.models.translations import Translation
+
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
     from django.db.models.sql.compiler import SQLCompiler, _AsSqlType
@@ -113,9 +115,27 @@ def search_texts(version: IncidentVersion, places: Iterable[Place]) -> tuple[str
     return title, summary, fold(f"{version.description} {names} {version.date_text}")
 
 
+def with_translations(
+    texts: tuple[str, str, str], translations: Iterable[Translation]
+) -> tuple[str, str, str]:
+    """``texts`` with the folded words of the incident's published translations added, each
+    field at the weight of the field it translates: a reader finds the incident in any of the
+    languages it is published in."""
+    title, summary, body = texts
+    for translation in translations:
+        title += f" {fold(translation.title)}"
+        summary += f" {fold(translation.summary)}"
+        body += f" {fold(translation.description)} {fold(translation.date_text)}"
+    return title, summary, body
+
+
 def index_version(version: IncidentVersion) -> None:
-    """Store the search document of a version about to be published."""
-    title, summary, body = search_texts(version, version.places.all())
+    """Store the search document of a version about to be published, or of the published one
+    when a translation of it is published or replaced. Only published translations count: a
+    draft's words never find anything."""
+    translations = Translation.objects.published().filter(incident_id=version.incident_id)
+    texts = search_texts(version, version.places.all())
+    title, summary, body = with_translations(texts, translations)
     version.search_document = f"{title} {summary} {body}"
     type(version).objects.filter(pk=version.pk).update(search_document=version.search_document)
     if connection.vendor == "postgresql":

@@ -28,6 +28,10 @@ class Action(models.TextChoices):
     TAKE = "take", _("took for review")
     COMMENT = "comment", _("wrote in a discussion")
     RESOLVE = "resolve", _("resolved a discussion")
+    # A translation of the version's text: written or edited (TRANSLATE), or moved on in its
+    # own workflow (TRANSLATION, with the states); ``changes`` names the translation.
+    TRANSLATE = "translate", _("wrote a translation")
+    TRANSLATION = "translation", _("changed a translation's state")
 
 
 class Channel(models.TextChoices):
@@ -58,6 +62,12 @@ class HistoryEntryQuerySet(models.QuerySet):
     def submissions(self) -> HistoryEntryQuerySet:
         """Entries of a version sent to review, from a draft or after a send-back."""
         return self.filter(action=Action.TRANSITION, to_state=State.IN_REVIEW)
+
+    def of_translation(self, translation_id: int) -> HistoryEntryQuerySet:
+        """The entries about one translation, newest first."""
+        return self.filter(
+            action__in=[Action.TRANSLATE, Action.TRANSLATION], changes__translation=translation_id
+        )
 
     def about_queries(self) -> HistoryEntryQuerySet:
         """The reviewers' queries of figures and the authors' answers, oldest first."""

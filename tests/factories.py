@@ -27,6 +27,7 @@ from archive.models import (
     Source,
     State,
     SubmissionKind,
+    Translation,
     Trigger,
 )
 from archive.warc import warc_bytes
@@ -51,6 +52,7 @@ def ensure_reference_data() -> None:
         ("editorial.migrations.0005_record_change", "grant_view"),
         ("editorial.migrations.0010_reader_channel", "grant"),
         ("editorial.migrations.0014_snapshot_permissions", "grant"),
+        ("editorial.migrations.0015_translations", "grant"),
     ]:
         getattr(importlib.import_module(module), function)(apps, None)
 
@@ -209,6 +211,38 @@ def make_published(
     version.refresh_from_db()
     assert version.state == State.PUBLISHED
     return version
+
+
+def make_translation(
+    version: IncidentVersion,
+    language: str = "de",
+    *,
+    translator: User | None = None,
+    **fields: str,
+) -> Translation:
+    """A draft translation of ``version``'s text, written by ``translator`` (a new
+    contributor when not given)."""
+    fields = fields or {"title": f"Übersetzung {version.title}", "summary": "Eine Zusammenfassung."}
+    return services.translation_create(
+        version=version, language=language, user=translator or make_contributor(), fields=fields
+    )
+
+
+def make_approved_translation(
+    version: IncidentVersion, language: str = "de", **fields: str
+) -> Translation:
+    """A translation written, submitted and approved by two different people."""
+    translation = make_translation(version, language, **fields)
+    services.translation_submit(translation=translation, user=translation.created_by)
+    return services.translation_approve(translation=translation, user=make_reviewer())
+
+
+def make_published_translation(
+    version: IncidentVersion, language: str = "de", **fields: str
+) -> Translation:
+    """A translation of a published version, through the whole workflow by three people."""
+    translation = make_approved_translation(version, language, **fields)
+    return services.translation_publish(translation=translation, user=make_publisher())
 
 
 def make_submission(

@@ -98,6 +98,15 @@ from archive.models.submissions import (
     SubmissionStatus,
     new_reference,
 )
+from archive.models.translations import (
+    ORIGINAL_LANGUAGE,
+    TRANSLATED_FIELDS,
+    Translation,
+    TranslationQuerySet,
+    base_language,
+    original_digest,
+    translation_languages,
+)
 
 __all__ = [
     "DATA_PERMISSIONS",
@@ -105,8 +114,10 @@ __all__ = [
     "EDITABLE_STATES",
     "GONE_AFTER",
     "OPEN_STATES",
+    "ORIGINAL_LANGUAGE",
     "REF_STEM_LENGTH",
     "RELEASE_NAME",
+    "TRANSLATED_FIELDS",
     "Actor",
     "Assessment",
     "Category",
@@ -152,6 +163,8 @@ __all__ = [
     "State",
     "SubmissionKind",
     "SubmissionStatus",
+    "Translation",
+    "TranslationQuerySet",
     "Trigger",
     "Verification",
     "VersionCategory",
@@ -161,9 +174,12 @@ __all__ = [
     "VersionVictimGroup",
     "VictimGroup",
     "attach_copies",
+    "base_language",
     "estimate_ref",
     "new_reference",
+    "original_digest",
     "protect_if_published",
     "source_copies",
+    "translation_languages",
     "with_link_health",
 ]

@@ -65,6 +65,18 @@ from editorial.services.threads import (
     thread_reply,
     thread_resolve,
 )
+from editorial.services.translations import (
+    translation_approve,
+    translation_check_approve,
+    translation_check_publish,
+    translation_create,
+    translation_edit,
+    translation_publish,
+    translation_request_changes,
+    translation_submit,
+    translations_publish_with,
+    translator_ids,
+)
 
 __all__ = [
     "ANSWER_MAX_LENGTH",
@@ -99,6 +111,16 @@ __all__ = [
     "thread_open",
     "thread_reply",
     "thread_resolve",
+    "translation_approve",
+    "translation_check_approve",
+    "translation_check_publish",
+    "translation_create",
+    "translation_edit",
+    "translation_publish",
+    "translation_request_changes",
+    "translation_submit",
+    "translations_publish_with",
+    "translator_ids",
     "version_approve",
     "version_assign",
     "version_check_approve",

@@ -32,6 +32,7 @@ from editorial.services.base import (
     logger,
     require_permission,
 )
+from editorial.services.translations import translations_publish_with
 from editorial.workflow import PUBLISH
 
 
@@ -120,6 +121,7 @@ def version_publish(
         return version
     if previous:
         _transition(previous, State.SUPERSEDED, user, note, channel)
+    translations_publish_with(version=version, user=user, channel=channel)
     index_version(version)
     derive_figures([version.pk])
     version.published_at, version.publish_at, version.public_note = now, None, note
