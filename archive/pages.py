@@ -31,6 +31,7 @@ from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from archive.estimates import summarise
 from archive.models import (
@@ -43,6 +44,7 @@ from archive.models import (
     attach_copies,
     source_copies,
 )
+from archive.shown import shown_text
 from archive.structured_data import incident_dataset, json_ld_element
 from archive.text import render_markdown
 
@@ -114,9 +116,11 @@ def incident_context(version: IncidentVersion, copies: Copies | None = None) -> 
     for citation in version.incident_citations:
         number(Footnote(citation.source, citation.locator, citation.quote, citation.note))
     attach_copies((note.source for note in footnotes), copies)
+    text = shown_text(version, get_language())
     return {
         "version": version,
-        "description_html": render_markdown(version.description),
+        "text": text,
+        "description_html": render_markdown(text.description.text),
         "measures": summarise(estimates),
         "footnotes": footnotes,
         "proceedings": version.incident.proceedings.all(),

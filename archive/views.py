@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.csp import CSP
 from django.utils.text import slugify
+from django.utils.translation import get_language
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_safe
 
@@ -19,6 +20,7 @@ from archive import pages
 from archive.caching import memoised
 from archive.filters import IncidentFilter
 from archive.models import (
+    ORIGINAL_LANGUAGE,
     Actor,
     Category,
     Context,
@@ -30,6 +32,7 @@ from archive.models import (
     Place,
     Source,
     attach_copies,
+    base_language,
 )
 from archive.timeline import TIMELINE_LIMIT, build_timeline
 from archive.totals import totals
@@ -45,7 +48,7 @@ def page_of[M: Model](request: HttpRequest, queryset: QuerySet[M]) -> Page[M]:
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     versions = IncidentVersion.objects.published().with_incident()
-    recent = versions.listed().order_by("-published_at")[:8]
+    recent = versions.listed().translated(language=get_language()).order_by("-published_at")[:8]
     categories = (
         Category.objects.published()
         .annotate(incident_count=Count("versions"))
@@ -116,7 +119,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         "archive/incident_list.html",
         {
             "filter": filterset,
-            "page": page_of(request, versions),
+            "page": page_of(request, versions.translated(language=get_language())),
             # The counts depend on the filters only: every page of one search shares them.
             "facets": memoised("facets", lambda: facets(versions), facet_key),
             "totals": memoised("totals", lambda: totals(versions), facet_key),
@@ -170,7 +173,9 @@ def _filter_choices() -> FilterChoices:
 @require_safe
 def incident_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """The page stored when the version was published (one read), else rendered and kept."""
-    html = pages.stored_page(slug)
+    # Pages are stored in the original language only (until stored per language).
+    original = base_language(get_language()) == ORIGINAL_LANGUAGE
+    html = pages.stored_page(slug) if original else None
     if html is not None:
         return HttpResponse(html.replace(pages.ORIGIN, pages.origin(request)))
     seen_generation = pages.generation()
@@ -178,6 +183,7 @@ def incident_detail(request: HttpRequest, slug: str) -> HttpResponse:
         IncidentVersion.objects.published()
         .with_incident()
         .with_page_content()
+        .translated(language=get_language())
         .filter(incident__slug=slug)
         .first()
     )
@@ -195,7 +201,8 @@ def incident_detail(request: HttpRequest, slug: str) -> HttpResponse:
             raise Http404("No published incident at this address.")
         return render(request, "410.html", {"withdrawn": withdrawn}, status=410)
     html = pages.render_page(version)
-    pages.store_rendered(version, html, seen_generation)
+    if original:
+        pages.store_rendered(version, html, seen_generation)
     return HttpResponse(html.replace(pages.ORIGIN, pages.origin(request)))
 
 
@@ -295,7 +302,7 @@ def _browse(
     with_totals: bool = True,
 ) -> HttpResponse:
     # Reference records are public only through a published incident.
-    page = page_of(request, versions.listed())
+    page = page_of(request, versions.listed().translated(language=get_language()))
     if not page.paginator.count:
         return render(request, "404.html", status=404)
     context: dict[str, Any] = {"subject": subject, "page": page}

@@ -44,6 +44,7 @@ from editorial.admin_search import FoldedSearchMixin, NamedValuesFilter
 from editorial.admin_snapshots import OriginalGoneFilter, SnapshotAdmin, SourceSnapshotsMixin
 from editorial.admin_submissions import ReaderSubmissionAdmin  # noqa: F401 (registers it)
 from editorial.admin_threads import ThreadAdminMixin
+from editorial.admin_translations import TranslationAdmin  # noqa: F401 (registers it)
 from editorial.admin_views import WorkflowAdminMixin
 from editorial.admin_widgets import LabelledCellsMixin, SafeRelationsMixin
 from editorial.admin_words import IncidentWordsMixin

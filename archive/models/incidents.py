@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from archive.models.dated import DateRangeMixin
 from archive.models.figures import Citation, Estimate
+from archive.models.languages import ORIGINAL_LANGUAGE, base_language
 from archive.models.records import DATA_PERMISSIONS, Actor, Category, Context, Place, VictimGroup
 from archive.models.states import EDITABLE_STATES, OPEN_STATES, State
 
@@ -96,6 +97,30 @@ class IncidentVersionQuerySet(models.QuerySet["IncidentVersion"]):
         """What a list row shows, fetched in a constant number of queries, in date order."""
         return self.prefetch_related("places", "categories", "perpetrators").order_by(
             "date_earliest", "title"
+        )
+
+    def translated(self, *, language: str) -> IncidentVersionQuerySet:
+        """With the incident's published translation into ``language`` joined (at most one):
+        ``translated_title``, ``translated_summary``, ``translated_description``,
+        ``translated_date_text`` and ``translated_digest``, each ``None`` without one. A join,
+        not a query: a translated page costs the queries of the original's. The original
+        language joins nothing."""
+        language = base_language(language)
+        if language == ORIGINAL_LANGUAGE:
+            return self
+        return self.annotate(
+            published_translation=FilteredRelation(
+                "incident__translations",
+                condition=Q(
+                    incident__translations__language=language,
+                    incident__translations__state=State.PUBLISHED,
+                ),
+            ),
+            translated_title=F("published_translation__title"),
+            translated_summary=F("published_translation__summary"),
+            translated_description=F("published_translation__description"),
+            translated_date_text=F("published_translation__date_text"),
+            translated_digest=F("published_translation__original_digest"),
         )
 
     def with_published_related(self) -> IncidentVersionQuerySet:

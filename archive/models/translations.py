@@ -21,17 +21,13 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from archive.models.incidents import Incident, IncidentVersion
+from archive.models.languages import ORIGINAL_LANGUAGE, base_language
 from archive.models.states import EDITABLE_STATES, OPEN_STATES, State
 
-# The language the archive's content is written in; translations are into the others.
-ORIGINAL_LANGUAGE = "en"
 # The fields of a version that a translation translates, in the order a reader meets them.
 TRANSLATED_FIELDS = ("title", "summary", "description", "date_text")
 
-
-def base_language(code: str | None) -> str:
-    """``en-gb`` → ``en``: the content's languages are languages, not regional variants."""
-    return (code or ORIGINAL_LANGUAGE).split("-")[0].lower()
+__all__ = ["ORIGINAL_LANGUAGE", "TRANSLATED_FIELDS", "Translation", "base_language"]
 
 
 def translation_languages() -> list[tuple[str, str]]:

@@ -17,6 +17,7 @@ from tests.factories import (
     make_draft,
     make_place,
     make_published,
+    make_published_translation,
     make_reviewer,
     make_snapshot,
     make_source,
@@ -123,6 +124,33 @@ def archive_with_drafts(db):
     services.submission_close(
         submission=make_submission(public.incident, **secret), user=data_editor, reason="Spam."
     )
+
+    # Translations of the published incident that are not published: a draft, one in review,
+    # one sent back and one approved but not yet published; and an approved translation of
+    # an approved version that waits for that version. One published translation beside them.
+    translator = make_contributor()
+    make_published_translation(public, "de", title="Ein veröffentlichter Vorfall")
+    secret_text = {
+        "title": f"{MARKER} translated title",
+        "summary": f"{MARKER} translated summary",
+        "description": f"{MARKER} translated description",
+        "date_text": f"{MARKER} translated date",
+    }
+    unpublished = {
+        language: services.translation_create(
+            version=public, language=language, user=translator, fields=secret_text
+        )
+        for language in ("de", "pl", "ru", "uk")
+    }
+    for language in ("pl", "ru", "uk"):
+        services.translation_submit(translation=unpublished[language], user=translator)
+    services.translation_request_changes(translation=unpublished["ru"], user=reviewer, comment="x")
+    services.translation_approve(translation=unpublished["uk"], user=reviewer)
+    waiting = services.translation_create(
+        version=versions["approved"], language="de", user=translator, fields=secret_text
+    )
+    services.translation_submit(translation=waiting, user=translator)
+    services.translation_approve(translation=waiting, user=reviewer)
 
     # Releases are made beside the drafts: one before the redraft's figure changed, one after.
     call_command("make_release", "2026.1", stdout=io.StringIO())

@@ -1,0 +1,170 @@
+"""The public pages in a reader's language: a published translation's text where there is
+one; the original, marked with its language and a notice, where there is none."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse, translate_url
+from django.utils import translation
+
+from archive.models import IncidentPage
+from editorial import services
+from tests.factories import (
+    make_contributor,
+    make_published,
+    make_published_translation,
+    make_publisher,
+    make_reviewer,
+    make_translation,
+)
+
+pytestmark = pytest.mark.django_db
+
+NOTICE = "Not yet translated; shown in English"
+
+
+def read(client, url: str, language: str):
+    """``url`` as a reader of ``language`` reads it: at the address of that language."""
+    with translation.override(language):
+        return client.get(translate_url(url, language))
+
+
+def katyn(**content: str):
+    return make_published(
+        title="Katyn massacre",
+        summary="Polish officers and officials were shot by the NKVD.",
+        description="Shot in the *spring* of 1940.",
+        date_text="April and May 1940",
+        **content,
+    )
+
+
+def test_the_incident_page_shows_the_published_translation(client):
+    version = katyn()
+    make_published_translation(
+        version,
+        "de",
+        title="Massaker von Katyn",
+        summary="Polnische Offiziere und Beamte wurden vom NKWD erschossen.",
+        description="Erschossen im *Frühjahr* 1940.",
+        date_text="April und Mai 1940",
+    )
+    page = read(client, version.get_absolute_url(), "de").content.decode()
+    assert "<h1>Massaker von Katyn</h1>" in page
+    assert "Polnische Offiziere und Beamte wurden vom NKWD erschossen." in page
+    assert "Erschossen im <em>Frühjahr</em> 1940." in page
+    assert "April und Mai 1940" in page
+    # The English title only where the entry is cited, by its original title, and in the
+    # description of the data set (in English, as the data is).
+    visible = re.sub(r"<script.*?</script>", "", page, flags=re.S)
+    assert visible.count("Katyn massacre") == visible.count("“Katyn massacre”") == 1
+    assert NOTICE not in page
+    assert version.estimates.get().as_written in page  # figures are never translated
+
+
+def test_a_field_without_translation_falls_back_to_english_marked_with_its_language(client):
+    version = katyn()
+    make_published_translation(version, "de", title="Massaker von Katyn")
+    page = read(client, version.get_absolute_url(), "de").content.decode()
+    assert "<h1>Massaker von Katyn</h1>" in page
+    assert (
+        '<p class="lead"><span lang="en">Polish officers and officials were shot by the NKVD.'
+        "</span></p>" in page
+    )
+    assert '<span lang="en">April and May 1940</span>' in page
+    assert re.search(r'<section class="description" aria-label="[^"]+" lang="en">', page)
+    assert f"{NOTICE}: the summary, the description, the date as written." in page
+
+
+def test_a_language_without_any_translation_is_english_with_one_notice(client):
+    version = katyn()
+    make_published_translation(version, "de", title="Massaker von Katyn")
+    page = read(client, version.get_absolute_url(), "pl").content.decode()
+    assert '<h1><span lang="en">Katyn massacre</span></h1>' in page
+    assert f"{NOTICE}." in page
+    assert "Massaker" not in page
+
+
+def test_the_english_page_is_unchanged_by_translations(client):
+    version = katyn()
+    make_published_translation(version, "de", title="Massaker von Katyn")
+    page = client.get(version.get_absolute_url()).content.decode()
+    assert "<h1>Katyn massacre</h1>" in page
+    assert NOTICE not in page
+    assert "Massaker" not in page
+    assert '<span lang="en">' not in page
+
+
+def test_a_draft_or_approved_translation_is_not_shown(client):
+    version = katyn()
+    make_translation(version, "de", title="Entwurf des Titels")
+    approved = make_translation(version, "pl", title="Zatwierdzony tytuł")
+    services.translation_submit(translation=approved, user=approved.created_by)
+    services.translation_approve(translation=approved, user=make_reviewer())
+    for language in ("de", "pl"):
+        page = read(client, version.get_absolute_url(), language).content.decode()
+        assert "Entwurf" not in page and "Zatwierdzony" not in page
+        assert '<h1><span lang="en">Katyn massacre</span></h1>' in page
+
+
+def test_a_corrected_original_marks_the_translation_out_of_date(client):
+    version = katyn()
+    make_published_translation(version, "de", title="Massaker von Katyn")
+    author = make_contributor()
+    draft = services.version_start_draft(incident=version.incident, user=author)
+    services.version_edit(
+        version=draft,
+        user=author,
+        seen_lock_version=0,
+        fields={"summary": "Polish prisoners of war were shot by the NKVD."},
+    )
+    services.version_submit(version=draft, user=author)
+    reviewer = make_reviewer()
+    for estimate in draft.estimates.all():
+        services.estimate_verify(estimate=estimate, user=reviewer)
+    services.version_approve(version=draft, user=reviewer)
+    services.version_publish(version=draft, user=make_publisher(), note="Who was shot.")
+    page = read(client, version.get_absolute_url(), "de").content.decode()
+    assert "<h1>Massaker von Katyn</h1>" in page
+    assert "Translation out of date:" in page
+    assert "Polish prisoners of war were shot by the NKVD." in page  # the corrected original
+
+
+def test_the_list_and_home_show_translated_titles(client):
+    version = katyn()
+    make_published_translation(version, "de", title="Massaker von Katyn")
+    other = make_published(title="Nemmersdorf massacre")
+    for url in (reverse("archive:incident_list"), reverse("archive:home")):
+        page = read(client, url, "de").content.decode()
+        assert "Massaker von Katyn" in page, url
+        assert f'<span lang="en">{other.title}</span>' in page, url
+        assert "Katyn massacre" not in page, url
+
+
+def count_queries(client, url: str, language: str) -> int:
+    IncidentPage.objects.all().delete()  # rendered, not read from the stored page
+    with CaptureQueriesContext(connection) as queries:
+        response = read(client, url, language)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+def test_translated_pages_cost_the_queries_of_the_english_ones(client):
+    versions = [katyn() for _ in range(3)]
+    make_published_translation(versions[0], "de", title="Massaker von Katyn")
+    make_published_translation(versions[1], "de", summary="Nur die Zusammenfassung.")
+    urls = [
+        reverse("archive:home"),
+        reverse("archive:incident_list"),
+        reverse("archive:incident_list") + "?q=katyn",
+        versions[0].get_absolute_url(),
+        versions[2].get_absolute_url(),
+    ]
+    for url in urls:
+        read(client, url, "en")  # warm the per-process caches (filter choices, build stamp)
+        english = count_queries(client, url, "en")
+        assert count_queries(client, url, "de") == english, url
