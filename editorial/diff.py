@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Field
+from django.utils.translation import gettext
 
 from archive.models import Estimate, IncidentVersion
 
@@ -84,7 +85,11 @@ def _estimate_values(estimate: Estimate) -> dict[str, object]:
 def _citation_labels(version: IncidentVersion) -> set[str]:
     labels = set()
     for citation in version.citations.all():
-        target = f"estimate {citation.estimate.ref}" if citation.estimate else "incident"
+        target = (
+            gettext("estimate {ref}").format(ref=citation.estimate.ref)
+            if citation.estimate
+            else gettext("incident")
+        )
         labels.add(f"{target}: {citation.source.key}, {citation.locator}".rstrip(", "))
     return labels
 
@@ -182,7 +187,7 @@ def changes_since(snapshot: dict[str, object], estimate: Estimate) -> list[Chang
 
 def _label(name: str) -> str:
     if name == "citations":
-        return "citations"
+        return gettext("citations")
     column = Estimate._meta.get_field(name)
     assert isinstance(column, Field)  # a figure's own column, never a relation to it
     return str(column.verbose_name)

@@ -101,7 +101,7 @@ class HistoryEntry(models.Model):
 
     class Meta:
         ordering = ["-at", "-pk"]
-        verbose_name_plural = "history entries"
+        verbose_name_plural = _("history entries")
 
     def __str__(self) -> str:
         who = self.user or "system"

@@ -14,6 +14,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import models, transaction
+from django.utils.translation import gettext
 
 from archive.models import (
     OPEN_STATES,
@@ -92,7 +93,11 @@ def load_seed(
         )
         if result.has_errors() or result.has_validation_errors():
             errors = [str(e.error) for e in result.base_errors]
-            raise SeedError(f"{file_name} could not be imported:\n" + "\n".join(errors))
+            raise SeedError(
+                gettext("{file} could not be imported:\n{errors}").format(
+                    file=file_name, errors="\n".join(errors)
+                )
+            )
         created |= set(resource.touched)  # the archive was empty: every version is this load's
         totals = result.totals
         lines.append(
@@ -148,7 +153,11 @@ def publish_seed_versions(
     )
     not_new = [v.incident.slug for v in versions if v.state != State.DRAFT or v.number != 1]
     if len(versions) != len(version_ids) or not_new:
-        raise SeedError(f"The seed's load did not create these versions: {not_new[:10]}.")
+        raise SeedError(
+            gettext("The seed's load did not create these versions: {slugs}.").format(
+                slugs=not_new[:10]
+            )
+        )
     for version in versions:
         services.version_submit(
             version=version, user=contributor, comment=SEED_LOADED, channel=Channel.SEED

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.text import slugify
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from archive.models.records import DATA_PERMISSIONS
@@ -103,7 +104,7 @@ class Estimate(models.Model):
     high = models.BigIntegerField(null=True, blank=True)
     qualifier = models.CharField(max_length=10, choices=Qualifier, default=Qualifier.EXACT)
     as_written = models.CharField(
-        "figure as written", max_length=200, help_text=_("e.g. “about 1.0 million”, “44–3,000”.")
+        _("figure as written"), max_length=200, help_text=_("e.g. “about 1.0 million”, “44–3,000”.")
     )
     claimant = models.CharField(
         max_length=300, help_text=_("Who gives the figure, e.g. Soviet archives.")
@@ -139,7 +140,7 @@ class Estimate(models.Model):
         ),
     )
     part_of = models.SlugField(
-        "part of",
+        _("part of"),
         max_length=100,
         blank=True,
         help_text=_(
@@ -162,7 +163,7 @@ class Estimate(models.Model):
         help_text=_("For a proportion: the highest percentage."),
     )
     share_of = models.SlugField(
-        "share of",
+        _("share of"),
         max_length=100,
         blank=True,
         help_text=_("The ref of the figure of this incident that the percentage is taken of."),
@@ -264,69 +265,79 @@ class Estimate(models.Model):
         figures = {"low": self.low, "best": self.best, "high": self.high}
         for name, value in figures.items():
             if value is not None and value < 0:
-                errors[name] = (
-                    f"{value} is negative. Figures count people: enter 0 or more, and put any "
+                errors[name] = gettext(
+                    "{value} is negative. Figures count people: enter 0 or more, and put any "
                     "wording in “figure as written”."
-                )
+                ).format(value=value)
         shares = {"share_low": self.share_low, "share_high": self.share_high}
         is_share = any(value is not None for value in shares.values())
         if all(value is None for value in figures.values()) and not is_share:
-            errors["best"] = (
+            errors["best"] = gettext(
                 "Enter at least one figure: best for a single number, low and high for a range "
                 "(“44–3,000” is low 44, high 3000), low alone for “over 20,000”; or a share "
                 "low/high in percent with the figure it is a share of."
             )
         for name, share in shares.items():
             if share is not None and not 0 <= share <= 100:
-                errors[name] = (
-                    f"{share} % is not a share: enter a percentage from 0 to 100 "
+                errors[name] = gettext(
+                    "{share} % is not a share: enter a percentage from 0 to 100 "
                     "(one third is 33.33)."
-                )
+                ).format(share=share)
         if (
             not errors.keys() & shares.keys()
             and self.share_low is not None
             and self.share_high is not None
             and self.share_low > self.share_high
         ):
-            errors["share_low"] = (
-                f"Share low ({self.share_low} %) is above share high ({self.share_high} %): "
-                "swap them."
-            )
+            errors["share_low"] = gettext(
+                "Share low ({low} %) is above share high ({high} %): swap them."
+            ).format(low=self.share_low, high=self.share_high)
         if is_share and not self.share_of:
-            errors["share_of"] = (
+            errors["share_of"] = gettext(
                 "Say which figure of this incident the percentage is taken of: its ref."
             )
         if self.share_of and not is_share:
-            errors["share_low"] = (
+            errors["share_low"] = gettext(
                 "Enter the percentage (share low and/or high), or clear “share of”."
             )
         if is_share and any(value is not None for value in figures.values()):
             errors.setdefault(
                 "best",
-                "A share is given as a percentage: leave low, best and high empty. The page "
-                "shows the count it implies as derived arithmetic, not as the source's figure.",
+                gettext(
+                    "A share is given as a percentage: leave low, best and high empty. The page "
+                    "shows the count it implies as derived arithmetic, not as the source's figure."
+                ),
             )
         if is_share and (self.part_of or self.per):
-            errors["share_of"] = (
+            errors["share_of"] = gettext(
                 "A share cannot also be a part or a rate: enter one of part of, share or per."
             )
         if self.ref and self.ref in (self.part_of, self.share_of):
             field = "part_of" if self.part_of == self.ref else "share_of"
-            errors[field] = "A figure cannot be a part or a share of itself."
-        pairs = [("low", "best"), ("best", "high"), ("low", "high")]
-        for smaller, larger in pairs:
+            errors[field] = gettext("A figure cannot be a part or a share of itself.")
+        # Translators: low, best and high are the three numbers of an estimate (its lower
+        # bound, best figure and upper bound), as the form's fields are named.
+        pairs = [
+            ("low", "best", gettext_noop("Low ({a}) is above best ({b}).")),
+            ("best", "high", gettext_noop("Best ({a}) is above high ({b}).")),
+            ("low", "high", gettext_noop("Low ({a}) is above high ({b}).")),
+        ]
+        for smaller, larger, above in pairs:
             a, b = figures[smaller], figures[larger]
             if a is not None and b is not None and a > b and smaller not in errors:
                 errors[smaller] = (
-                    f"{smaller.capitalize()} ({a:,}) is above {larger} ({b:,}). "
-                    f"Low ≤ best ≤ high: swap them, or check for a mistyped digit."
+                    gettext(above).format(a=f"{a:,}", b=f"{b:,}")
+                    + " "
+                    + gettext("Low ≤ best ≤ high: swap them, or check for a mistyped digit.")
                 )
         if (
             self.assessment in (Assessment.CONTESTED, Assessment.REJECTED)
             and not (self.assessment_reason or "").strip()
         ):
             errors["assessment_reason"] = (
-                f"Say why this estimate is {self.assessment}: readers see the reason beside it."
+                gettext("Say why this estimate is contested: readers see the reason beside it.")
+                if self.assessment == Assessment.CONTESTED
+                else gettext("Say why this estimate is rejected: readers see the reason beside it.")
             )
         if errors:
             raise ValidationError(errors)

@@ -54,7 +54,7 @@ class IncidentAlias(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name_plural = "incident aliases"
+        verbose_name_plural = _("incident aliases")
 
     def __str__(self) -> str:
         return f"{self.slug} → {self.incident.slug}"
@@ -184,12 +184,12 @@ class IncidentVersion(DateRangeMixin, models.Model):
         blank=True, help_text=_("Markdown. Links and emphasis are kept; scripts are removed.")
     )
     date = models.CharField(
-        "date (EDTF)",
+        _("date (EDTF)"),
         max_length=100,
         help_text=_("Extended Date/Time Format: 1940-04/1940-05, 1945-04~, 1941/1942."),
     )
     date_text = models.CharField(
-        "date as written", max_length=200, help_text=_("e.g. “April and May 1940”.")
+        _("date as written"), max_length=200, help_text=_("e.g. “April and May 1940”.")
     )
     date_earliest = models.DateField(editable=False)
     date_latest = models.DateField(editable=False)
@@ -317,7 +317,7 @@ class VersionPlace(VersionLink):
     class Meta(VersionLink.Meta):
         db_table = "archive_incidentversion_places"
         unique_together = [("incidentversion", "place")]
-        verbose_name = "version naming this place"
+        verbose_name = _("version naming this place")
 
 
 class VersionCategory(VersionLink):
@@ -326,7 +326,7 @@ class VersionCategory(VersionLink):
     class Meta(VersionLink.Meta):
         db_table = "archive_incidentversion_categories"
         unique_together = [("incidentversion", "category")]
-        verbose_name = "version in this category"
+        verbose_name = _("version in this category")
 
 
 class VersionPerpetrator(VersionLink):
@@ -335,7 +335,7 @@ class VersionPerpetrator(VersionLink):
     class Meta(VersionLink.Meta):
         db_table = "archive_incidentversion_perpetrators"
         unique_together = [("incidentversion", "actor")]
-        verbose_name = "version naming this perpetrator"
+        verbose_name = _("version naming this perpetrator")
 
 
 class VersionVictimGroup(VersionLink):
@@ -344,4 +344,4 @@ class VersionVictimGroup(VersionLink):
     class Meta(VersionLink.Meta):
         db_table = "archive_incidentversion_victim_groups"
         unique_together = [("incidentversion", "victimgroup")]
-        verbose_name = "version naming this victim group"
+        verbose_name = _("version naming this victim group")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import F, Q, QuerySet
 from django.db.models.deletion import Collector
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from archive.models.dated import DateRangeMixin
@@ -31,9 +32,9 @@ class Proceeding(DateRangeMixin, models.Model):
     title = models.CharField(max_length=300)
     court = models.CharField(max_length=300)
     date = models.CharField(
-        "date (EDTF)", max_length=100, help_text=_("e.g. 2019-03-27, 2003, 1995.")
+        _("date (EDTF)"), max_length=100, help_text=_("e.g. 2019-03-27, 2003, 1995.")
     )
-    date_text = models.CharField("date as written", max_length=200, blank=True)
+    date_text = models.CharField(_("date as written"), max_length=200, blank=True)
     date_earliest = models.DateField(editable=False)
     date_latest = models.DateField(editable=False)
     defendants = models.TextField(blank=True, help_text=_("One per line."))
@@ -77,8 +78,10 @@ def protect_if_published(
     shown = list(sub_objs.filter(incident__in=Incident.objects.published()))
     if shown:
         raise models.ProtectedError(
-            "A published incident shows this proceeding: it cannot be deleted. Retire it "
-            "through a reviewed change instead.",
+            gettext(
+                "A published incident shows this proceeding: it cannot be deleted. Retire it "
+                "through a reviewed change instead."
+            ),
             set(shown),
         )
     models.CASCADE(collector, field, sub_objs, using)
@@ -94,7 +97,7 @@ class ProceedingIncident(models.Model):
         db_table = "archive_proceeding_incidents"
         unique_together = [("proceeding", "incident")]
         default_permissions = ()
-        verbose_name = "incident page showing this proceeding"
+        verbose_name = _("incident page showing this proceeding")
 
     def __str__(self) -> str:
         return str(self.incident)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from archive.models.incidents import Incident, IncidentVersion
@@ -49,7 +50,9 @@ class IncidentPage(models.Model):
     objects = IncidentPageQuerySet.as_manager()
 
     def __str__(self) -> str:
-        return f"page of version {self.version_id} ({self.build})"
+        return gettext("page of version {version} ({build})").format(
+            version=self.version_id, build=self.build
+        )
 
 
 class CorrectionQuerySet(models.QuerySet["Correction"]):

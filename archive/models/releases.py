@@ -8,6 +8,7 @@ from typing import Any
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 # A year and a number: 2026.1, 2026.12. Strict, because the name is part of a citation, a file
@@ -67,7 +68,11 @@ class Release(models.Model):
                 if getattr(stored, field.attname) != getattr(self, field.attname)
             ]
             if changed and (changed != ["doi"] or stored.doi):
-                raise ReleaseError(f"Release {stored.name} is frozen: it cannot be changed.")
+                raise ReleaseError(
+                    gettext("Release {name} is frozen: it cannot be changed.").format(
+                        name=stored.name
+                    )
+                )
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from archive.models.sources import Source
@@ -69,25 +70,25 @@ class Snapshot(models.Model):
     """One attempt to capture a source's URL. Immutable: a new capture is a new row."""
 
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="snapshots")
-    url = models.URLField("URL fetched", max_length=1000)
+    url = models.URLField(_("URL fetched"), max_length=1000)
     final_url = models.URLField(
-        "final URL", max_length=1000, blank=True, help_text=_("after redirects")
+        _("final URL"), max_length=1000, blank=True, help_text=_("after redirects")
     )
     redirects = models.JSONField(
         default=list, blank=True, help_text=_("each hop: its URL and HTTP status")
     )
-    http_status = models.PositiveSmallIntegerField("HTTP status", null=True, blank=True)
+    http_status = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
     content_type = models.CharField(max_length=200, blank=True)
     size = models.PositiveBigIntegerField(
         null=True, blank=True, help_text=_("bytes of the body received")
     )
     sha256 = models.CharField(
-        "SHA-256", max_length=64, blank=True, help_text=_("of the body received, as stored")
+        _("SHA-256"), max_length=64, blank=True, help_text=_("of the body received, as stored")
     )
     warc_file = models.CharField(
-        "WARC file", max_length=300, blank=True, help_text=_("in the snapshots storage")
+        _("WARC file"), max_length=300, blank=True, help_text=_("in the snapshots storage")
     )
-    warc_sha256 = models.CharField("WARC SHA-256", max_length=64, blank=True)
+    warc_sha256 = models.CharField(_("WARC SHA-256"), max_length=64, blank=True)
     captured_at = models.DateTimeField(default=timezone.now)
     software = models.CharField(max_length=100, help_text=_("the capturing software's version"))
     outcome = models.CharField(max_length=10, choices=Outcome)
@@ -118,7 +119,7 @@ class Snapshot(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
-            raise ValueError("A snapshot is never changed: capture again for a new one.")
+            raise ValueError(gettext("A snapshot is never changed: capture again for a new one."))
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:

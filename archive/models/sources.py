@@ -57,13 +57,13 @@ class Source(models.Model):
     year = models.PositiveSmallIntegerField(null=True, blank=True)
     publisher = models.CharField(max_length=300, blank=True)
     place = models.CharField(max_length=200, blank=True, help_text=_("Place of publication."))
-    isbn = models.CharField("ISBN", max_length=20, blank=True)
-    doi = models.CharField("DOI", max_length=200, blank=True)
-    url = models.URLField("URL", max_length=1000, blank=True)
-    archived_url = models.URLField("archived URL", max_length=1000, blank=True)
+    isbn = models.CharField(_("ISBN"), max_length=20, blank=True)
+    doi = models.CharField(_("DOI"), max_length=200, blank=True)
+    url = models.URLField(_("URL"), max_length=1000, blank=True)
+    archived_url = models.URLField(_("archived URL"), max_length=1000, blank=True)
     language = models.CharField(max_length=10, blank=True, help_text=_("ISO 639-1, e.g. en."))
     never_third_parties = models.BooleanField(
-        "never send to third parties",
+        _("never send to third parties"),
         default=False,
         help_text=_(
             "Never ask a third-party archive (the Internet Archive) to save this URL: doing so "

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext
 
 from archive.models import Outcome, Snapshot, Source, Trigger
 from editorial.snapshots.report import as_json, as_lines
@@ -29,9 +30,11 @@ class Command(BaseCommand):
         if key is not None:
             sources = sources.filter(key=key)
             if not Source.objects.filter(key=key).exists():
-                raise CommandError(f"No source has the key {key!r}.")
+                raise CommandError(gettext("No source has the key {key}.").format(key=f"{key!r}"))
             if not sources.exists():
-                raise CommandError(f"The source {key!r} has no URL to capture.")
+                raise CommandError(
+                    gettext("The source {key} has no URL to capture.").format(key=f"{key!r}")
+                )
         else:
             copied = Snapshot.objects.filter(
                 source=OuterRef("pk"), url=OuterRef("url"), outcome=Outcome.CAPTURED

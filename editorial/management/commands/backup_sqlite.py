@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
+from django.utils.translation import gettext
 
 
 class Command(BaseCommand):
@@ -17,11 +18,15 @@ class Command(BaseCommand):
     def handle(self, *args: object, target: str, **options: object) -> None:
         if connection.vendor != "sqlite":
             raise CommandError(
-                "This database is not SQLite: use pg_dump -Fc (see README, Backup and restore)."
+                gettext(
+                    "This database is not SQLite: use pg_dump -Fc (see README, Backup and restore)."
+                )
             )
         path = Path(target).resolve()
         if path.exists():
-            raise CommandError(f"{path} exists already; choose a new file name.")
+            raise CommandError(
+                gettext("{path} exists already; choose a new file name.").format(path=path)
+            )
         path.parent.mkdir(parents=True, exist_ok=True)
         with connection.cursor() as cursor:
             cursor.execute("VACUUM INTO %s", [str(path)])

@@ -25,6 +25,7 @@ from django.contrib.auth import get_permission_codename, get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Model
+from django.utils.translation import gettext
 from import_export.command_utils import get_resource_class
 from import_export.results import RowResult
 
@@ -73,7 +74,7 @@ class Command(ImportCommand):
         assert not isinstance(model, str)  # the archive's resources name their model class
         user = self.importer(options["user"], model)
         if options["interactive"] and input("Import the file? [yes/no]: ") != "yes":
-            raise CommandError("Import cancelled.")
+            raise CommandError(gettext("Import cancelled."))
         try:
             with self.chunks(file_name, options.get("format"), options["chunk_rows"]) as chunks:
                 outcome = file_import(
@@ -134,13 +135,18 @@ class Command(ImportCommand):
             user = users.get_by_natural_key(username)
         except users.model.DoesNotExist:
             raise CommandError(
-                f"There is no user “{username}”: give --user the username of the person the "
-                "import is recorded as, or leave it out to record it as the command line's."
+                gettext(
+                    "There is no user “{username}”: give --user the username of the person "
+                    "the import is recorded as, or leave it out to record it as the command "
+                    "line's."
+                ).format(username=username)
             ) from None
         if not user.is_active:
             raise CommandError(
-                f"The user “{username}” is inactive and cannot import: give --user an active "
-                "account."
+                gettext(
+                    "The user “{username}” is inactive and cannot import: give --user an "
+                    "active account."
+                ).format(username=username)
             )
         needed = [permission(action, model) for action in ("import", "add", "change")]
         if model in (Estimate, Citation):  # their rows may start a draft of the incident
@@ -148,9 +154,15 @@ class Command(ImportCommand):
         missing = sorted(code for code in needed if not user.has_perm(code))
         if missing:
             raise CommandError(
-                f"“{username}” may not import {model._meta.verbose_name_plural}: the account "
-                f"lacks {', '.join(missing)}. The Data editors group gives the import "
-                "permission, the Contributors group adding and changing content."
+                gettext(
+                    "“{username}” may not import {records}: the account lacks "
+                    "{permissions}. The Data editors group gives the import permission, the "
+                    "Contributors group adding and changing content."
+                ).format(
+                    username=username,
+                    records=model._meta.verbose_name_plural,
+                    permissions=", ".join(missing),
+                )
             )
         return user
 
@@ -159,7 +171,7 @@ class Command(ImportCommand):
         self.stderr.write(self.style.ERROR("Nothing was imported:"))
         for line in lines:
             self.stderr.write(self.style.ERROR(line))
-        raise CommandError("Import refused: fix the rows above and run it again.")
+        raise CommandError(gettext("Import refused: fix the rows above and run it again."))
 
     def progress(self) -> Callable[[int, float], None]:
         """A one-line progress bar on a terminal; silent otherwise."""

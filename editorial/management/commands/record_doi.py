@@ -5,6 +5,7 @@ from __future__ import annotations
 from argparse import ArgumentParser
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 
 from archive.models import Release, ReleaseError
 from archive.releases import release_record_doi
@@ -21,7 +22,7 @@ class Command(BaseCommand):
         name = str(options["name"])
         release = Release.objects.filter(name=name).first()
         if release is None:
-            raise CommandError(f"There is no release {name}.")
+            raise CommandError(gettext("There is no release {name}.").format(name=name))
         try:
             release = release_record_doi(release=release, doi=str(options["doi"]))
         except ReleaseError as refusal:
