@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from archive.models import Estimate, Incident, IncidentVersion, State
@@ -128,6 +129,11 @@ class ReviewAssignment(models.Model):
         return f"{self.version} → {self.reviewer}"
 
 
+# The subject stored for a thread about the version as a whole: kept in English, as data,
+# and translated where it is shown (Thread.subject_shown).
+VERSION_AS_A_WHOLE = gettext_noop("The version as a whole")
+
+
 class ThreadQuerySet(models.QuerySet):
     def unresolved(self) -> ThreadQuerySet:
         return self.filter(resolved_at__isnull=True)
@@ -174,6 +180,12 @@ class Thread(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+    @property
+    def subject_shown(self) -> str:
+        """The subject in the reader's language where it is the archive's own words (a thread
+        about the version as a whole); a figure's name is shown as it was stored."""
+        return gettext(self.subject) if self.subject == VERSION_AS_A_WHOLE else self.subject
 
 
 class NotificationKind(models.TextChoices):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser, Permission, User
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 
 from archive.models import IncidentVersion, State
 from editorial.models import Action, Channel, ReviewAssignment
@@ -43,12 +44,18 @@ def _check_reviewer(
 ) -> None:
     name = reviewer.get_username()
     if reviewer.pk == asker.pk:
-        raise WorkflowError("You cannot ask yourself to review: choose another reviewer.")
+        raise WorkflowError(gettext("You cannot ask yourself to review: choose another reviewer."))
     if not (isinstance(reviewer, User) and reviewer.is_active and reviewer.has_perm(REVIEW)):
-        raise WorkflowError(f"{name} is not a reviewer: choose one of the reviewers listed.")
+        raise WorkflowError(
+            gettext("{name} is not a reviewer: choose one of the reviewers listed.").format(
+                name=name
+            )
+        )
     if reviewer.pk in author_ids(version):
         raise WorkflowError(
-            f"{name} wrote or edited this version, so cannot review it: choose another reviewer."
+            gettext(
+                "{name} wrote or edited this version, so cannot review it: choose another reviewer."
+            ).format(name=name)
         )
 
 
@@ -76,7 +83,9 @@ def version_assign(
     version = _locked(version)
     require_permission(user, SUBMIT)
     if version.state != State.IN_REVIEW:
-        raise WorkflowError("A reviewer is asked for when the version is submitted for review.")
+        raise WorkflowError(
+            gettext("A reviewer is asked for when the version is submitted for review.")
+        )
     _check_reviewer(version, reviewer, user)
     return _assign(version, reviewer, user, Action.ASSIGN)
 
@@ -89,18 +98,24 @@ def version_take(*, version: IncidentVersion, user: AbstractBaseUser) -> ReviewA
     require_permission(user, REVIEW)
     if version.state != State.IN_REVIEW:
         raise WorkflowError(
-            f"Only a version in review can be taken; this one is {version.get_state_display()}."
+            gettext("Only a version in review can be taken; this one is {state}.").format(
+                state=version.get_state_display()
+            )
         )
     current = ReviewAssignment.objects.filter(version=version).select_related("reviewer").first()
     if current is not None:
         if current.reviewer_id == user.pk:
-            raise WorkflowError("This version is already yours to review.")
+            raise WorkflowError(gettext("This version is already yours to review."))
         raise WorkflowError(
-            f"{current.reviewer.get_username()} reviews this version: ask them before taking it."
+            gettext("{username} reviews this version: ask them before taking it.").format(
+                username=current.reviewer.get_username()
+            )
         )
     if user.pk in author_ids(version):
         raise WorkflowError(
-            "You cannot review a version you wrote or edited: leave it for another reviewer."
+            gettext(
+                "You cannot review a version you wrote or edited: leave it for another reviewer."
+            )
         )
     assert isinstance(user, User)
     return _assign(version, user, user, Action.TAKE)

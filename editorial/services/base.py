@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin, User
 from django.db.models import F
+from django.utils.translation import gettext
 
 from archive.models import (
     Estimate,
@@ -130,7 +131,7 @@ def require_permission(
         or not isinstance(user, PermissionsMixin)
         or not user.has_perm(permission)
     ):
-        raise PermissionRefused("You do not have permission to do this.")
+        raise PermissionRefused(gettext("You do not have permission to do this."))
 
 
 def _locked(version: IncidentVersion) -> IncidentVersion:
@@ -148,11 +149,17 @@ def _transition(
     source = State(version.state)
     permission = permission_for(source, target)
     if permission is None:
-        raise WorkflowError(f"A version that is {source.label} cannot become {target.label}.")
+        raise WorkflowError(
+            gettext("A version that is {state} cannot become {target}.").format(
+                state=source.label, target=target.label
+            )
+        )
     require_permission(user, permission)
     comment = comment.strip()
     if (source, target) in COMMENT_REQUIRED and not comment:
-        raise WorkflowError("Say why in the comment: it is shown to the author or the public.")
+        raise WorkflowError(
+            gettext("Say why in the comment: it is shown to the author or the public.")
+        )
     version.state = target
     version.save(update_fields=["state", "updated_at"])
     history_record(
@@ -186,11 +193,10 @@ def _transition(
     return version
 
 
-def _require_not_author(version: IncidentVersion, user: AbstractBaseUser, doing: str) -> None:
+def _require_not_author(version: IncidentVersion, user: AbstractBaseUser, refusal: str) -> None:
+    """Four eyes: ``refusal`` says what an author of ``version`` may not do to it."""
     if user.pk in author_ids(version):
-        raise WorkflowError(
-            f"You cannot {doing} a version you wrote or edited: ask another reviewer."
-        )
+        raise WorkflowError(refusal)
 
 
 def figure_name(estimate: Estimate) -> str:

@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F, Max, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from archive import pages
 from archive.caching import publication_changed
@@ -79,24 +80,57 @@ def version_check_edit(
         last = (
             HistoryEntry.objects.authorship().filter(version=current).select_related("user").first()
         )
-        who = last.user.get_username() if last and last.user else "someone else"
-        when = f" at {last.at:%H:%M:%S %Z}" if last else ""
+        who = last.user.get_username() if last and last.user else gettext("someone else")
         raise EditConflict(
-            f"{who} saved this version{when}, after you opened it. Your changes have not been "
-            "saved and are still in the form below: open the version in a new tab to see what "
-            "changed, then apply your changes there."
+            (
+                gettext(
+                    "{who} saved this version at {time}, after you opened it. Your changes have "
+                    "not been saved and are still in the form below: open the version in a new "
+                    "tab to see what changed, then apply your changes there."
+                )
+                if last
+                else gettext(
+                    "{who} saved this version, after you opened it. Your changes have not been "
+                    "saved and are still in the form below: open the version in a new tab to "
+                    "see what changed, then apply your changes there."
+                )
+            ).format(who=who, time=f"{last.at:%H:%M:%S %Z}" if last else "")
         )
     return current
 
 
-# What the last transition did to a version, said to the editor whose save it refused.
+# What the last transition did to a version, said to the editor whose save it refused: by
+# someone else ({who}: a username or "Someone"), and by the editor themselves.
 MOVED_ON = {
-    State.IN_REVIEW: "submitted this version for review",
-    State.APPROVED: "approved this version",
-    State.PUBLISHED: "published this version",
-    State.SUPERSEDED: "replaced this version with a newer publication",
-    State.WITHDRAWN: "withdrew this version",
+    State.IN_REVIEW: (
+        gettext_noop("{who} submitted this version for review at {time}, after you opened it"),
+        gettext_noop("You submitted this version for review at {time}, after you opened it"),
+    ),
+    State.APPROVED: (
+        gettext_noop("{who} approved this version at {time}, after you opened it"),
+        gettext_noop("You approved this version at {time}, after you opened it"),
+    ),
+    State.PUBLISHED: (
+        gettext_noop("{who} published this version at {time}, after you opened it"),
+        gettext_noop("You published this version at {time}, after you opened it"),
+    ),
+    State.SUPERSEDED: (
+        gettext_noop(
+            "{who} replaced this version with a newer publication at {time}, after you opened it"
+        ),
+        gettext_noop(
+            "You replaced this version with a newer publication at {time}, after you opened it"
+        ),
+    ),
+    State.WITHDRAWN: (
+        gettext_noop("{who} withdrew this version at {time}, after you opened it"),
+        gettext_noop("You withdrew this version at {time}, after you opened it"),
+    ),
 }
+MADE_IT = (
+    gettext_noop("{who} made this version {state} at {time}, after you opened it"),
+    gettext_noop("You made this version {state} at {time}, after you opened it"),
+)
 
 
 def _moved_on(version: IncidentVersion, user: AbstractBaseUser | None) -> str:
@@ -110,23 +144,31 @@ def _moved_on(version: IncidentVersion, user: AbstractBaseUser | None) -> str:
         .first()
     )
     if version.state in (State.IN_REVIEW, State.APPROVED):
-        then = "ask a reviewer to send it back for changes, then apply them"
+        kept = gettext(
+            "it can no longer be edited. Your changes have not been saved and are still in the "
+            "form below: copy them, ask a reviewer to send it back for changes, then apply them."
+        )
     else:
-        then = "start a new draft of the incident and apply them there"
-    kept = (
-        "it can no longer be edited. Your changes have not been saved and are still in the "
-        f"form below: copy them, {then}."
-    )
+        kept = gettext(
+            "it can no longer be edited. Your changes have not been saved and are still in the "
+            "form below: copy them, start a new draft of the incident and apply them there."
+        )
+    state = version.get_state_display()
     if last is None:
-        return f"This version is {version.get_state_display()}: {kept}"
+        return gettext("This version is {state}: {kept}").format(state=state, kept=kept)
+    by_other, by_you = MOVED_ON.get(State(version.state), MADE_IT)
     if last.user is None:
-        who = "Someone"
+        who, did = gettext("Someone"), by_other
     elif user is not None and last.user_id == user.pk:
-        who = "You"
+        who, did = "", by_you
     else:
-        who = last.user.get_username()
-    did = MOVED_ON.get(State(version.state), f"made this version {version.get_state_display()}")
-    return f"{who} {did} at {timezone.localtime(last.at):%H:%M %Z}, after you opened it: {kept}"
+        who, did = last.user.get_username(), by_other
+    happened = gettext(did).format(
+        who=who, state=state, time=f"{timezone.localtime(last.at):%H:%M %Z}"
+    )
+    # Translators: what happened to the version, then what the editor can do; as
+    # "Anna approved this version at 10:02 CET, after you opened it: it can no longer...".
+    return gettext("{happened}: {kept}").format(happened=happened, kept=kept)
 
 
 @dataclass(frozen=True)
@@ -209,12 +251,17 @@ def incident_check_slug(*, slug: str, incident: Incident | None = None) -> None:
     others = Incident.objects.exclude(pk=incident.pk) if incident else Incident.objects.all()
     holder = others.filter(slug=slug).first()
     if holder is not None:
-        raise WorkflowError(f"“{slug}” is the address of “{_title(holder)}”: choose another slug.")
+        raise WorkflowError(
+            gettext("“{slug}” is the address of “{title}”: choose another slug.").format(
+                slug=slug, title=_title(holder)
+            )
+        )
     alias = IncidentAlias.objects.filter(slug=slug).select_related("incident").first()
     if alias is not None and (incident is None or alias.incident_id != incident.pk):
         raise WorkflowError(
-            f"“{slug}” was the address of “{_title(alias.incident)}” and still leads there: "
-            "choose another slug."
+            gettext(
+                "“{slug}” was the address of “{title}” and still leads there: choose another slug."
+            ).format(slug=slug, title=_title(alias.incident))
         )
 
 
@@ -270,10 +317,12 @@ def version_start_draft(
     require_permission(user, "archive.add_incidentversion", trusted=trusted)
     Incident.objects.select_for_update().get(pk=incident.pk)
     if incident.versions.open().exists():
-        raise WorkflowError("This incident already has an open version: edit that one instead.")
+        raise WorkflowError(
+            gettext("This incident already has an open version: edit that one instead.")
+        )
     base = from_version or incident.versions.published().first() or incident.versions.first()
     if base is None or base.incident_id != incident.pk:
-        raise WorkflowError("There is no version of this incident to start from.")
+        raise WorkflowError(gettext("There is no version of this incident to start from."))
     number = (incident.versions.aggregate(top=Max("number"))["top"] or 0) + 1
     draft = IncidentVersion.objects.get(pk=base.pk)
     draft.pk = None
@@ -302,7 +351,7 @@ def version_start_draft(
         user=user,
         action=Action.CREATE,
         channel=channel,
-        comment=f"Started from version {base.number}.",
+        comment=f"Started from version {base.number}.",  # stored in the history: not translated
         changes={"from_version": base.number, **(changes or {})},
     )
     return draft

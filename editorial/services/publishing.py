@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from archive import pages
 from archive.caching import publication_changed
@@ -67,24 +68,28 @@ def version_check_publish(
     scheduled = at is not None and at > now
     if version.state != State.APPROVED:
         raise WorkflowError(
-            "Only an approved version can be scheduled."
+            gettext("Only an approved version can be scheduled.")
             if scheduled
-            else f"A version that is {version.get_state_display()} cannot become published."
+            else gettext("A version that is {state} cannot become published.").format(
+                state=version.get_state_display()
+            )
         )
     published = IncidentVersion.objects.published().filter(incident_id=version.incident_id)
     previous = (published.select_for_update() if lock else published).first()
     note = note.strip()
     if previous and not note:
         raise WorkflowError(
-            "This replaces the published version: say in a sentence what changed, for the "
-            "public corrections log."
+            gettext(
+                "This replaces the published version: say in a sentence what changed, for the "
+                "public corrections log."
+            )
         )
     pending = list(version.estimates.not_verified())
     if pending:
         raise WorkflowError(
-            "An estimate of this version is not verified; it cannot be published: "
-            + ", ".join(figure_name(estimate) for estimate in pending)
-            + "."
+            gettext(
+                "An estimate of this version is not verified; it cannot be published: {figures}."
+            ).format(figures=", ".join(figure_name(estimate) for estimate in pending))
         )
     return Publication(version, previous, note, at if scheduled else None)
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext
 
 from archive.estimates import relation_errors
 from archive.models import (
@@ -66,18 +67,23 @@ def estimates_check_relations(*, estimates: list[Estimate]) -> None:
     what the admin's form and the import say per row, said once more before review."""
     for ref, fields in relation_errors(estimates).items():
         field_name, message = next(iter(fields.items()))
-        raise WorkflowError(f"Estimate “{ref}”, {field_name.replace('_', ' ')}: {message}")
+        raise WorkflowError(
+            # Translators: {field} is the form field in error, as "share of".
+            gettext("Estimate “{ref}”, {field}: {message}").format(
+                ref=ref, field=field_name.replace("_", " "), message=message
+            )
+        )
 
 
 def _require_reviewing(
-    version: IncidentVersion, user: AbstractBaseUser, *, doing: str, when: str
+    version: IncidentVersion, user: AbstractBaseUser, *, when: str, not_author: str
 ) -> None:
     """A reviewer's check of a figure: the permission, the state (``when`` says the rule) and
-    four eyes (``doing`` names what the author may not do)."""
+    four eyes (``not_author`` says what the author may not do)."""
     require_permission(user, REVIEW)
     if version.state != State.IN_REVIEW:
-        raise WorkflowError(f"{when} while their version is in review.")
-    _require_not_author(version, user, doing)
+        raise WorkflowError(when)
+    _require_not_author(version, user, not_author)
 
 
 @transaction.atomic
@@ -86,12 +92,21 @@ def estimate_verify(
 ) -> Estimate:
     """Mark a figure as supported by its citation; this also resolves an open query of it."""
     version = _locked(estimate.version)
-    _require_reviewing(version, user, doing="verify estimates of", when="Estimates are verified")
+    _require_reviewing(
+        version,
+        user,
+        when=gettext("Estimates are verified while their version is in review."),
+        not_author=gettext(
+            "You cannot verify estimates of a version you wrote or edited: ask another reviewer."
+        ),
+    )
     estimate = Estimate.objects.select_for_update().get(pk=estimate.pk)
     if estimate.source_id is None and not estimate.citations.exists():
         raise WorkflowError(
-            f"Estimate “{estimate.ref}” has no citation: it cannot be verified until the author "
-            "adds the source it comes from."
+            gettext(
+                "Estimate “{ref}” has no citation: it cannot be verified until the "
+                "author adds the source it comes from."
+            ).format(ref=estimate.ref)
         )
     resolved = estimate.query_note
     estimate.verification = Verification.VERIFIED
@@ -122,10 +137,19 @@ def estimate_query(*, estimate: Estimate, user: AbstractBaseUser, note: str) -> 
     verifies it or withdraws the query; the history keeps the figure as it was queried, so the
     next round shows what the author changed since."""
     version = _locked(estimate.version)
-    _require_reviewing(version, user, doing="query estimates of", when="Estimates are queried")
+    _require_reviewing(
+        version,
+        user,
+        when=gettext("Estimates are queried while their version is in review."),
+        not_author=gettext(
+            "You cannot query estimates of a version you wrote or edited: ask another reviewer."
+        ),
+    )
     note = note.strip()
     if not note:
-        raise WorkflowError("Say what does not match the citation: the author needs it to fix it.")
+        raise WorkflowError(
+            gettext("Say what does not match the citation: the author needs it to fix it.")
+        )
     Estimate.objects.filter(pk=estimate.pk).update(
         verification=Verification.QUERIED, verified_by=None, verified_at=None, query_note=note
     )
@@ -151,10 +175,19 @@ def estimate_withdraw_query(
 ) -> Estimate:
     """Take back a query: the figure still waits to be verified, but asks nothing any more."""
     version = _locked(estimate.version)
-    _require_reviewing(version, user, doing="withdraw queries of", when="Queries are withdrawn")
+    _require_reviewing(
+        version,
+        user,
+        when=gettext("Queries are withdrawn while their version is in review."),
+        not_author=gettext(
+            "You cannot withdraw queries of a version you wrote or edited: ask another reviewer."
+        ),
+    )
     estimate = Estimate.objects.select_for_update().get(pk=estimate.pk)
     if not estimate.query_note:
-        raise WorkflowError(f"Estimate “{estimate.ref}” has no open query to withdraw.")
+        raise WorkflowError(
+            gettext("Estimate “{ref}” has no open query to withdraw.").format(ref=estimate.ref)
+        )
     withdrawn = estimate.query_note
     if estimate.verification == Verification.QUERIED:
         estimate.verification = Verification.UNVERIFIED
@@ -186,21 +219,31 @@ def estimate_answer(*, estimate: Estimate, user: AbstractBaseUser, answer: str) 
     require_permission(user, SUBMIT)
     if version.state not in EDITABLE_STATES:
         raise WorkflowError(
-            "Queries are answered while the version is with its author, before it goes back "
-            f"to review; this one is {version.get_state_display()}."
+            gettext(
+                "Queries are answered while the version is with its author, before it "
+                "goes back to review; this one is {state}."
+            ).format(state=version.get_state_display())
         )
     if user.pk not in author_ids(version):
-        raise WorkflowError("Only an author of this version answers its reviewer's queries.")
+        raise WorkflowError(
+            gettext("Only an author of this version answers its reviewer's queries.")
+        )
     estimate = Estimate.objects.get(pk=estimate.pk, version=version)
     if not estimate.query_note:
-        raise WorkflowError(f"Estimate “{estimate.ref}” has no open query to answer.")
+        raise WorkflowError(
+            gettext("Estimate “{ref}” has no open query to answer.").format(ref=estimate.ref)
+        )
     answer = answer.strip()
     if not answer:
-        raise WorkflowError("Write your answer: what you changed, or why the figure stands.")
+        raise WorkflowError(
+            gettext("Write your answer: what you changed, or why the figure stands.")
+        )
     if len(answer) > ANSWER_MAX_LENGTH:
         raise WorkflowError(
-            f"Keep the answer under {ANSWER_MAX_LENGTH} characters (it has {len(answer)}): "
-            "the figure and its citation say the rest."
+            gettext(
+                "Keep the answer under {limit} characters (it has {count}): "
+                "the figure and its citation say the rest."
+            ).format(limit=ANSWER_MAX_LENGTH, count=len(answer))
         )
     thread = thread_for_figure(estimate=estimate, user=user)
     entry = history_record(
@@ -229,28 +272,41 @@ def version_check_approve(*, version: IncidentVersion, user: AbstractBaseUser) -
     require_permission(user, REVIEW)
     if version.state != State.IN_REVIEW:
         raise ApprovalRefused(
-            f"A version that is {version.get_state_display()} cannot become approved."
+            gettext("A version that is {state} cannot become approved.").format(
+                state=version.get_state_display()
+            )
         )
-    _require_not_author(version, user, "approve")
+    _require_not_author(
+        version,
+        user,
+        gettext("You cannot approve a version you wrote or edited: ask another reviewer."),
+    )
     pending = list(version.estimates.not_verified().order_by("measure", "position", "pk"))
     if pending:
         queried = [e for e in pending if e.verification == Verification.QUERIED]
         unverified = [e for e in pending if e.verification != Verification.QUERIED]
         parts = [
-            f"{label}: " + ", ".join(figure_name(e) for e in figures)
-            for label, figures in (("queried", queried), ("not yet verified", unverified))
+            gettext("{label}: {figures}").format(
+                label=label, figures=", ".join(figure_name(e) for e in figures)
+            )
+            for label, figures in (
+                (pgettext("figures in the queried state", "queried"), queried),
+                (pgettext("figures in the unverified state", "not yet verified"), unverified),
+            )
             if figures
         ]
         raise ApprovalRefused(
-            "Every estimate must be verified against its citation first; " + "; ".join(parts) + ".",
+            gettext(
+                "Every estimate must be verified against its citation first; {figures}."
+            ).format(figures="; ".join(parts)),
             pending,
         )
     discussed = list(version.threads.unresolved().select_related("estimate"))
     if discussed:
         raise ApprovalRefused(
-            "Every discussion must be resolved first; still open: "
-            + "; ".join(thread.subject for thread in discussed)
-            + ".",
+            gettext("Every discussion must be resolved first; still open: {subjects}.").format(
+                subjects="; ".join(thread.subject_shown for thread in discussed)
+            ),
             [thread.estimate for thread in discussed if thread.estimate is not None],
         )
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from archive.models import IncidentVersion, ReaderSubmission, SubmissionKind, SubmissionStatus
 from editorial.models import Channel
@@ -22,10 +23,11 @@ def _locked_open(submission: ReaderSubmission, user: AbstractBaseUser) -> Reader
     require_permission(user, MODERATE)
     submission = ReaderSubmission.objects.select_for_update().get(pk=submission.pk)
     if submission.status != SubmissionStatus.OPEN:
-        who = submission.handled_by.get_username() if submission.handled_by else "Someone"
+        who = submission.handled_by.get_username() if submission.handled_by else gettext("Someone")
         raise WorkflowError(
-            f"{who} has already handled submission {submission.reference}: it is "
-            f"{submission.get_status_display()}."
+            gettext("{who} has already handled submission {reference}: it is {status}.").format(
+                who=who, reference=submission.reference, status=submission.get_status_display()
+            )
         )
     return submission
 
@@ -52,14 +54,21 @@ def submission_start_revision(
     submission = _locked_open(submission, user)
     if submission.incident is None:
         raise WorkflowError(
-            f"Submission {submission.reference} reports a new incident: create one from it."
+            gettext("Submission {reference} reports a new incident: create one from it.").format(
+                reference=submission.reference
+            )
         )
     open_version = submission.incident.versions.open().first()
     if open_version is not None:
         raise WorkflowError(
-            f"“{submission.incident.slug}” already has an open version "
-            f"(version {open_version.number}, {open_version.get_state_display()}): make the "
-            "change there, then close the submission with that reason."
+            gettext(
+                "“{slug}” already has an open version (version {number}, {state}): make "
+                "the change there, then close the submission with that reason."
+            ).format(
+                slug=submission.incident.slug,
+                number=open_version.number,
+                state=open_version.get_state_display(),
+            )
         )
     draft = version_start_draft(
         incident=submission.incident,
@@ -80,8 +89,10 @@ def submission_create_incident(
     submission = _locked_open(submission, user)
     if submission.kind != SubmissionKind.REPORT:
         raise WorkflowError(
-            f"Submission {submission.reference} is about “{submission.incident}”: start a new "
-            "draft of that incident instead."
+            gettext(
+                "Submission {reference} is about “{incident}”: start a new draft of that "
+                "incident instead."
+            ).format(reference=submission.reference, incident=submission.incident)
         )
     draft = incident_create(
         slug=slug,
@@ -102,7 +113,7 @@ def submission_close(
     submission = _locked_open(submission, user)
     reason = reason.strip()
     if not reason:
-        raise WorkflowError("Say why the submission is closed: the next editor reads it.")
+        raise WorkflowError(gettext("Say why the submission is closed: the next editor reads it."))
     return _handled(submission, user, SubmissionStatus.CLOSED, close_reason=reason)
 
 
@@ -114,7 +125,11 @@ def submission_erase_contact(
     require_permission(user, ERASE_CONTACT)
     submission = ReaderSubmission.objects.select_for_update().get(pk=submission.pk)
     if not submission.name and not submission.contact:
-        raise WorkflowError(f"Submission {submission.reference} holds no name or contact.")
+        raise WorkflowError(
+            gettext("Submission {reference} holds no name or contact.").format(
+                reference=submission.reference
+            )
+        )
     submission.name = submission.contact = ""
     submission.contact_erased_by = acting_user(user)
     submission.contact_erased_at = timezone.now()

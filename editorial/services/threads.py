@@ -7,13 +7,15 @@ the figure or withdrawing the query resolves it. An unresolved thread blocks app
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from archive.models import Estimate, IncidentVersion, State
-from editorial.models import Action, Channel, HistoryEntry, Thread
+from editorial.models import VERSION_AS_A_WHOLE, Action, Channel, HistoryEntry, Thread
 from editorial.notifications import notify_reply
 from editorial.services.base import (
     WorkflowError,
@@ -37,18 +39,23 @@ def _require_party(version: IncidentVersion, user: AbstractBaseUser) -> None:
     require_permission(user, SUBMIT if user.pk in author_ids(version) else REVIEW)
     if version.state not in DISCUSSED_STATES:
         raise WorkflowError(
-            "Discussions are held while a version is written or reviewed; this one is "
-            f"{version.get_state_display()}."
+            gettext(
+                "Discussions are held while a version is written or reviewed; this one is {state}."
+            ).format(state=version.get_state_display())
         )
 
 
 def _message(text: str) -> str:
     text = text.strip()
     if not text:
-        raise WorkflowError("Write something: the other person reads it beside the figure.")
+        raise WorkflowError(
+            gettext("Write something: the other person reads it beside the figure.")
+        )
     if len(text) > MESSAGE_MAX_LENGTH:
         raise WorkflowError(
-            f"Keep a message under {MESSAGE_MAX_LENGTH} characters (it has {len(text)})."
+            gettext("Keep a message under {limit} characters (it has {length}).").format(
+                limit=MESSAGE_MAX_LENGTH, length=len(text)
+            )
         )
     return text
 
@@ -56,6 +63,13 @@ def _message(text: str) -> str:
 def _ids(thread: Thread) -> dict[str, object]:
     about = _figure_ids(thread.estimate) if thread.estimate_id and thread.estimate else {}
     return {"thread": thread.pk, **about}
+
+
+def stored_name(estimate: Estimate) -> str:
+    """The figure's name as a thread keeps it: data, in the archive's language whatever the
+    interface of the person who opened the thread speaks."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return figure_name(estimate)
 
 
 def thread_for_figure(*, estimate: Estimate, user: AbstractBaseUser) -> Thread:
@@ -66,7 +80,7 @@ def thread_for_figure(*, estimate: Estimate, user: AbstractBaseUser) -> Thread:
         thread = Thread.objects.create(
             version_id=estimate.version_id,
             estimate=estimate,
-            subject=figure_name(estimate),
+            subject=stored_name(estimate),
             opened_by_id=user.pk,
         )
     return thread
@@ -93,7 +107,7 @@ def thread_notify_reply(*, thread: Thread, user: AbstractBaseUser, text: str) ->
         version=thread.version,
         participants=participants,
         actor=user,
-        subject=thread.subject,
+        subject=thread.subject_shown,
         text=text,
     )
 
@@ -118,7 +132,7 @@ def thread_open(
         thread = thread_for_figure(estimate=estimate, user=user)
     else:
         thread = Thread.objects.create(
-            version=version, subject="The version as a whole", opened_by_id=user.pk
+            version=version, subject=VERSION_AS_A_WHOLE, opened_by_id=user.pk
         )
     history_record(
         version=version,
@@ -139,7 +153,7 @@ def thread_reply(*, thread: Thread, user: AbstractBaseUser, text: str) -> Histor
     _require_party(version, user)
     thread = Thread.objects.select_related("estimate").get(pk=thread.pk)
     if thread.resolved_at is not None:
-        raise WorkflowError("This discussion is resolved: start a new one.")
+        raise WorkflowError(gettext("This discussion is resolved: start a new one."))
     text = _message(text)
     entry = history_record(
         version=version,
@@ -161,15 +175,19 @@ def thread_resolve(*, thread: Thread, user: AbstractBaseUser, comment: str = "")
     _require_party(version, user)
     thread = Thread.objects.select_related("estimate").get(pk=thread.pk)
     if thread.resolved_at is not None:
-        raise WorkflowError("This discussion is already resolved.")
+        raise WorkflowError(gettext("This discussion is already resolved."))
     if thread.estimate is not None and thread.estimate.query_note:
         raise WorkflowError(
-            f"{figure_name(thread.estimate)} has an open query: a reviewer verifies the figure "
-            "or withdraws the query, and that resolves the discussion."
+            gettext(
+                "{figure} has an open query: a reviewer verifies the figure or withdraws the "
+                "query, and that resolves the discussion."
+            ).format(figure=figure_name(thread.estimate))
         )
     is_reviewer = user.pk not in author_ids(version)
     if thread.opened_by_id != user.pk and not is_reviewer:
-        raise WorkflowError("The reviewer, or whoever started the discussion, resolves it.")
+        raise WorkflowError(
+            gettext("The reviewer, or whoever started the discussion, resolves it.")
+        )
     thread.resolved_by, thread.resolved_at = acting_user(user), timezone.now()
     thread.save(update_fields=["resolved_by", "resolved_at"])
     history_record(
