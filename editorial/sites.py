@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, path
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.i18n import JavaScriptCatalog
 
 from archive.models import IncidentVersion, ReaderSubmission
 from editorial import notifications
@@ -28,6 +29,16 @@ class ArchiveAdminSite(admin.AdminSite):
     index_title = _("Editorial work")
     index_template = "admin/archive_index.html"
     logout_template = "admin/logged_out.html"
+
+    def i18n_javascript(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """The admin's JavaScript catalogue with the editors' own scripts' strings
+        (static/editorial/*.js)."""
+        catalogue = JavaScriptCatalog.as_view(packages=["django.contrib.admin", "editorial"])
+        response = catalogue(request)
+        assert isinstance(response, HttpResponse)  # a rendered script, never streamed
+        return response
 
     def get_urls(self) -> list[URLPattern | URLResolver]:
         return [

@@ -12,6 +12,10 @@
   const EVERY_MS = 3000;
   const KEEP_MS = 30 * 24 * 3600 * 1000;
   const COUNTS = /-(TOTAL|INITIAL|MIN_NUM|MAX_NUM)_FORMS$/;
+  // The admin's JavaScript catalogue (admin:jsi18n, loaded by its forms) when the page has it;
+  // the English text as written otherwise.
+  const gettext = (text) => (window.gettext ? window.gettext(text) : text);
+  const named = (format, values) => format.replace(/%\((\w+)\)s/g, (_, name) => values[name]);
 
   const storage = {
     read(key) {
@@ -134,26 +138,27 @@
     const banner = document.createElement("div");
     banner.className = "autosave-banner";
     banner.setAttribute("role", "region");
-    banner.setAttribute("aria-label", "Unsaved changes");
+    banner.setAttribute("aria-label", gettext("Unsaved changes"));
     const when = new Date(copy.savedAt).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
     const text = document.createElement("p");
-    text.textContent = `You have unsaved changes from ${when}, kept in this browser.`;
+    text.textContent = named(gettext("You have unsaved changes from %(when)s, kept in this browser."), { when });
     banner.append(text);
     if (stale) {
       const warning = document.createElement("p");
-      warning.textContent =
+      warning.textContent = gettext(
         "This version has been saved since then. If you restore your changes, saving them is " +
-        "refused until you apply them to the newer version, so nothing is overwritten.";
+          "refused until you apply them to the newer version, so nothing is overwritten.",
+      );
       banner.append(warning);
     }
     const restoreButton = document.createElement("button");
     restoreButton.type = "button";
     restoreButton.className = "button default";
-    restoreButton.textContent = "Restore";
+    restoreButton.textContent = gettext("Restore");
     const discardButton = document.createElement("button");
     discardButton.type = "button";
     discardButton.className = "button";
-    discardButton.textContent = "Discard";
+    discardButton.textContent = gettext("Discard");
     banner.append(restoreButton, " ", discardButton);
     restoreButton.addEventListener("click", () => {
       onRestore();

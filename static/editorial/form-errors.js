@@ -3,6 +3,10 @@
 // each estimate's heading, and each group's, says how many errors it holds.
 (() => {
   const FOCUSABLE = "input, select, textarea, button, a[href], [tabindex]";
+  // The admin's JavaScript catalogue (admin:jsi18n, loaded by its forms) when the page has it;
+  // the English text as written otherwise.
+  const ngettext = (one, many, count) =>
+    window.ngettext ? window.ngettext(one, many, count) : count === 1 ? one : many;
 
   function goTo(target) {
     for (let details = target.closest("details"); details; details = details.parentElement.closest("details")) {
@@ -32,7 +36,7 @@
       if (!heading) continue;
       const mark = document.createElement("span");
       mark.className = "error-badge";
-      mark.textContent = `${count} error${count === 1 ? "" : "s"}`;
+      mark.textContent = ngettext("%(count)s error", "%(count)s errors", count).replace("%(count)s", count);
       heading.append(" ", mark);
     }
   }
