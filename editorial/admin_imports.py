@@ -314,10 +314,10 @@ class DataAdminMixin(ImportExportMixin, AdminMixin):  # type: ignore[misc]
         totals = outcome.totals
         messages.success(
             request,
-            # Translators: {records} is the kind of record imported, in the plural
-            # ("incidents", "sources"); the counts are of those records. The English keeps
-            # "rows" for one row too; use your language's plural forms of "row".
             ngettext(
+                # Translators: {records} is the kind of record imported, in the plural
+                # ("incidents", "sources"); the counts are of those records. The English keeps
+                # "rows" for one row too; use your language's plural forms of "row".
                 "Import finished: {new} new, {updated} updated, {unchanged} unchanged "
                 "{records} ({rows} rows).",
                 "Import finished: {new} new, {updated} updated, {unchanged} unchanged "

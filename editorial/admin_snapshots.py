@@ -56,8 +56,8 @@ def capture_now(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Source
     skipped = queryset.filter(url="").count()
     modeladmin.message_user(
         request,
-        # Translators: the English keeps "(s)" for one too; use your language's plural forms.
         ngettext(
+            # Translators: the English keeps "(s)" for one too; use your language's plural forms.
             "{count} capture(s) queued; they appear on each source's page when done.",
             "{count} capture(s) queued; they appear on each source's page when done.",
             len(with_url),

@@ -115,9 +115,9 @@ def _whole(text: str) -> int | None:
 def number_hint(text: str, column: str) -> str:
     """Advice only where the number is certain: "20,000", "2.5 million", a range "44–3,000".
     Anything else (12.5, "about 1000") is left to the editor, never guessed."""
-    # Translators: the words in `backticks` are the file's column names and stay as they are;
-    # so do the qualifiers (about, over, at_least...), which are values of the file.
     if (value := _whole(text)) is not None:
+        # Translators: the words in `backticks` are the file's column names and stay as they
+        # are; so do the qualifiers (about, over, at_least...), values of the file.
         return gettext("put {value} in `{column}` and '{text}' in `as_written`").format(
             value=value, column=column, text=text
         )

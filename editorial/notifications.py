@@ -84,10 +84,10 @@ def send_notification(kind: str, recipients: list[str], subject: str, body: str)
     """One message to each recipient (nobody sees the others' addresses); returns how many
     were sent."""
     with translation.override(settings.LANGUAGE_CODE):
-        # Translators: {reason} is a kind of notification as the settings page lists it,
-        # e.g. "a reviewer is asked to review my version".
         footer = (
             "\n\n--\n"
+            # Translators: {reason} is a kind of notification as the settings page lists it,
+            # e.g. "a reviewer is asked to review my version".
             + gettext("You receive this because {reason}. Turn it off: {url}").format(
                 reason=NotificationKind(kind).label, url=admin_url("admin:notification_settings")
             )
@@ -212,9 +212,9 @@ def notify_submission(*, submission: ReaderSubmission) -> None:
         else User.objects.filter(groups__in=Group.objects.filter(name="Data editors")).distinct()
     )
     url = admin_url("admin:archive_readersubmission_change", submission.pk)
-    # Translators: {kind} is the kind of submission as the admin lists them (a report of a
-    # new incident, a correction); {reference} its reference, such as R-2026-0001.
     body = (
+        # Translators: {kind} is the kind of submission as the admin lists them (a report of a
+        # new incident, a correction); {reference} its reference, such as R-2026-0001.
         gettext("A reader sent {kind} about “{slug}”: {reference}.\n\nRead it: {url}")
         if submission.incident
         else gettext("A reader sent {kind}: {reference}.\n\nRead it: {url}")

@@ -173,9 +173,9 @@ class RowChunks:
             column=header if header and not is_blank(header) else column_letters(column or 1),
         )
         return UploadRefused(
-            # Translators: {where} is the file, row and column, as “file.csv”, row 3, column
-            # `quote`.
             gettext(
+                # Translators: {where} is the file, row and column, as “file.csv”, row 3,
+                # column `quote`.
                 "{where}: a cell of more than {limit} characters; the limit is {limit} "
                 "characters in a cell."
             ).format(where=where, limit=f"{limit:,}")

@@ -423,9 +423,9 @@ class Sheet(PartReader):
             column = self.column + 1
         if column > self.workbook.limits.columns:
             raise UploadRefused(
-                # Translators: "the {number}th" is the column's position, e.g. "column XFE,
-                # the 16,385th"; write the ordinal as your language does.
                 gettext(
+                    # Translators: "the {number}th" is the column's position, e.g. "column XFE,
+                    # the 16,385th"; write the ordinal as your language does.
                     "“{name}”, row {row}: a cell in column {letters}, the {number}th; the limit "
                     "is {limit} columns."
                 ).format(

@@ -315,9 +315,9 @@ class Estimate(models.Model):
         if self.ref and self.ref in (self.part_of, self.share_of):
             field = "part_of" if self.part_of == self.ref else "share_of"
             errors[field] = gettext("A figure cannot be a part or a share of itself.")
-        # Translators: low, best and high are the three numbers of an estimate (its lower
-        # bound, best figure and upper bound), as the form's fields are named.
         pairs = [
+            # Translators: low, best and high are the three numbers of an estimate (its lower
+            # bound, best figure and upper bound), as the form's fields are named.
             ("low", "best", gettext_noop("Low ({a}) is above best ({b}).")),
             ("best", "high", gettext_noop("Best ({a}) is above high ({b}).")),
             ("low", "high", gettext_noop("Low ({a}) is above high ({b}).")),

@@ -23,9 +23,9 @@ def import_preview(outcome: ImportOutcome, shown: int) -> SafeString:
     html = format_html(
         '<p class="import-totals">{}</p>',
         format_html(
-            # Translators: the English keeps "rows" for one row too; use your language's
-            # plural forms. "changed" rows change a record that exists; "new" rows add one.
             ngettext(
+                # Translators: the English keeps "rows" for one row too; use your language's
+                # plural forms. "changed" rows change a record that exists; "new" rows add one.
                 "{rows} rows: <strong>{new} new</strong>, <strong>{changed} changed</strong>, "
                 "{unchanged} unchanged, 0 errors.",
                 "{rows} rows: <strong>{new} new</strong>, <strong>{changed} changed</strong>, "
