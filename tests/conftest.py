@@ -1,9 +1,39 @@
 from __future__ import annotations
 
+import shutil
+import tempfile
+from pathlib import Path
+
 import pytest
 from django_tasks_db.management.commands import db_worker
 
 from tests.factories import make_contributor, make_publisher, make_reviewer
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """SQLite tests use a database file, not Django's shared in-memory database.
+
+    For an in-memory database the live server (browser tests) serves every request on the
+    test's own connection, from another thread. Python's sqlite3 reads a row's columns while
+    holding the interpreter lock, and SQLite runs our Python functions (search folding, date
+    helpers) while holding the connection's lock: when the test reads a row while the server
+    runs such a query, each thread waits for the other's lock, for ever, where no timeout can
+    interrupt it. It happened in CI under load. With a file each thread has its own connection.
+    """
+    from django.conf import settings
+
+    # In memory all the same where the machine has a memory file system with room: a file on
+    # disk costs an fsync per commit (measured: the archive tests 1.6 times slower).
+    shm = Path("/dev/shm")  # noqa: S108 (mkdtemp below makes a private folder in it)
+    roomy = shm.is_dir() and shutil.disk_usage(shm).free > 2**30
+    folder = Path(tempfile.mkdtemp(dir=shm)) if roomy else tmp_path_factory.mktemp("db")
+    for alias, config in settings.DATABASES.items():
+        test = config.setdefault("TEST", {})
+        if config["ENGINE"] == "django.db.backends.sqlite3" and not test.get("MIRROR"):
+            test["NAME"] = str(folder / f"{alias}.sqlite3")
+    yield
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

@@ -173,15 +173,19 @@ class Effort:
         )
 
     def click(self, page, selector: str) -> None:
+        self.settle(page)
         self.clicks += 1
         page.click(selector)
 
     def fill(self, page, selector: str, text: str) -> None:
+        self.settle(page)
         self.fields += 1
         page.fill(selector, text)
 
     def settle(self, page) -> None:
-        """Wait for the page's load event to be counted: text can show before it fires."""
+        """Wait for the page's load event to be counted: text can show before it fires, and a
+        person's next click can leave a page whose load never fired (counted one load short).
+        Every counted action settles first, as a person waits for the page before acting."""
         page.wait_for_load_state("load")
         page.evaluate("1")  # one more round trip delivers the queued 'load' event
 
