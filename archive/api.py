@@ -10,12 +10,14 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.db.models.manager import BaseManager
 from django.http import Http404, HttpRequest, JsonResponse, StreamingHttpResponse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
 from archive.changes import FeedRequestError, feed_page, parse_cursor, parse_since
 from archive.columns import ESTIMATE_COLUMNS, INCIDENT_COLUMNS, SOURCE_COLUMNS
 from archive.filters import IncidentFilter
 from archive.models import (
+    ORIGINAL_LANGUAGE,
     Actor,
     Category,
     Copies,
@@ -26,6 +28,7 @@ from archive.models import (
     Verification,
     VictimGroup,
     source_copies,
+    translation_languages,
 )
 from archive.serializers import incident_detail, incident_summary
 from archive.spreadsheet import safe_cell
@@ -44,14 +47,39 @@ def base_url(request: HttpRequest) -> str:
     return f"{request.scheme}://{request.get_host()}"
 
 
+def requested_language(request: HttpRequest) -> str | None:
+    """``?lang=``: the language to give the text in (the original when absent); ``None``
+    for one the site does not have."""
+    asked = request.GET.get("lang")
+    if asked is None:
+        return ORIGINAL_LANGUAGE
+    codes = [ORIGINAL_LANGUAGE, *(code for code, _name in translation_languages())]
+    return asked if asked in codes else None
+
+
+def language_refused(request: HttpRequest) -> JsonResponse:
+    codes = [ORIGINAL_LANGUAGE, *(code for code, _name in translation_languages())]
+    message = gettext(
+        "“%(asked)s” is not a language of this archive; ask for one of %(codes)s."
+    ) % {
+        "asked": request.GET.get("lang", "")[:20],
+        "codes": ", ".join(codes),
+    }
+    return JsonResponse({"errors": {"lang": [{"message": message, "code": "invalid"}]}}, status=400)
+
+
 @require_safe
 def incident_list(request: HttpRequest) -> JsonResponse:
+    language = requested_language(request)
+    if language is None:
+        return language_refused(request)
     filterset = IncidentFilter(
         request.GET, queryset=IncidentVersion.objects.published().with_incident().listed()
     )
     if not filterset.is_valid():
         return JsonResponse({"errors": filterset.errors.get_json_data()}, status=400)
-    page = Paginator(filterset.qs, API_PAGE_SIZE).get_page(request.GET.get("page"))
+    versions = filterset.qs.translated(language=language)
+    page = Paginator(versions, API_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
 
     def link(number: int) -> str:
@@ -64,23 +92,27 @@ def incident_list(request: HttpRequest) -> JsonResponse:
             "count": page.paginator.count,
             "next": link(page.next_page_number()) if page.has_next() else None,
             "previous": link(page.previous_page_number()) if page.has_previous() else None,
-            "results": [incident_summary(version, root) for version in page.object_list],
+            "results": [incident_summary(version, root, language) for version in page.object_list],
         }
     )
 
 
 @require_safe
 def incident_item(request: HttpRequest, slug: str) -> JsonResponse:
+    language = requested_language(request)
+    if language is None:
+        return language_refused(request)
     version = (
         IncidentVersion.objects.published()
         .with_incident()
         .with_page_content()
+        .translated(language=language)
         .filter(incident__slug=slug)
         .first()
     )
     if version is None:
         raise Http404("No published incident at this address.")
-    return JsonResponse(incident_detail(version, base_url(request)))
+    return JsonResponse(incident_detail(version, base_url(request), language=language))
 
 
 @require_safe

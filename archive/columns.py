@@ -2,6 +2,10 @@
 open data files all use these names, in this order. A public contract (docs/import-export.md):
 columns may be added at the end, never renamed or removed."""
 
+from __future__ import annotations
+
+from archive.models.translations import TRANSLATED_FIELDS, translation_languages
+
 INCIDENT_COLUMNS = [
     "slug",
     "title",
@@ -56,3 +60,16 @@ SOURCE_COLUMNS = [
     "language",
 ]
 CITATION_COLUMNS = ["incident", "source", "locator", "quote", "note", "estimate"]
+
+
+# After the open data's incident columns: each published translation's text, one column per
+# translated field and language of the site (title_de, summary_de, …, date_text_uk), empty
+# where there is none; and the languages whose translation is out of date (``de|pl``).
+TRANSLATIONS_OUT_OF_DATE = "translations_out_of_date"
+
+
+def translation_columns() -> list[str]:
+    """``title_de`` … ``date_text_uk``: read from the site's languages when asked."""
+    return [
+        f"{field}_{code}" for code, _name in translation_languages() for field in TRANSLATED_FIELDS
+    ]

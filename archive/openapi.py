@@ -21,6 +21,8 @@ from archive import changes
 from archive.api import API_PAGE_SIZE
 from archive.filters import IncidentFilter, YearFilter
 from archive.models import (
+    ORIGINAL_LANGUAGE,
+    TRANSLATED_FIELDS,
     Assessment,
     ClaimantPosition,
     Correction,
@@ -31,6 +33,7 @@ from archive.models import (
     PublicChange,
     Qualifier,
     Source,
+    translation_languages,
 )
 from archive.openapi_examples import KATYN_DETAIL, KATYN_SUMMARY
 
@@ -249,6 +252,26 @@ SUMMARY_FIELDS: dict[str, Schema] = {
     },
     "version": {"type": "integer", "minimum": 1},
     "published_at": nullable(DATE_TIME),
+    "languages": {
+        **strict({name: STRING for name in TRANSLATED_FIELDS}),
+        "description": "The language each text field is in: the one `lang` asks for where a "
+        "published translation gives it, else the original's (en).",
+    },
+    "translation": nullable(
+        {
+            **strict(
+                {
+                    "language": STRING,
+                    "out_of_date": {
+                        "type": "boolean",
+                        "description": "The original was corrected after it was translated.",
+                    },
+                }
+            ),
+            "description": "The published translation into the language `lang` asks for; "
+            "null when there is none (or none was asked for).",
+        }
+    ),
 }
 
 DETAIL_FIELDS: dict[str, Schema] = {
@@ -356,6 +379,19 @@ def json_response(description: str, schema: Schema, example: Any = None) -> Sche
 BAD_REQUEST = json_response("A parameter could not be read.", ref("Errors"))
 
 
+def language_parameter() -> Schema:
+    codes = [ORIGINAL_LANGUAGE, *(code for code, _name in translation_languages())]
+    return {
+        "name": "lang",
+        "in": "query",
+        "required": False,
+        "description": "The language of the title, summary, description and date as written, "
+        "where a published translation gives them (the rest stays in the original); figures, "
+        "names of sources and quotes are never translated. Default: the original (en).",
+        "schema": {"type": "string", "enum": codes},
+    }
+
+
 def document() -> Schema:
     page = {"type": "integer", "minimum": 1}
     return {
@@ -379,6 +415,7 @@ def document() -> Schema:
                     "parameters": [
                         *filter_parameters(),
                         {"name": "page", "in": "query", "required": False, "schema": page},
+                        language_parameter(),
                     ],
                     "responses": {
                         "200": json_response(
@@ -413,10 +450,12 @@ def document() -> Schema:
                             "required": True,
                             "schema": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"},
                             "example": "katyn-massacre",
-                        }
+                        },
+                        language_parameter(),
                     ],
                     "responses": {
                         "200": json_response("The incident.", ref("IncidentDetail"), KATYN_DETAIL),
+                        "400": BAD_REQUEST,
                         "404": json_response("No published incident here.", ref("NotFound")),
                     },
                 }

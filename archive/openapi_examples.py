@@ -22,6 +22,8 @@ KATYN_SUMMARY = {
     "conflicting_estimates": False,
     "version": 1,
     "published_at": "2026-11-30T12:00:00+00:00",
+    "languages": {"title": "en", "summary": "en", "description": "en", "date_text": "en"},
+    "translation": None,
 }
 
 KATYN_SOURCE = {

@@ -11,6 +11,8 @@ from typing import Any
 
 from archive.estimates import headlines
 from archive.models import (
+    ORIGINAL_LANGUAGE,
+    TRANSLATED_FIELDS,
     Citation,
     Copies,
     Estimate,
@@ -20,6 +22,7 @@ from archive.models import (
     Verification,
     source_copies,
 )
+from archive.shown import shown_text
 
 
 def source_data(source: Source | None) -> dict[str, Any] | None:
@@ -151,16 +154,21 @@ def headline_data(estimates: list[Estimate]) -> list[dict[str, Any]]:
     ]
 
 
-def incident_summary(version: IncidentVersion, base_url: str) -> dict[str, Any]:
+def incident_summary(
+    version: IncidentVersion, base_url: str, language: str = ORIGINAL_LANGUAGE
+) -> dict[str, Any]:
+    """``language``: the text in that language where a published translation gives it
+    (``version`` joined with ``translated()``); ``languages`` says which one each field is in."""
     slug = version.incident.slug
+    text = shown_text(version, language)
     return {
         "slug": slug,
         "url": f"{base_url}{version.get_absolute_url()}",
         "api_url": f"{base_url}/api/incidents/{slug}/",
-        "title": version.title,
-        "summary": version.summary,
+        "title": text.title.text,
+        "summary": text.summary.text,
         "date": version.date,
-        "date_text": version.date_text,
+        "date_text": text.date_text.text,
         "date_earliest": version.date_earliest.isoformat(),
         "date_latest": version.date_latest.isoformat(),
         "places": [place.name for place in version.places.all()],
@@ -171,14 +179,22 @@ def incident_summary(version: IncidentVersion, base_url: str) -> dict[str, Any]:
         "conflicting_estimates": version.has_conflict,
         "version": version.number,
         "published_at": version.published_at.isoformat() if version.published_at else None,
+        "languages": {name: getattr(text, name).language for name in TRANSLATED_FIELDS},
+        "translation": {"language": text.language, "out_of_date": text.out_of_date}
+        if text.translated
+        else None,
     }
 
 
 def incident_detail(
-    version: IncidentVersion, base_url: str, copies: Copies | None = None
+    version: IncidentVersion,
+    base_url: str,
+    copies: Copies | None = None,
+    language: str = ORIGINAL_LANGUAGE,
 ) -> dict[str, Any]:
     """Everything about a published incident; ``version`` comes from ``with_page_content``.
-    ``copies``: its sources' archived copies (read here when not given)."""
+    ``copies``: its sources' archived copies (read here when not given). ``language``: as for
+    ``incident_summary``; figures, names of sources and quotes are never translated."""
     if copies is None:
         copies = source_copies(version.cited_source_ids())
     estimates = list(version.estimates.all())
@@ -186,9 +202,10 @@ def incident_detail(
     for estimate in estimates:
         sources |= {c.source.key: c.source for c in estimate.citations.all()}
     sources |= {c.source.key: c.source for c in version.incident_citations}
+    summary = incident_summary(version, base_url, language)
     return {
-        **incident_summary(version, base_url),
-        "description": version.description,
+        **summary,
+        "description": shown_text(version, language).description.text,
         "places": [place_data(place) for place in version.places.all()],
         "perpetrators": [
             {"name": a.name, "slug": a.slug, "parent": a.parent.name if a.parent else None}

@@ -19,6 +19,7 @@ from tests.factories import (
     make_estimate,
     make_place,
     make_published,
+    make_published_translation,
     make_publisher,
     make_reviewer,
 )
@@ -70,6 +71,7 @@ def archive(db):
     )
     trial.incidents.add(version.incident)
     assert Correction.objects.exists()
+    make_published_translation(draft, "de", title="Kultschabat", summary="Kurz gesagt.")
     return version
 
 
@@ -146,7 +148,8 @@ def given_fields(spec, schema, value, found) -> None:
 def test_real_answers_match_the_document_field_for_field(client, spec, archive):
     answers = {
         ("/api/incidents/", "200"): client.get("/api/incidents/"),
-        ("/api/incidents/{slug}/", "200"): client.get("/api/incidents/kulchabat/"),
+        ("/api/incidents/{slug}/", "200"): client.get("/api/incidents/kulchabat/?lang=de"),
+        ("/api/incidents/{slug}/", "400"): client.get("/api/incidents/kulchabat/?lang=xx"),
         ("/api/incidents/{slug}/", "404"): client.get("/api/incidents/nowhere/"),
         ("/api/aggregates/", "200"): client.get("/api/aggregates/"),
         ("/api/aggregates/", "400"): client.get("/api/aggregates/?year_from=x"),
