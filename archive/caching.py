@@ -23,6 +23,7 @@ from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import http_date, parse_etags, quote_etag, urlencode
+from django.utils.translation import get_language
 
 from archive.filters import IncidentFilter
 from archive.models import Publication
@@ -117,6 +118,9 @@ def cached_public[**P](
         generation, changed_at = current_generation()
         canonical = cache_address(request)
         address = canonical or f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+        # The address names the language already (/de/…); the key says it too, so that no
+        # page is ever kept under another language's key whatever an address resolves to.
+        address = f"{get_language()} {address}"
         digest = hashlib.blake2s(address.encode(), digest_size=12).hexdigest()
         etag = quote_etag(f"{generation}-{digest}")
         wanted = request.headers.get("If-None-Match", "")

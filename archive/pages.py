@@ -31,7 +31,7 @@ from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, override
 
 from archive.estimates import summarise
 from archive.models import (
@@ -59,11 +59,12 @@ TEMPLATE = "archive/incident_detail.html"
 @cache
 def build() -> str:
     """A stamp of everything besides the data that shapes a page: templates, the archive's
-    code and the stylesheet's address. A deployment that changes any of them makes every
-    stored page outdated, and each is rendered again when it is next read."""
+    code, the translations and the stylesheet's address. A deployment that changes any of them
+    makes every stored page outdated, and each is rendered again when it is next read."""
     digest = hashlib.blake2s(digest_size=8)
     root = Path(settings.BASE_DIR)
-    for path in sorted([*root.glob("templates/**/*.html"), *root.glob("archive/**/*.py")]):
+    sources = ["templates/**/*.html", "archive/**/*.py", "locale/*/LC_MESSAGES/*.po"]
+    for path in sorted(path for pattern in sources for path in root.glob(pattern)):
         digest.update(str(path.relative_to(root)).encode())
         digest.update(path.read_bytes())
     digest.update(static("css/site.css").encode())
@@ -77,10 +78,11 @@ def origin(request: HttpRequest) -> str:
 
 
 def stored_page(slug: str) -> str | None:
-    """The stored page of the incident's published version, if it is there and current."""
+    """The stored page of the incident's published version in the active language, if it is
+    there and current."""
     return (
         IncidentPage.objects.published()
-        .filter(version__incident__slug=slug, build=build())
+        .filter(version__incident__slug=slug, language=get_language(), build=build())
         .values_list("html", flat=True)
         .first()
     )
@@ -135,9 +137,12 @@ def incident_context(version: IncidentVersion, copies: Copies | None = None) -> 
 
 
 def render_page(version: IncidentVersion, copies: Copies | None = None) -> str:
-    """``version`` comes from ``with_page_content()``."""
+    """The page in the active language. ``version`` comes from ``with_page_content()``."""
     context = incident_context(version, copies)
-    return render_to_string(TEMPLATE, {**context, "origin": mark_safe(ORIGIN)})
+    return render_to_string(
+        TEMPLATE,
+        {**context, "origin": mark_safe(ORIGIN), "page_path": version.get_absolute_url()},
+    )
 
 
 def generation() -> int:
@@ -158,7 +163,7 @@ def store_rendered(version: IncidentVersion, html: str, seen_generation: int) ->
                 .first()
             )
             if (current or 0) == seen_generation:
-                _save([(version.pk, html)])
+                _save([(version.pk, html)], get_language())
     except DatabaseError:  # a writer got there first (SQLite): the next reader tries again
         pass
 
@@ -182,8 +187,9 @@ def not_waiting_for_writers() -> Iterator[None]:
 
 
 def render_published(version_ids: list[int]) -> int:
-    """Render and store the pages of these (just published) versions, in the caller's
-    transaction so that they appear together with the publication."""
+    """Render and store the pages of these (just published) versions in the original
+    language, in the caller's transaction so that they appear together with the publication.
+    The other languages' pages are rendered by their first reader."""
     published = IncidentVersion.objects.published().with_incident().with_page_content()
     rendered = 0
     for start in range(0, len(version_ids), 200):
@@ -194,23 +200,27 @@ def render_published(version_ids: list[int]) -> int:
         copies = source_copies(set().union(*(v.cited_source_ids() for v in versions)))
         for version in versions:
             try:  # the content is loaded: rendering runs no query
-                pages.append((version.pk, render_page(version, copies)))
+                with override(settings.LANGUAGE_CODE):
+                    pages.append((version.pk, render_page(version, copies)))
             except Exception:  # the publication stands; the first reader renders the page
                 logger.exception(
                     "page of version %s not rendered at publication",
                     version.pk,
                     extra={"event": "page_not_rendered", "version": version.pk},
                 )
-        _save(pages)
+        _save(pages, settings.LANGUAGE_CODE)
         rendered += len(pages)
     return rendered
 
 
-def _save(pages: list[tuple[int, str]]) -> None:
+def _save(pages: list[tuple[int, str]], language: str) -> None:
     IncidentPage.objects.bulk_create(
-        [IncidentPage(version_id=pk, html=html, build=build()) for pk, html in pages],
+        [
+            IncidentPage(version_id=pk, language=language, html=html, build=build())
+            for pk, html in pages
+        ],
         update_conflicts=True,
-        unique_fields=["version"],
+        unique_fields=["version", "language"],
         update_fields=["html", "build", "rendered_at"],
     )
 

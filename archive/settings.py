@@ -74,6 +74,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language of a public page is the one its address names (/de/…), English at the bare
+    # address; before CommonMiddleware, whose slash redirect resolves in that language.
+    "archive.locale.PathLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -183,7 +186,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-gb"
+# The interface's languages, each named in itself for the language switcher. English is the
+# original and lives at the bare addresses; the others under their prefix (/de/, /pl/…):
+# docs/development.md, "Languages". Their catalogues are in locale/, compiled by make install.
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("pl", "Polski"),
+    ("ru", "Русский"),
+    ("uk", "Українська"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# English dates and numbers as the site always wrote them (British: "7 Apr 1940").
+FORMAT_MODULE_PATH = ["archive.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

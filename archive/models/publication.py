@@ -38,20 +38,29 @@ class IncidentPage(models.Model):
     does: a reference record (source, place, actor…), a related incident's title, or the code
     and templates that render it (``build``). Those changes delete the rows they affect, and
     a missing or outdated row is rendered again by the next reader (``archive.pages``).
+
+    One page per language of the interface: publishing stores the original language's, and
+    the first reader of each other language renders and stores that one.
     """
 
-    version = models.OneToOneField(
-        IncidentVersion, primary_key=True, on_delete=models.CASCADE, related_name="page"
-    )
+    version = models.ForeignKey(IncidentVersion, on_delete=models.CASCADE, related_name="pages")
+    language = models.CharField(max_length=8)
     html = models.TextField()
     build = models.CharField(max_length=32)
     rendered_at = models.DateTimeField(default=timezone.now)
 
     objects = IncidentPageQuerySet.as_manager()
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "language"], name="incident_page_one_per_language"
+            )
+        ]
+
     def __str__(self) -> str:
-        return gettext("page of version {version} ({build})").format(
-            version=self.version_id, build=self.build
+        return gettext("page of version {version} in {language} ({build})").format(
+            version=self.version_id, language=self.language, build=self.build
         )
 
 

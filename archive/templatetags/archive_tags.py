@@ -1,4 +1,14 @@
+from __future__ import annotations
+
+from typing import NamedTuple
+
 from django import template
+from django.template import Context
+from django.utils.html import conditional_escape, escape
+from django.utils.safestring import SafeString, mark_safe
+
+from archive import locale
+from archive.locale import has_languages
 
 register = template.Library()
 
@@ -8,3 +18,36 @@ def http_url(value: str) -> str:
     """The URL if it is a web address, else nothing: no other scheme becomes a link."""
     text = (value or "").strip()
     return text if text.lower().startswith(("http://", "https://")) else ""
+
+
+class LanguageLink(NamedTuple):
+    code: str
+    name: str
+    url: str  # the page in this language: path and query, for the switcher
+    href: SafeString  # the same, absolute, for <link rel="alternate" hreflang>
+    current: bool
+
+
+@register.simple_tag(takes_context=True)
+def page_languages(context: Context) -> list[LanguageLink]:
+    """The page being rendered in every language, for the switcher and the hreflang links;
+    none for an address that exists in one form only. A page rendered without a request (an
+    incident's page, stored when published) names its path as ``page_path`` and its origin
+    as ``origin`` (the marker each request fills in)."""
+    request = context.get("request")
+    if not has_languages(request):
+        return []
+    if request is not None:
+        path, origin = request.get_full_path(), escape(f"{request.scheme}://{request.get_host()}")
+    else:
+        path, origin = context.get("page_path", ""), conditional_escape(context.get("origin") or "")
+    return [
+        LanguageLink(
+            code=language.code,
+            name=language.name,
+            url=language.url,
+            href=mark_safe(f"{origin}{escape(language.url)}"),  # both parts escaped
+            current=language.current,
+        )
+        for language in locale.page_languages(path)
+    ]
