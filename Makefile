@@ -5,9 +5,9 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
 
-.PHONY: install run demo test lint format lock backup clean scaletest
+.PHONY: install run demo test lint format lock backup clean scaletest messages translations
 
-install: $(STAMP)
+install: $(STAMP) translations
 
 $(STAMP): requirements.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 13), "Python 3.13 is needed (pyenv install 3.13)"' \
@@ -15,6 +15,21 @@ $(STAMP): requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	rm -f $(VENV)/.installed-* && touch $@
+
+# The interface's catalogues (locale/*/LC_MESSAGES/django.po) compiled to the .mo files Django
+# reads; the .mo files are built, never committed. msgfmt is in the gettext package.
+translations: $(STAMP)
+	@command -v msgfmt >/dev/null 2>&1 || { echo "msgfmt not found: install gettext (apt-get install gettext, brew install gettext)"; exit 1; }
+	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
+
+# Gather every marked string of the code and templates into the catalogues of the languages
+# after English (docs/development.md, "Languages"), then fill them in and commit the .po files.
+LANGUAGES_TO_TRANSLATE := de pl ru uk
+messages: $(STAMP)
+	$(BIN)/python manage.py makemessages $(addprefix --locale=,$(LANGUAGES_TO_TRANSLATE)) \
+		--add-location=file --no-obsolete \
+		--ignore=.venv --ignore=node_modules --ignore=static --ignore=staticfiles \
+		--ignore=bench --ignore=tests --ignore=releases --ignore=snapshots --ignore=backups
 
 demo: install
 	$(BIN)/python manage.py migrate --noinput

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django_tasks_db.management.commands import db_worker
 
 from tests.factories import make_contributor, make_publisher, make_reviewer
@@ -34,6 +36,18 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
             test["NAME"] = str(folder / f"{alias}.sqlite3")
     yield
     shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogues() -> None:
+    """The interface's catalogues compiled as `make install` compiles them, for a run of
+    pytest in a fresh checkout (the .mo files are built, never committed)."""
+    msgfmt = shutil.which("msgfmt")
+    assert msgfmt, "msgfmt not found: install gettext (apt-get install gettext)"
+    for po in sorted(p for root in settings.LOCALE_PATHS for p in Path(root).glob("*/*/*.po")):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            subprocess.run([msgfmt, "--check-format", "-o", str(mo), str(po)], check=True)
 
 
 @pytest.fixture

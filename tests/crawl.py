@@ -14,11 +14,14 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import HttpResponseBase
 from django.test import Client
-from django.urls import reverse
+from django.urls import resolve, reverse
+from django.utils import translation
 from django.utils.text import slugify
 
+from archive.locale import page_names
 from archive.models import (
     Actor,
     Category,
@@ -90,8 +93,23 @@ PER_RECORD = {
 }
 
 
+def url_name(url: str) -> str | None:
+    """The name of the public URL an address (of any language) resolves to."""
+    path = url.partition("?")[0]
+    with translation.override(translation.get_language_from_path(path) or "en"):
+        return resolve(path).url_name
+
+
+def in_every_language(urls: list[str]) -> list[str]:
+    """The URLs, and after them each page's address in the other languages (/de/…): every
+    language's pages are read. The machine addresses (API, data files, feed) have one."""
+    prefixes = [f"/{code}" for code, _ in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+    pages = [url for url in urls if resolve(url.partition("?")[0]).url_name in page_names()]
+    return urls + [prefix + url for prefix in prefixes for url in pages]
+
+
 def public_urls() -> list[str]:
-    """Every public URL for what the database holds now."""
+    """Every public URL for what the database holds now, in every language."""
     slugs = [*Incident.objects.values_list("slug", flat=True)]
     slugs += IncidentAlias.objects.values_list("slug", flat=True)
     urls = [reverse(f"archive:{name}") for name in sorted(CRAWLED_NAMES - PER_RECORD)]
@@ -136,7 +154,7 @@ def public_urls() -> list[str]:
             reverse("archive:release", args=[name]),
             reverse("archive:release_zip", args=[name]),
         ]
-    return urls
+    return in_every_language(urls)
 
 
 def body_text(response: HttpResponseBase) -> str:

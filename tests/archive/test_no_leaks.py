@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from archive.models import Context, IncidentVersion, Place, Proceeding, Snapshot, Source
 from editorial import services
-from tests.crawl import body_text
+from tests.crawl import body_text, in_every_language
 from tests.factories import (
     make_actor,
     make_contributor,
@@ -265,7 +265,7 @@ def public_urls(versions) -> list[str]:
             urls.append(reverse("archive:perpetrator", args=[actor.slug]))
         for category in version.categories.all():
             urls.append(reverse("archive:category", args=[category.slug]))
-    return urls
+    return in_every_language(urls)
 
 
 def announced(url: str, slug: str, versions) -> bool:
