@@ -5,9 +5,11 @@ from typing import NamedTuple
 from django import template
 from django.template import Context
 from django.utils.html import conditional_escape, escape
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 
 from archive import locale
+from archive.caching import KNOWN_PARAMETERS
 from archive.locale import has_languages
 
 register = template.Library()
@@ -30,7 +32,8 @@ class LanguageLink(NamedTuple):
 
 @register.simple_tag(takes_context=True)
 def page_languages(context: Context) -> list[LanguageLink]:
-    """The page being rendered in every language, for the switcher and the hreflang links;
+    """The page being rendered in every language, for the switcher and the hreflang links
+    (with the query parameters the public views read);
     none for an address that exists in one form only. A page rendered without a request (an
     incident's page, stored when published) names its path as ``page_path`` and its origin
     as ``origin`` (the marker each request fills in)."""
@@ -38,7 +41,18 @@ def page_languages(context: Context) -> list[LanguageLink]:
     if not has_languages(request):
         return []
     if request is not None:
-        path, origin = request.get_full_path(), escape(f"{request.scheme}://{request.get_host()}")
+        # The query's filters, page and order are kept; anything else the address carries (a
+        # submission's reference, junk) is not repeated into the page.
+        query = urlencode(
+            [
+                (name, value)
+                for name in request.GET
+                if name in KNOWN_PARAMETERS
+                for value in request.GET.getlist(name)
+            ]
+        )
+        path = request.path + (f"?{query}" if query else "")
+        origin = escape(f"{request.scheme}://{request.get_host()}")
     else:
         path, origin = context.get("page_path", ""), conditional_escape(context.get("origin") or "")
     return [

@@ -227,3 +227,14 @@ def test_the_sitemap_names_every_page_in_every_language(client, katyn):
     )
     assert ("x-default", "http://testserver/incidents/katyn/") in alternates_of_katyn
     assert ("de", "http://testserver/de/incidents/katyn/") in alternates_of_katyn
+
+
+@pytest.mark.django_db
+def test_the_switcher_and_alternates_repeat_only_the_query_the_pages_read(client, katyn):
+    body = client.get("/de/incidents/?q=katyn&utm_source=x&sent=R-AAAA-BBBB").content.decode()
+    assert [link[0] for link in switcher(body)[1]] == [
+        f"{PREFIX[code]}/incidents/?q=katyn" for code in LANGUAGES
+    ]
+    assert set(alternates(body).values()) == {
+        f"http://testserver{PREFIX[code]}/incidents/?q=katyn" for code in LANGUAGES
+    }
