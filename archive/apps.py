@@ -1,11 +1,12 @@
 from django.apps import AppConfig
 from django.db.backends.signals import connection_created
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils.translation import gettext_lazy as _
 
 
 class ArchiveConfig(AppConfig):
     name = "archive"
-    verbose_name = "Archive"
+    verbose_name = _("Archive")
 
     def ready(self) -> None:
         # The models and what imports them load once the app registry is ready, not before.

@@ -9,6 +9,7 @@ from typing import cast
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from edtf import appsettings, parse_edtf, struct_time_to_date
 from edtf.parser.edtf_exceptions import EDTFParseException
 from edtf.parser.parser_classes import (
@@ -60,7 +61,7 @@ def parse_date_range(value: str) -> DateRange:
     text = (value or "").strip()
     if not text:
         raise ValidationError(
-            "Enter the date in EDTF, for example %(examples)s.",
+            _("Enter the date in EDTF, for example %(examples)s."),
             code="edtf_required",
             params={"examples": EDTF_EXAMPLES},
         )
@@ -69,20 +70,26 @@ def parse_date_range(value: str) -> DateRange:
         lower, upper = parsed.lower_strict(), parsed.upper_strict()
     except (EDTFParseException, TypeError, ValueError, AttributeError):
         raise ValidationError(
-            "“%(value)s” is not a valid EDTF date. Write it like %(examples)s.",
+            _("“%(value)s” is not a valid EDTF date. Write it like %(examples)s."),
             code="edtf_invalid",
             params={"value": text, "examples": EDTF_EXAMPLES},
         ) from None
     if not all(hasattr(bound, "tm_year") for bound in (lower, upper)):  # open ends are inf
         raise ValidationError(
-            "“%(value)s” has an open or unknown end. Give both ends, for example 1945-01/1945-05.",
+            _(
+                "“%(value)s” has an open or unknown end. Give both ends, for example "
+                "1945-01/1945-05."
+            ),
             code="edtf_open",
             params={"value": text},
         )
     earliest, latest = struct_time_to_date(lower), struct_time_to_date(upper)
     if earliest > latest:
         raise ValidationError(
-            "“%(value)s” ends before it starts. Put the earlier date first, like 1940-04/1940-05.",
+            _(
+                "“%(value)s” ends before it starts. Put the earlier date first, like "
+                "1940-04/1940-05."
+            ),
             code="edtf_reversed",
             params={"value": text},
         )

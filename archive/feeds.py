@@ -8,6 +8,8 @@ from datetime import datetime
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from archive.models import Correction, IncidentVersion
 
@@ -25,8 +27,8 @@ class FeedItem:
 
 class ArchiveFeed(Feed):
     feed_type = Atom1Feed
-    title = "Incident Archive: publications and corrections"
-    subtitle = "Incidents as they are published, corrected or withdrawn."
+    title = _("Incident Archive: publications and corrections")
+    subtitle = _("Incidents as they are published, corrected or withdrawn.")
 
     def link(self) -> str:
         return reverse("archive:home")
@@ -39,7 +41,7 @@ class ArchiveFeed(Feed):
         )
         items = [
             FeedItem(
-                title=f"Published: {v.title}",
+                title=gettext("Published: %(title)s") % {"title": v.title},
                 description=v.summary,
                 link=v.get_absolute_url(),
                 date=v.published_at or v.updated_at,  # set by every publication
@@ -53,7 +55,10 @@ class ArchiveFeed(Feed):
         )[:FEED_ITEMS]
         items += [
             FeedItem(
-                title=f"{c.get_kind_display().capitalize()}: {c.version.title}",
+                # Translators: a feed entry's title: the kind of change (Correction,
+                # Withdrawal) and the incident's title.
+                title=gettext("%(kind)s: %(title)s")
+                % {"kind": c.get_kind_display().capitalize(), "title": c.version.title},
                 description=c.note,
                 link=reverse("archive:incident", args=[c.incident.slug])
                 if c.incident_is_public

@@ -7,6 +7,8 @@ from typing import Any
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from archive.models import IncidentVersion
 from archive.search import search
@@ -20,29 +22,37 @@ class YearFilter(django_filters.NumberFilter):
 
 
 class IncidentFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_q", label="Search", max_length=200)
-    country = django_filters.CharFilter(method="filter_country", label="Country", max_length=100)
+    q = django_filters.CharFilter(method="filter_q", label=_("Search"), max_length=200)
+    country = django_filters.CharFilter(method="filter_country", label=_("Country"), max_length=100)
     category = django_filters.CharFilter(
-        field_name="categories__slug", label="Category", max_length=100
+        field_name="categories__slug", label=_("Category"), max_length=100
     )
     perpetrator = django_filters.CharFilter(
-        method="filter_perpetrator", label="Perpetrator", max_length=200
+        method="filter_perpetrator", label=_("Perpetrator"), max_length=200
     )
     victim_group = django_filters.CharFilter(
-        field_name="victim_groups__slug", label="Victim group", max_length=200
+        field_name="victim_groups__slug", label=_("Victim group"), max_length=200
     )
-    context = django_filters.CharFilter(field_name="context__slug", label="Context", max_length=200)
-    year_from = YearFilter(field_name="date_latest__year", lookup_expr="gte", label="From year")
-    year_to = YearFilter(field_name="date_earliest__year", lookup_expr="lte", label="To year")
+    context = django_filters.CharFilter(
+        field_name="context__slug", label=_("Context"), max_length=200
+    )
+    year_from = YearFilter(field_name="date_latest__year", lookup_expr="gte", label=_("From year"))
+    year_to = YearFilter(field_name="date_earliest__year", lookup_expr="lte", label=_("To year"))
     conflicting = django_filters.BooleanFilter(
         field_name="has_conflict",
-        label="Estimates disagree",
-        widget=forms.Select(choices=[("", "any"), ("true", "yes"), ("false", "no")]),
+        label=_("Estimates disagree"),
+        widget=forms.Select(
+            choices=[("", pgettext_lazy("filter", "any")), ("true", _("yes")), ("false", _("no"))]
+        ),
     )
     ordering = django_filters.OrderingFilter(
         fields=[("date_earliest", "date"), ("title", "title"), ("published_at", "published")],
-        field_labels={"date_earliest": "Date", "title": "Title", "published_at": "Published"},
-        label="Order by",
+        field_labels={
+            "date_earliest": _("Date"),
+            "title": _("Title"),
+            "published_at": _("Published"),
+        },
+        label=_("Order by"),
     )
 
     class Meta:

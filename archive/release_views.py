@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
 from archive.models import RELEASE_NAME, Release
@@ -43,7 +44,7 @@ def release_bibtex(release: Release) -> str:
 
 @require_safe
 def data_index(request: HttpRequest) -> HttpResponse:
-    live = [(name, url, DATA_FILES[name][1]) for name, url in LIVE_FILES]
+    live = [(name, url, gettext(DATA_FILES[name][1])) for name, url in LIVE_FILES]
     releases = [
         (release, release_bibtex(release))
         for release in Release.objects.newest_first().select_related("previous")

@@ -32,6 +32,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponseBase, StreamingHttpResponse
 from django.template.loader import render_to_string
 from django.utils.text import slugify
+from django.utils.translation import gettext_noop
 
 from archive import api
 from archive.cite import _bibtex_escape
@@ -54,17 +55,23 @@ CHUNK = 1 << 16
 CHANGE_BATCH = 2000
 DATA_FILES = {
     # name in the zip: (the live file's view, what it holds)
-    "incidents.csv": (api.incidents_csv, "One row per published incident."),
-    "estimates.csv": (api.estimates_csv, "One row per figure of a published incident."),
-    "sources.csv": (api.sources_csv, "The sources that published incidents cite."),
+    # The texts are English in a release's files; /data/ shows them in the reader's language.
+    "incidents.csv": (api.incidents_csv, gettext_noop("One row per published incident.")),
+    "estimates.csv": (
+        api.estimates_csv,
+        gettext_noop("One row per figure of a published incident."),
+    ),
+    "sources.csv": (api.sources_csv, gettext_noop("The sources that published incidents cite.")),
     "incidents.json": (
         api.incidents_json,
-        "Every published incident with its figures, citations, sources and proceedings, "
-        "as the JSON API gives one incident.",
+        gettext_noop(
+            "Every published incident with its figures, citations, sources and proceedings, "
+            "as the JSON API gives one incident."
+        ),
     ),
     "incidents.geojson": (
         api.incidents_geojson,
-        "One point per place of a published incident that has coordinates.",
+        gettext_noop("One point per place of a published incident that has coordinates."),
     ),
 }
 CHANGES_TEXT = "What changed since the previous release, figure by figure."

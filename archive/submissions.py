@@ -21,6 +21,8 @@ from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from archive.models import Incident, ReaderSubmission, SubmissionKind, new_reference
 
@@ -31,15 +33,16 @@ STARTED_SALT = "archive.submissions.started"
 SENT_SALT = "archive.submissions.sent"
 RATE_KEY = "archive:submissions:{}"
 
-TOO_FAST = (
+# Marked here, translated where the form refuses (the English text is also what tests read).
+TOO_FAST = gettext_noop(
     "This was sent sooner after the form opened than a person can type it. Nothing was lost: "
     "check what you wrote below and send it again."
 )
-EXPIRED = (
+EXPIRED = gettext_noop(
     "This form was opened too long ago, or it was changed on the way. Nothing was lost: check "
     "what you wrote below and send it again."
 )
-HONEYPOT = (
+HONEYPOT = gettext_noop(
     "The field “Leave this field empty” has something in it: it is there to catch automatic "
     "spam. Empty it and send the form again."
 )
@@ -64,29 +67,33 @@ def sent_reference(token: str) -> str | None:
 
 class SubmissionForm(forms.Form):
     message = forms.CharField(
-        label="What is wrong or missing",
+        label=_("What is wrong or missing"),
         widget=forms.Textarea(attrs={"rows": 8}),
         max_length=5000,
-        help_text="A figure, a date, a place, a name, or something the entry leaves out.",
+        help_text=_("A figure, a date, a place, a name, or something the entry leaves out."),
     )
     source = forms.CharField(
-        label="Your source",
+        label=_("Your source"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
         required=False,
-        help_text="A book, article, archival document or web address, with the page if you "
-        "have it. If you have none, say how you know.",
+        help_text=_(
+            "A book, article, archival document or web address, with the page if you "
+            "have it. If you have none, say how you know."
+        ),
     )
-    name = forms.CharField(label="Your name (optional)", max_length=200, required=False)
+    name = forms.CharField(label=_("Your name (optional)"), max_length=200, required=False)
     contact = forms.CharField(
-        label="How we can reach you (optional)",
+        label=_("How we can reach you (optional)"),
         max_length=300,
         required=False,
-        help_text="An email address or a telephone number. Only the archive's editors see it; "
-        "it is never published or exported, and we erase it when you ask.",
+        help_text=_(
+            "An email address or a telephone number. Only the archive's editors see it; "
+            "it is never published or exported, and we erase it when you ask."
+        ),
     )
     # The honeypot: hidden from people (site.css), filled in by robots that fill in everything.
-    website = forms.CharField(label="Leave this field empty", required=False)
+    website = forms.CharField(label=_("Leave this field empty"), required=False)
     started = forms.CharField(widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, kind: SubmissionKind, **kwargs: Any) -> None:
@@ -94,8 +101,8 @@ class SubmissionForm(forms.Form):
         self.renewed_started = ""
         self.kind = kind
         if kind == SubmissionKind.REPORT:
-            self.fields["message"].label = "What happened"
-            self.fields["message"].help_text = (
+            self.fields["message"].label = _("What happened")
+            self.fields["message"].help_text = _(
                 "Where and when, who did it, who the victims were, and how many, as far as "
                 "you know."
             )
@@ -108,15 +115,15 @@ class SubmissionForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if cleaned.get("website"):
-            raise forms.ValidationError(HONEYPOT, code="honeypot")
+            raise forms.ValidationError(gettext(HONEYPOT), code="honeypot")
         token = self.data.get("started", "")
         try:
             started = float(signing.loads(token, salt=STARTED_SALT, max_age=24 * 60 * 60))
         except (signing.BadSignature, TypeError, ValueError):
             self.renewed_started = started_token()
-            raise forms.ValidationError(EXPIRED, code="expired") from None
+            raise forms.ValidationError(gettext(EXPIRED), code="expired") from None
         if time.time() - started < settings.SUBMISSION_MIN_SECONDS:
-            raise forms.ValidationError(TOO_FAST, code="too_fast")
+            raise forms.ValidationError(gettext(TOO_FAST), code="too_fast")
         return cleaned
 
     def started_value(self) -> str:

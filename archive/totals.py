@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import pgettext
 
 from archive.estimates import disagree, headlines, measure_label, number
 from archive.models import Estimate, Headline, IncidentVersion, Measure
@@ -68,7 +69,7 @@ class Total:
         if self.high == self.low:
             return number(self.low)
         if self.low == 0:  # every headline has only a top ("up to", "almost")
-            return f"up to {number(self.high or 0)}"
+            return pgettext("qualifier", "up to") + f" {number(self.high or 0)}"
         return f"{number(self.low)} – {number(self.high or 0)}"
 
 
@@ -83,6 +84,10 @@ class Totals(list[Total]):
     @property
     def unsummed(self) -> list[Total]:
         return [total for total in self if not total.incidents_with]
+
+    @property
+    def unsummed_labels(self) -> str:
+        return ", ".join(total.label for total in self.unsummed)
 
 
 def totals(versions: QuerySet[IncidentVersion]) -> Totals:

@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.csp import CSP
 from django.utils.text import slugify
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext, pgettext
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_safe
 
@@ -138,18 +138,34 @@ def active_filters(request: HttpRequest, filterset: IncidentFilter) -> int:
     )
 
 
-class FilterChoices(TypedDict):
+class FilterValues(TypedDict):
     all_categories: list[Category]
     all_countries: list[str]
     all_contexts: list[Context]
+
+
+class FilterChoices(FilterValues):
     ordering_choices: list[tuple[str, str]]
 
 
 def filter_choices() -> FilterChoices:
-    return memoised("filter-choices", _filter_choices)
+    # The values come from the database once per publication; their labels in each request's
+    # language.
+    values = memoised("filter-choices", _filter_choices)
+    return {
+        "all_categories": values["all_categories"],
+        "all_countries": values["all_countries"],
+        "all_contexts": values["all_contexts"],
+        "ordering_choices": [
+            ("date", gettext("date, earliest first")),
+            ("-date", gettext("date, latest first")),
+            ("title", pgettext("order by", "title")),
+            ("-published", gettext("recently published")),
+        ],
+    }
 
 
-def _filter_choices() -> FilterChoices:
+def _filter_choices() -> FilterValues:
     """The values readers can pick from: only those that published incidents use."""
     return {
         "all_categories": list(Category.objects.published().distinct()),
@@ -161,12 +177,6 @@ def _filter_choices() -> FilterChoices:
             .order_by("country")
         ),
         "all_contexts": list(Context.objects.published().distinct()),
-        "ordering_choices": [
-            ("date", "date, earliest first"),
-            ("-date", "date, latest first"),
-            ("title", "title"),
-            ("-published", "recently published"),
-        ],
     }
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from archive.estimates.figures import INFINITY, Figure, bounds, kept
+from django.utils.translation import gettext, pgettext
+
+from archive.estimates.figures import INFINITY, Figure, bounds, kept, number
 from archive.models import ClaimantPosition
 
 # -- Pictures ------------------------------------------------------------------------------
@@ -92,7 +94,12 @@ class Axis:
         return [value for value in values if self.start <= value <= self.end]
 
     def ticks(self) -> list[tuple[float, str]]:
-        return [(self(value), f"{value:,.0f}") for value in self.values()]
+        return [(self(value), number(round(value))) for value in self.values()]
+
+
+def _rejected() -> str:
+    # Translators: after a figure the editors rejected, in a chart's text for screen readers.
+    return " (" + pgettext("assessment", "rejected") + ")"
 
 
 def range_chart(label: str, group: list[Figure]) -> Chart | None:
@@ -123,7 +130,7 @@ def range_chart(label: str, group: list[Figure]) -> Chart | None:
     scope = group[0].scope.strip()
     what = f"{label} ({scope})" if scope else label
     description = "; ".join(
-        f"{e.claimant}: {e.as_written}" + ("" if kept(e) else " (rejected)") for e in group
+        f"{e.claimant}: {e.as_written}" + ("" if kept(e) else _rejected()) for e in group
     )
     return Chart(
         width=CHART_WIDTH,
@@ -131,7 +138,9 @@ def range_chart(label: str, group: list[Figure]) -> Chart | None:
         rows=rows,
         ticks=axis.ticks(),
         log=axis.log,
-        description=f"{what.capitalize()}, as each source gives it: {description}.",
+        # Translators: a chart's text for screen readers: the measure, then each figure.
+        description=gettext("%(what)s, as each source gives it: %(figures)s.")
+        % {"what": what.capitalize(), "figures": description},
         scope=scope,
         key=group[0].ref,
     )
@@ -240,19 +249,22 @@ def year_chart(label: str, group: list[Figure]) -> YearChart | None:
     years = sorted(set(year_of.values()))
     step = max(1, round(len(years) / 6))
     x_ticks = [(x(year), str(year)) for year in years[::step]]
-    y_ticks = [(y(value), f"{value:,.0f}") for value in axis.values()]
+    y_ticks = [(y(value), number(round(value))) for value in axis.values()]
     labels = dict(ClaimantPosition.choices)
+    # Translators: a figure's claimant whose position (perpetrator state, victims' side…) the
+    # editors did not record.
+    not_stated = gettext("not stated")
     shown = {point.marker for point in points}
     legend = [
         (marker, str(labels[position])) for position, marker in MARKERS.items() if marker in shown
     ]
     if "ring" in shown:
-        legend.append(("ring", "another claimant, or not stated"))
+        legend.append(("ring", gettext("another claimant, or not stated")))
     scope = group[0].scope.strip()
     what = f"{label} ({scope})" if scope else label
     description = "; ".join(
-        f"{e.claim_year}, {e.claimant} ({labels.get(e.claimant_position, 'not stated')}): "
-        f"{e.as_written}" + ("" if kept(e) else " (rejected)")
+        f"{e.claim_year}, {e.claimant} ({labels.get(e.claimant_position, not_stated)}): "
+        f"{e.as_written}" + ("" if kept(e) else _rejected())
         for e in dated
     )
     return YearChart(
@@ -262,7 +274,9 @@ def year_chart(label: str, group: list[Figure]) -> YearChart | None:
         x_ticks=x_ticks,
         y_ticks=y_ticks,
         log=axis.log,
-        description=f"{what.capitalize()}, by the year each figure was published: {description}.",
+        # Translators: a chart's text for screen readers: the measure, then each figure.
+        description=gettext("%(what)s, by the year each figure was published: %(figures)s.")
+        % {"what": what.capitalize(), "figures": description},
         markers=legend,
         scope=scope,
         key=f"years-{group[0].ref}",

@@ -6,6 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Protocol
 
+from django.utils import formats, translation
+
 from archive.models import Assessment, Measure, Qualifier
 
 INFINITY = float("inf")
@@ -76,7 +78,12 @@ def bounds(estimate: Figure) -> tuple[float, float]:
 
 
 def number(value: float | int) -> str:
-    return f"{int(value):,}"
+    """A whole number as the active language groups its digits: 20,000 in English, 20.000 in
+    German, 20 000 in Polish; never another value. Outside any language (a command with
+    translations off) as in English."""
+    if translation.get_language() is None:
+        return f"{int(value):,}"
+    return formats.number_format(int(value), force_grouping=True)
 
 
 def measure_label(measure: str) -> str:

@@ -8,6 +8,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext, ngettext, pgettext
+
 from archive.estimates.figures import (
     INFINITY,
     OPEN_ABOVE,
@@ -39,10 +41,18 @@ class Conflict:
     @property
     def reason(self) -> str:
         what = measure_label(self.measure) + (f" ({self.scope})" if self.scope else "")
-        return (
-            f"{what}: “{self.higher.as_written}” ({self.higher.claimant}) is more than "
-            f"“{self.lower.as_written}” ({self.lower.claimant}) allows"
-        )
+        # Translators: why two figures of one measure cannot both be true, after "Sources
+        # disagree on": the measure, then each figure as written with who gives it.
+        return gettext(
+            "%(what)s: “%(higher)s” (%(higher_claimant)s) is more than “%(lower)s” "
+            "(%(lower_claimant)s) allows"
+        ) % {
+            "what": what,
+            "higher": self.higher.as_written,
+            "higher_claimant": self.higher.claimant,
+            "lower": self.lower.as_written,
+            "lower_claimant": self.lower.claimant,
+        }
 
 
 def conflicts(estimates: Iterable[Figure]) -> list[Conflict]:
@@ -101,17 +111,29 @@ def _span_text(estimates: Sequence[Figure]) -> tuple[int | None, int | None, str
     lower, upper = min(lo for lo, _ in spans), max(hi for _, hi in spans)
     if upper == INFINITY:
         at_bottom = [e for e in estimates if bounds(e)[0] == lower]
-        word = "over" if all(e.qualifier == Qualifier.OVER for e in at_bottom) else "at least"
-        return int(lower), None, f"{word} {number(lower)}"
+        if all(e.qualifier == Qualifier.OVER for e in at_bottom):
+            # Translators: a figure with no top, as the source words it: "over 20,000".
+            text = pgettext("figure", "over %(figure)s") % {"figure": number(lower)}
+        else:
+            # Translators: figures with no top, the lowest of them: "at least 14,000".
+            text = pgettext("figure", "at least %(figure)s") % {"figure": number(lower)}
+        return int(lower), None, text
     if lower == 0 and any(e.qualifier in OPEN_BELOW and e.low is None for e in estimates):
         at_top = {e.qualifier for e in estimates if bounds(e)[1] == upper}
-        word = str(Qualifier(at_top.pop()).label) if len(at_top) == 1 else "up to"
-        word = "up to" if word == str(Qualifier.EXACT.label) else word
+        # Translators: a qualifier before a figure that has no bottom: "up to 2,000".
+        up_to = pgettext("qualifier", "up to")
+        word = str(Qualifier(at_top.pop()).label) if len(at_top) == 1 else up_to
+        word = up_to if word == str(Qualifier.EXACT.label) else word
         return None, int(upper), f"{word} {number(upper)}"
     if lower == upper:
         return int(lower), int(upper), _qualifier_word(estimates) + number(lower)
-    about = "about " if all(e.qualifier == Qualifier.ABOUT for e in estimates) else ""
+    about = _about() if all(e.qualifier == Qualifier.ABOUT for e in estimates) else ""
     return int(lower), int(upper), f"{about}{number(lower)} – {number(upper)}"
+
+
+def _about() -> str:
+    # Translators: before an approximate figure or range: "about 1,400", "about 120 – 150".
+    return pgettext("qualifier", "about") + " "
 
 
 def _hedge(estimates: Sequence[Figure]) -> str:
@@ -120,8 +142,14 @@ def _hedge(estimates: Sequence[Figure]) -> str:
     if not contested:
         return ""
     if contested == len(estimates):
-        return " (contested)"
-    return f" ({contested} of {len(estimates)} figures contested)"
+        # Translators: after a headline whose every figure the editors judged contested.
+        return " (" + pgettext("assessment", "contested") + ")"
+    # Translators: after a headline: how many of its figures the editors judged contested.
+    return " " + ngettext(
+        "(%(contested)s of %(count)s figure contested)",
+        "(%(contested)s of %(count)s figures contested)",
+        len(estimates),
+    ) % {"contested": contested, "count": len(estimates)}
 
 
 def figure_text(estimate: Figure) -> str:
@@ -135,7 +163,8 @@ def _scoped(estimate: Figure) -> str:
     if scope:  # "406 Wehrmacht soldiers", "60,000 in Polish camps", "1,803,392 (1930–1931)"
         text += f" ({scope})" if scope[0].isdigit() else f" {scope}"
     if estimate.per:
-        text += f" a {Per(estimate.per).label}"
+        # Translators: a rate's period after its figure: "ten girls a day" (Per: day, week…).
+        text += " " + pgettext("rate", "a %(period)s") % {"period": Per(estimate.per).label}
     return text
 
 
@@ -149,8 +178,17 @@ def share_text(share: Figure, whole: Figure | None) -> str:
     scope = share.scope.strip()
     who = f"{scope}: " if scope else ""
     if whole is None:
-        return f"{who}{percent} of figure “{share.share_of}”"
-    return f"{who}{percent} of {figure_text(whole)} {measure_label(whole.measure)}"
+        # Translators: a share of another figure of the incident, named by its reference.
+        return who + gettext("%(percent)s of figure “%(reference)s”") % {
+            "percent": percent,
+            "reference": share.share_of,
+        }
+    # Translators: a share of another figure: "at least 33.33 % of 320,000 captured".
+    return who + gettext("%(percent)s of %(figure)s %(measure)s") % {
+        "percent": percent,
+        "figure": figure_text(whole),
+        "measure": measure_label(whole.measure),
+    }
 
 
 def percent_text(value: Decimal | None) -> str:
@@ -182,7 +220,12 @@ def headlines(estimates: Iterable[Figure]) -> list[HeadlineFigure]:
         words = [_scoped(e) for e in own if is_count(e) or e.per]
         words += [share_text(e, by_ref.get(e.share_of)) for e in own if is_share(e)]
         if words:  # parts alone, of a whole that was rejected, say nothing on their own
-            text = f"{label}: no overall figure; given separately: " + "; ".join(words)
+            # Translators: a measure for which no source gives a figure for all the victims,
+            # only figures for parts of them, shares or rates, listed after the colon.
+            text = gettext("%(measure)s: no overall figure; given separately: %(figures)s") % {
+                "measure": label,
+                "figures": "; ".join(words),
+            }
             result.append(HeadlineFigure(measure, None, None, False, False, text))
     return result
 
@@ -207,9 +250,9 @@ def derived_text(share: Figure, whole: Figure) -> str:
     """The derived count in words, keeping the whole's and the share's hedges: "about 1,400",
     "almost 870,000", "at least 3,000", "106,656 – 320,000"."""
     low, high = derived_count(share, whole)
-    about = "about " if Qualifier.ABOUT in (share.qualifier, whole.qualifier) else ""
+    about = _about() if Qualifier.ABOUT in (share.qualifier, whole.qualifier) else ""
     if high is None:
-        return f"at least {about}{number(low)}"
+        return pgettext("figure", "at least %(figure)s") % {"figure": f"{about}{number(low)}"}
     if low == 0 and whole.qualifier in OPEN_BELOW and whole.low is None:
         return f"{Qualifier(whole.qualifier).label} {about}{number(high)}"
     if low == high:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext
+
 from archive.estimates.charts import Chart, YearChart, range_chart, year_chart
 from archive.estimates.figures import Figure, is_count, is_share, is_whole, kept, scope_key
 from archive.estimates.headlines import (
@@ -78,13 +80,23 @@ def _rows(own: list[Figure], by_ref: dict[str, Figure]) -> list[Row]:
             counts = share_text(estimate, whole)
             derived = derived_text(estimate, whole) if whole is not None else ""
         elif estimate.part_of and whole is not None:
-            counts = f"{estimate.scope.strip()}, part of {figure_text(whole)}"
+            # Translators: a figure for part of the victims of another figure: "girls, part
+            # of 360".
+            counts = gettext("%(part)s, part of %(figure)s") % {
+                "part": estimate.scope.strip(),
+                "figure": figure_text(whole),
+            }
             derived = ""
         else:
-            counts = estimate.scope.strip() or "all victims"
+            # Translators: what a figure counts when it is not limited to a part of them.
+            counts = estimate.scope.strip() or gettext("all victims")
             derived = ""
         if estimate.per:
-            counts = f"{counts}, a rate per {Per(estimate.per).label}"
+            # Translators: what a rate counts: "girls, a rate per day".
+            counts = gettext("%(counts)s, a rate per %(period)s") % {
+                "counts": counts,
+                "period": Per(estimate.per).label,
+            }
         rows.append(Row(estimate, depth, counts, derived))
         for child in children.get(estimate.ref, []):
             if child.ref not in trail:

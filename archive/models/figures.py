@@ -13,68 +13,78 @@ from django.db.models import F, Q
 from django.utils.text import slugify
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from archive.models.records import DATA_PERMISSIONS
 from archive.models.states import State
 
 
 class Measure(models.TextChoices):
-    KILLED = "killed", _("killed")
+    # Translators: the measures are what a figure counts, read after a number: "4,421
+    # killed", "1.2 million deported". Use the form that reads after a number of people.
+    KILLED = "killed", pgettext_lazy("measure", "killed")
     # Deaths of any cause where the source does not say the victims were killed: hunger,
     # disease, cold, transport. Deaths in camps and prisons are ``died_in_custody``.
-    DIED = "died", _("died")
-    DIED_IN_CUSTODY = "died_in_custody", _("died in custody")
-    DEPORTED = "deported", _("deported")
-    RAPED = "raped", _("raped")
-    INJURED = "injured", _("injured")
-    MISSING = "missing", _("missing")
-    CAPTURED = "captured", _("captured")
-    AFFECTED = "affected", _("affected")
+    DIED = "died", pgettext_lazy("measure", "died")
+    DIED_IN_CUSTODY = "died_in_custody", pgettext_lazy("measure", "died in custody")
+    DEPORTED = "deported", pgettext_lazy("measure", "deported")
+    RAPED = "raped", pgettext_lazy("measure", "raped")
+    INJURED = "injured", pgettext_lazy("measure", "injured")
+    MISSING = "missing", pgettext_lazy("measure", "missing")
+    CAPTURED = "captured", pgettext_lazy("measure", "captured")
+    AFFECTED = "affected", pgettext_lazy("measure", "affected")
 
 
 class Qualifier(models.TextChoices):
-    EXACT = "exact", _("exact")
-    ABOUT = "about", _("about")
-    AT_LEAST = "at_least", _("at least")
-    OVER = "over", _("over")
-    AT_MOST = "at_most", _("at most")
-    UP_TO = "up_to", _("up to")
+    # Translators: qualifiers come before a figure as its source words it: "about 1,400",
+    # "at least 14,000", "over 20,000" (more than), "up to 2,000", "almost 1,000" (a little
+    # below); "exact" means the figure is given as it is.
+    EXACT = "exact", pgettext_lazy("qualifier", "exact")
+    ABOUT = "about", pgettext_lazy("qualifier", "about")
+    AT_LEAST = "at_least", pgettext_lazy("qualifier", "at least")
+    OVER = "over", pgettext_lazy("qualifier", "over")
+    AT_MOST = "at_most", pgettext_lazy("qualifier", "at most")
+    UP_TO = "up_to", pgettext_lazy("qualifier", "up to")
     # "nearly 1,000", "almost 780,000": a little below the figure, how far not said.
-    ALMOST = "almost", _("almost")
+    ALMOST = "almost", pgettext_lazy("qualifier", "almost")
 
 
 class Per(models.TextChoices):
     """The period of a rate (“10 girls each day”): a rate is never summed or compared with a
     count."""
 
-    DAY = "day", _("day")
-    WEEK = "week", _("week")
-    MONTH = "month", _("month")
-    YEAR = "year", _("year")
+    DAY = "day", pgettext_lazy("period", "day")
+    WEEK = "week", pgettext_lazy("period", "week")
+    MONTH = "month", pgettext_lazy("period", "month")
+    YEAR = "year", pgettext_lazy("period", "year")
 
 
 class Assessment(models.TextChoices):
-    PREFERRED = "preferred", _("preferred")
-    ACCEPTED = "accepted", _("accepted")
-    CONTESTED = "contested", _("contested")
-    REJECTED = "rejected", _("rejected")
+    # Translators: the editors' judgement of a figure against the others: preferred (the most
+    # credible), accepted, contested (doubted, with a reason), rejected (left out of totals).
+    PREFERRED = "preferred", pgettext_lazy("assessment", "preferred")
+    ACCEPTED = "accepted", pgettext_lazy("assessment", "accepted")
+    CONTESTED = "contested", pgettext_lazy("assessment", "contested")
+    REJECTED = "rejected", pgettext_lazy("assessment", "rejected")
 
 
 class ClaimantPosition(models.TextChoices):
-    PERPETRATOR_STATE = "perpetrator_state", _("the perpetrator state's own records")
-    VICTIM_SIDE = "victim_side", _("the victims' side or their state")
-    INDEPENDENT_SCHOLARSHIP = "independent_scholarship", _("independent scholarship")
-    COURT = "court", _("a court")
-    INTERNATIONAL_BODY = "international_body", _("an international body")
-    JOURNALISM = "journalism", _("journalism")
-    WITNESS = "witness", _("a witness")
-    UNKNOWN = "unknown", _("not stated")
+    PERPETRATOR_STATE = "perpetrator_state", pgettext_lazy("claimant position", "the perpetrator state's own records")
+    VICTIM_SIDE = "victim_side", pgettext_lazy("claimant position", "the victims' side or their state")
+    INDEPENDENT_SCHOLARSHIP = "independent_scholarship", pgettext_lazy("claimant position", "independent scholarship")
+    COURT = "court", pgettext_lazy("claimant position", "a court")
+    INTERNATIONAL_BODY = "international_body", pgettext_lazy("claimant position", "an international body")
+    JOURNALISM = "journalism", pgettext_lazy("claimant position", "journalism")
+    WITNESS = "witness", pgettext_lazy("claimant position", "a witness")
+    UNKNOWN = "unknown", pgettext_lazy("claimant position", "not stated")
 
 
 class Verification(models.TextChoices):
-    UNVERIFIED = "unverified", _("unverified")
-    VERIFIED = "verified", _("verified")
-    QUERIED = "queried", _("queried")
+    # Translators: whether a second editor checked a figure against its citation: verified
+    # means the source really says it, not that the source is right.
+    UNVERIFIED = "unverified", pgettext_lazy("verification", "unverified")
+    VERIFIED = "verified", pgettext_lazy("verification", "verified")
+    QUERIED = "queried", pgettext_lazy("verification", "queried")
 
 
 class EstimateQuerySet(models.QuerySet["Estimate"]):

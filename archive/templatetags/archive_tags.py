@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import datetime
 from typing import NamedTuple
 
 from django import template
 from django.template import Context
+from django.template.defaultfilters import date
 from django.utils.html import conditional_escape, escape
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import pgettext
 
 from archive import locale
 from archive.caching import KNOWN_PARAMETERS
@@ -65,3 +68,21 @@ def page_languages(context: Context) -> list[LanguageLink]:
         )
         for language in locale.page_languages(path)
     ]
+
+
+@register.filter
+def long_date(value: datetime.date | datetime.datetime | None) -> str:
+    """A day as the reader's language writes it in full ("7 April 1940" in English)."""
+    # Translators: how a day is written in full on the public pages, in Django's date format
+    # syntax (docs.djangoproject.com/en/stable/ref/templates/builtins/#date): "j F Y" writes
+    # "7 April 1940". Use E for the month's name in the genitive where the language needs it
+    # after a day: "j E Y" writes "7 kwietnia 1940", "7 апреля 1940".
+    return date(value, pgettext("date format", "j F Y"))
+
+
+@register.filter
+def short_date(value: datetime.date | datetime.datetime | None) -> str:
+    """A day with the month's name abbreviated ("7 Apr 1940" in English)."""
+    # Translators: a day with the month abbreviated, in Django's date format syntax: "j M Y"
+    # writes "7 Apr 1940"; "j. M Y" for German, "j N Y" where the abbreviations differ.
+    return date(value, pgettext("date format", "j M Y"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -10,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from archive.models import IncidentPage
-from tests.factories import make_published
+from tests.factories import make_published, make_published_figures
 
 LANGUAGES = ["en", "de", "pl", "ru", "uk"]
 PREFIX = {"en": "", "de": "/de", "pl": "/pl", "ru": "/ru", "uk": "/uk"}
@@ -238,3 +239,49 @@ def test_the_switcher_and_alternates_repeat_only_the_query_the_pages_read(client
     assert set(alternates(body).values()) == {
         f"http://testserver{PREFIX[code]}/incidents/?q=katyn" for code in LANGUAGES
     }
+
+
+def svg_numbers(body: str) -> list[str]:
+    """Every value of a geometric attribute in the page's drawings."""
+    names = "x|y|x1|x2|y1|y2|cx|cy|r|width|height|viewBox|dy|transform"
+    return re.findall(rf'\s(?:{names})="([^"]*)"', body)
+
+
+@pytest.mark.django_db
+def test_figures_and_dates_follow_the_language_and_machine_numbers_do_not(client):
+    """4,421 is written 4.421 in German and 4 421 in Polish, Russian and Ukrainian, never
+    changing its value; coordinates, years, ISO dates and JSON-LD stay as programs read them."""
+    make_published_figures(
+        "katyn",
+        {"best": 4421, "claim_year": 1990, "claimant": "Soviet archives"},
+        {"low": 4000, "best": None, "high": 22000, "claim_year": 2005, "claimant": "A historian"},
+        date="1940-04-07",
+        date_text="7 April 1940",
+    )
+    grouped = {"en": "4,421", "de": "4.421", "pl": "4\xa0421", "ru": "4\xa0421", "uk": "4\xa0421"}
+    day = {
+        "en": "7 April 1940",
+        "de": "7. April 1940",
+        "pl": "7 kwietnia 1940",
+        "ru": "7 апреля 1940",
+        "uk": "7 квітня 1940",
+    }
+    ld = {}
+    for language in LANGUAGES:
+        body = client.get(f"{PREFIX[language]}/incidents/katyn/").content.decode()
+        assert f">{grouped[language]}<" in body, language
+        assert f"({day[language]})" in body, language
+        for other in set(grouped.values()) - {grouped[language]}:
+            assert f">{other}<" not in body, (language, other)
+        numbers = svg_numbers(body)
+        assert numbers and all(re.fullmatch(r"[-\d. a-z()]+", n) for n in numbers), numbers
+        assert '<td data-label="' in body and ">1990<" in body and ">2005<" in body
+        ld[language] = json.loads(re.search(r'ld\+json">(.*?)</script>', body, re.S).group(1))
+        assert '<time datetime="' not in body or re.search(r'datetime="\d{4}-\d\d-\d\dT', body)
+    for language in LANGUAGES:  # the same data for programs, only the page's address differs
+        english, this = dict(ld["en"]), dict(ld[language])
+        for key in ("@id", "url"):
+            english.pop(key), this.pop(key)
+        assert this == english, language
+    timeline = client.get("/de/timeline/").content.decode()
+    assert svg_numbers(timeline) and all("," not in n for n in svg_numbers(timeline))
