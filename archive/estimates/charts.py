@@ -251,9 +251,7 @@ def year_chart(label: str, group: list[Figure]) -> YearChart | None:
     x_ticks = [(x(year), str(year)) for year in years[::step]]
     y_ticks = [(y(value), number(round(value))) for value in axis.values()]
     labels = dict(ClaimantPosition.choices)
-    # Translators: a figure's claimant whose position (perpetrator state, victims' side…) the
-    # editors did not record.
-    not_stated = gettext("not stated")
+    not_stated = str(ClaimantPosition.UNKNOWN.label)
     shown = {point.marker for point in points}
     legend = [
         (marker, str(labels[position])) for position, marker in MARKERS.items() if marker in shown

@@ -69,11 +69,23 @@ class Assessment(models.TextChoices):
 
 
 class ClaimantPosition(models.TextChoices):
-    PERPETRATOR_STATE = "perpetrator_state", pgettext_lazy("claimant position", "the perpetrator state's own records")
-    VICTIM_SIDE = "victim_side", pgettext_lazy("claimant position", "the victims' side or their state")
-    INDEPENDENT_SCHOLARSHIP = "independent_scholarship", pgettext_lazy("claimant position", "independent scholarship")
+    PERPETRATOR_STATE = (
+        "perpetrator_state",
+        pgettext_lazy("claimant position", "the perpetrator state's own records"),
+    )
+    VICTIM_SIDE = (
+        "victim_side",
+        pgettext_lazy("claimant position", "the victims' side or their state"),
+    )
+    INDEPENDENT_SCHOLARSHIP = (
+        "independent_scholarship",
+        pgettext_lazy("claimant position", "independent scholarship"),
+    )
     COURT = "court", pgettext_lazy("claimant position", "a court")
-    INTERNATIONAL_BODY = "international_body", pgettext_lazy("claimant position", "an international body")
+    INTERNATIONAL_BODY = (
+        "international_body",
+        pgettext_lazy("claimant position", "an international body"),
+    )
     JOURNALISM = "journalism", pgettext_lazy("claimant position", "journalism")
     WITNESS = "witness", pgettext_lazy("claimant position", "a witness")
     UNKNOWN = "unknown", pgettext_lazy("claimant position", "not stated")
