@@ -1,0 +1,93 @@
+"""The interface's catalogues (locale/<language>/LC_MESSAGES/django.po) are well formed."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(settings.BASE_DIR)
+TRANSLATED = ["de", "pl", "ru", "uk"]  # English is the original: it needs no catalogue
+
+
+def catalogue(language: str) -> Path:
+    return ROOT / "locale" / language / "LC_MESSAGES" / "django.po"
+
+
+@dataclass
+class Entry:
+    context: str
+    msgid: str
+    msgstrs: list[str]
+    fuzzy: bool
+
+    @property
+    def name(self) -> str:
+        return f"{self.context}|{self.msgid}" if self.context else self.msgid
+
+
+def _string(lines: list[str]) -> str:
+    text = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', "\n".join(lines)))
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), text)
+
+
+def entries(path: Path) -> list[Entry]:
+    """The messages of a .po file, its header and obsolete (#~) entries left out."""
+    found = []
+    for block in path.read_text().split("\n\n"):
+        fields: dict[str, list[str]] = {}
+        key, fuzzy = "", False
+        for line in block.splitlines():
+            if line.startswith("#,"):
+                fuzzy = fuzzy or "fuzzy" in line
+            elif line.startswith("#"):
+                continue
+            elif match := re.match(r"(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?) (.*)", line):
+                key = match.group(1)
+                fields[key] = [match.group(2)]
+            elif line.startswith('"') and key:
+                fields[key].append(line)
+        if "msgid" not in fields or not _string(fields["msgid"]):
+            continue
+        strings = [_string(v) for k, v in sorted(fields.items()) if k.startswith("msgstr")]
+        found.append(
+            Entry(_string(fields.get("msgctxt", [])), _string(fields["msgid"]), strings, fuzzy)
+        )
+    return found
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_catalogue_passes_msgfmts_checks(language):
+    """Placeholders (%(figure)s, {name}) and plural forms match between each message and its
+    translation, and the header is complete: what msgfmt --check verifies."""
+    msgfmt = shutil.which("msgfmt")
+    assert msgfmt, "msgfmt not found: install gettext"
+    result = subprocess.run(
+        [msgfmt, "--check", "-o", "/dev/null", str(catalogue(language))],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_catalogue_reader_sees_contexts_plurals_and_fuzzy_entries(tmp_path):
+    po = tmp_path / "django.po"
+    po.write_text(
+        'msgid ""\nmsgstr ""\n"Language: de\\n"\n\n'
+        '#: a.py\nmsgctxt "measure"\nmsgid "killed"\nmsgstr "getötet"\n\n'
+        '#, fuzzy\nmsgid "Sources"\nmsgstr "Quellen"\n\n'
+        'msgid "%(n)s figure"\nmsgid_plural "%(n)s figures"\nmsgstr[0] ""\nmsgstr[1] "%(n)s Zahlen"\n\n'
+        'msgid ""\n"Two "\n"lines"\nmsgstr ""\n'
+    )
+    assert entries(po) == [
+        Entry("measure", "killed", ["getötet"], False),
+        Entry("", "Sources", ["Quellen"], True),
+        Entry("", "%(n)s figure", ["", "%(n)s Zahlen"], False),
+        Entry("", "Two lines", [""], False),
+    ]
