@@ -144,3 +144,38 @@ def test_the_public_focus_ring_is_visible(live_server, new_page, archive, path):
             " return [s.outlineStyle, parseFloat(s.outlineWidth)]; }"
         )
         assert style[0] != "none" and style[1] >= 2, selector
+
+
+LANGUAGE_PAGES = {
+    "home": "/",
+    "list": "/incidents/",
+    "incident": "/incidents/fantana-alba-massacre/",
+}
+
+
+@pytest.mark.parametrize("device", ["phone", "desktop"])
+@pytest.mark.parametrize("language", ["de", "pl", "ru"])
+def test_the_pages_in_other_languages_read_well_and_pass_axe(
+    live_server, new_page, archive, language, device
+):
+    """Screenshots of the home page, the list and an incident in German, Polish and Russian
+    on a phone and a wide screen, each without an axe-core violation or a sideways scroll."""
+    page = new_page(**(PHONE if device == "phone" else DESKTOP), bypass_csp=True)
+    for name, path in LANGUAGE_PAGES.items():
+        page.goto(f"{live_server.url}/{language}{path}")
+        assert page.locator("html").get_attribute("lang") == language
+        current = page.locator("nav.languages a[aria-current]")
+        assert current.get_attribute("hreflang") == language
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), name
+        assert all_axe_violations(page) == [], (language, name)
+        screenshot(page, f"{language}-{name}-{device}")
+
+
+def test_the_language_switcher_keeps_the_reader_on_the_same_page(live_server, new_page, archive):
+    page = new_page(**PHONE, java_script_enabled=False)  # links: no script needed
+    page.goto(f"{live_server.url}/incidents/?country=Russia")
+    page.get_by_role("navigation", name="Language").get_by_role("link", name="Polski").click()
+    assert page.url == f"{live_server.url}/pl/incidents/?country=Russia"
+    assert page.locator("html").get_attribute("lang") == "pl"
+    page.get_by_role("navigation", name="Język").get_by_role("link", name="English").click()
+    assert page.url == f"{live_server.url}/incidents/?country=Russia"
