@@ -82,7 +82,8 @@ def test_the_catalogue_reader_sees_contexts_plurals_and_fuzzy_entries(tmp_path):
         'msgid ""\nmsgstr ""\n"Language: de\\n"\n\n'
         '#: a.py\nmsgctxt "measure"\nmsgid "killed"\nmsgstr "getötet"\n\n'
         '#, fuzzy\nmsgid "Sources"\nmsgstr "Quellen"\n\n'
-        'msgid "%(n)s figure"\nmsgid_plural "%(n)s figures"\nmsgstr[0] ""\nmsgstr[1] "%(n)s Zahlen"\n\n'
+        'msgid "%(n)s figure"\nmsgid_plural "%(n)s figures"\n'
+        'msgstr[0] ""\nmsgstr[1] "%(n)s Zahlen"\n\n'
         'msgid ""\n"Two "\n"lines"\nmsgstr ""\n'
     )
     assert entries(po) == [
