@@ -25,11 +25,14 @@ translations: $(STAMP)
 # Gather every marked string of the code and templates into the catalogues of the languages
 # after English (docs/development.md, "Languages"), then fill them in and commit the .po files.
 LANGUAGES_TO_TRANSLATE := de pl ru uk
+# The editors' scripts (static/editorial/, static/js/) have a catalogue of their own (djangojs).
+MESSAGES_IGNORE := --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=bench \
+	--ignore=tests --ignore=releases --ignore=snapshots --ignore=backups
 messages: $(STAMP)
 	$(BIN)/python manage.py makemessages $(addprefix --locale=,$(LANGUAGES_TO_TRANSLATE)) \
-		--add-location=file --no-obsolete \
-		--ignore=.venv --ignore=node_modules --ignore=static --ignore=staticfiles \
-		--ignore=bench --ignore=tests --ignore=releases --ignore=snapshots --ignore=backups
+		--add-location=file --no-obsolete $(MESSAGES_IGNORE) --ignore=static
+	$(BIN)/python manage.py makemessages $(addprefix --locale=,$(LANGUAGES_TO_TRANSLATE)) \
+		--add-location=file --no-obsolete $(MESSAGES_IGNORE) --ignore=vendor --domain=djangojs
 
 demo: install
 	$(BIN)/python manage.py migrate --noinput

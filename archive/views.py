@@ -20,7 +20,6 @@ from archive import pages
 from archive.caching import memoised
 from archive.filters import IncidentFilter
 from archive.models import (
-    ORIGINAL_LANGUAGE,
     Actor,
     Category,
     Context,
@@ -32,7 +31,6 @@ from archive.models import (
     Place,
     Source,
     attach_copies,
-    base_language,
 )
 from archive.timeline import TIMELINE_LIMIT, build_timeline
 from archive.totals import totals
@@ -183,9 +181,7 @@ def _filter_choices() -> FilterValues:
 @require_safe
 def incident_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """The page stored when the version was published (one read), else rendered and kept."""
-    # Pages are stored in the original language only (until stored per language).
-    original = base_language(get_language()) == ORIGINAL_LANGUAGE
-    html = pages.stored_page(slug) if original else None
+    html = pages.stored_page(slug)  # the page in the request's language
     if html is not None:
         return HttpResponse(html.replace(pages.ORIGIN, pages.origin(request)))
     seen_generation = pages.generation()
@@ -211,8 +207,7 @@ def incident_detail(request: HttpRequest, slug: str) -> HttpResponse:
             raise Http404("No published incident at this address.")
         return render(request, "410.html", {"withdrawn": withdrawn}, status=410)
     html = pages.render_page(version)
-    if original:
-        pages.store_rendered(version, html, seen_generation)
+    pages.store_rendered(version, html, seen_generation)
     return HttpResponse(html.replace(pages.ORIGIN, pages.origin(request)))
 
 

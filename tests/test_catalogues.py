@@ -15,8 +15,11 @@ ROOT = Path(settings.BASE_DIR)
 TRANSLATED = ["de", "pl", "ru", "uk"]  # English is the original: it needs no catalogue
 
 
-def catalogue(language: str) -> Path:
-    return ROOT / "locale" / language / "LC_MESSAGES" / "django.po"
+DOMAINS = ["django", "djangojs"]  # the templates and Python code; the editors' scripts
+
+
+def catalogue(language: str, domain: str = "django") -> Path:
+    return ROOT / "locale" / language / "LC_MESSAGES" / f"{domain}.po"
 
 
 @dataclass
@@ -61,14 +64,15 @@ def entries(path: Path) -> list[Entry]:
     return found
 
 
+@pytest.mark.parametrize("domain", DOMAINS)
 @pytest.mark.parametrize("language", TRANSLATED)
-def test_every_catalogue_passes_msgfmts_checks(language):
+def test_every_catalogue_passes_msgfmts_checks(language, domain):
     """Placeholders (%(figure)s, {name}) and plural forms match between each message and its
     translation, and the header is complete: what msgfmt --check verifies."""
     msgfmt = shutil.which("msgfmt")
     assert msgfmt, "msgfmt not found: install gettext"
     result = subprocess.run(
-        [msgfmt, "--check", "-o", "/dev/null", str(catalogue(language))],
+        [msgfmt, "--check", "-o", "/dev/null", str(catalogue(language, domain))],
         capture_output=True,
         text=True,
         check=False,

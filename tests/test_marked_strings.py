@@ -42,36 +42,6 @@ NOT_INTERFACE = {
     "templates/archive/includes/marker.html",  # SVG shapes only
 }
 
-# The editors' side is being marked; each template leaves this list once it passes. Empty
-# means every template of the project is checked.
-ADMIN_TEMPLATES_TO_DO = {
-    "templates/admin/archive/delete_confirmation.html",
-    "templates/admin/archive/delete_selected_confirmation.html",
-    "templates/admin/archive/incidentversion/assignment.html",
-    "templates/admin/archive/incidentversion/change_form.html",
-    "templates/admin/archive/incidentversion/change_form_object_tools.html",
-    "templates/admin/archive/incidentversion/change_list_object_tools.html",
-    "templates/admin/archive/incidentversion/diff.html",
-    "templates/admin/archive/incidentversion/discussions.html",
-    "templates/admin/archive/incidentversion/error_summary.html",
-    "templates/admin/archive/incidentversion/history.html",
-    "templates/admin/archive/incidentversion/publish_confirm.html",
-    "templates/admin/archive/incidentversion/query_thread.html",
-    "templates/admin/archive/incidentversion/review.html",
-    "templates/admin/archive/incidentversion/submit_line.html",
-    "templates/admin/archive/incidentversion/workflow_panel.html",
-    "templates/admin/archive/proceeding/delete_confirmation.html",
-    "templates/admin/archive/proceeding/delete_selected_confirmation.html",
-    "templates/admin/archive_index.html",
-    "templates/admin/editorial/import.html",
-    "templates/admin/editorial/import_done.html",
-    "templates/admin/editorial/notifications.html",
-    "templates/admin/editorial/recordchange/review.html",
-    "templates/admin/editorial/reviewed_record_change_form.html",
-    "templates/admin/editorial/submission.html",
-    "templates/admin/locked_out.html",
-}
-
 # Stands for whatever the template engine puts in: a variable, a tag, a translated string.
 SLOT = "\x00"
 LETTER = re.compile(r"[^\W\d_]")
@@ -147,24 +117,12 @@ def test_every_template_marks_its_text():
     unmarked = {}
     for path in template_files():
         name = relative(path)
-        if name in NOT_INTERFACE or name in ADMIN_TEMPLATES_TO_DO:
+        if name in NOT_INTERFACE:
             continue
         found = list(unmarked_in_template(path.read_text()))
         if found:
             unmarked[name] = found
     assert unmarked == {}
-
-
-def test_the_list_of_templates_still_to_mark_names_only_unmarked_ones():
-    """A template that passes leaves the list, so that it stays checked from then on."""
-    templates = {relative(path) for path in template_files()}
-    assert templates >= ADMIN_TEMPLATES_TO_DO
-    passing = {
-        name
-        for name in ADMIN_TEMPLATES_TO_DO
-        if not list(unmarked_in_template((ROOT / name).read_text()))
-    }
-    assert passing == set()
 
 
 def test_the_template_check_finds_unmarked_text_and_attributes():
@@ -209,14 +167,6 @@ RESPONSES = {
     "HttpResponseForbidden",
     "HttpResponseNotAllowed",
     "HttpResponseGone",
-}
-
-# The editors' side (editorial/*.py) is being marked; each file leaves this list once it
-# passes. Empty means all of the project's Python is checked.
-PYTHON_TO_DO = {
-    path.relative_to(ROOT).as_posix()
-    for path in sorted((ROOT / "editorial").rglob("*.py"))
-    if "migrations" not in path.parts
 }
 
 
@@ -285,8 +235,6 @@ def test_the_python_code_marks_what_people_read():
     unmarked = {}
     for path in python_files():
         name = path.relative_to(ROOT).as_posix()
-        if name in PYTHON_TO_DO:
-            continue
         found = sorted(unmarked_in_python(path.read_text()))
         if found:
             unmarked[name] = found
