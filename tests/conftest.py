@@ -128,6 +128,6 @@ def snapshot_storage(settings, tmp_path):
 def worker_keeps_the_test_connection(monkeypatch):
     """The task worker (``manage.py db_worker``) closes stale connections before each task. A
     test runs inside a transaction, where Django sees autocommit off and closes the
-    connection: on PostgreSQL that ends the test's transaction under it (SQLite's in-memory
-    test database ignores the close). In the tests the worker keeps the connection it is given."""
+    connection, which ends the test's transaction under it. In the tests the worker keeps the
+    connection it is given."""
     monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
