@@ -120,8 +120,10 @@ class Command(ImportCommand):
             if spool.tell() > limit:
                 spool.close()
                 raise UploadRefused(
-                    f"Standard input holds more than {size_text(limit)}, the limit for an "
-                    "import file; split it into smaller files."
+                    gettext(
+                        "Standard input holds more than {limit}, the limit for an import file; "
+                        "split it into smaller files."
+                    ).format(limit=size_text(limit))
                 )
         return open_import(file_name, spool, format_name, rows=rows)
 
