@@ -4,8 +4,6 @@ columns may be added at the end, never renamed or removed."""
 
 from __future__ import annotations
 
-from archive.models.translations import TRANSLATED_FIELDS, translation_languages
-
 INCIDENT_COLUMNS = [
     "slug",
     "title",
@@ -70,6 +68,9 @@ TRANSLATIONS_OUT_OF_DATE = "translations_out_of_date"
 
 def translation_columns() -> list[str]:
     """``title_de`` … ``date_text_uk``: read from the site's languages when asked."""
+    # Imported here: the column names are read before Django is set up (the benchmark tools).
+    from archive.models.translations import TRANSLATED_FIELDS, translation_languages
+
     return [
         f"{field}_{code}" for code, _name in translation_languages() for field in TRANSLATED_FIELDS
     ]

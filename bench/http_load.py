@@ -198,9 +198,18 @@ def http_measurements(bench: Bench, port: str, n: int, terms: dict) -> tuple[dic
             "search", f"search q={terms['common']['term']}, cached", f"/incidents/?q={common}"
         ),
         Endpoint("api", "/api/incidents/, cached", "/api/incidents/"),
+        # The same pages in another language: each language's pages are cached on their own.
+        Endpoint("detail_de", "incident detail in German, cached", f"/de/incidents/{slug}/"),
+        Endpoint("list_de", "/de/incidents/, cached", "/de/incidents/"),
         Endpoint("detail_uncached", "incident detail, uncached", "/incidents/synthetic-{k}/", True),
         Endpoint("list_uncached", "/incidents/, uncached", "/incidents/?x={k}", True),
         Endpoint("api_uncached", "/api/incidents/, uncached", "/api/incidents/?x={k}", True),
+        Endpoint(
+            "detail_de_uncached",
+            "incident detail in German, uncached",
+            "/de/incidents/synthetic-{k}/",
+            True,
+        ),
     ]
     for endpoint in endpoints:  # every page answers, and the cached ones are filled
         path = endpoint.path.replace("{k}", "1")

@@ -72,6 +72,18 @@ GOALS = [
         lambda r: r["pages"]["detail_uncached"]["ratio"],
         0.2,
     ),
+    (
+        "detail_de",
+        "cached detail in German ≥ 60% of /robots.txt",
+        lambda r: r["pages"]["detail_de"]["ratio"],
+        0.6,
+    ),
+    (
+        "list_de",
+        "cached list in German ≥ 60% of /robots.txt",
+        lambda r: r["pages"]["list_de"]["ratio"],
+        0.6,
+    ),
 ]
 
 
