@@ -145,8 +145,10 @@ def test_the_switcher_keeps_the_page_and_its_query(client, katyn):
         ("/ru/incidents/?q=katyn&amp;ordering=title", "ru", "ru", ""),
         ("/uk/incidents/?q=katyn&amp;ordering=title", "uk", "uk", ""),
     ]
-    names = re.findall(r'hreflang="[a-z]+"[^>]*>([^<]+)</a>', body)
+    names = re.findall(r'<span class="language-name">([^<]+)</span>', body)
     assert names == ["English", "Deutsch", "Polski", "Русский", "Українська"]
+    codes = re.findall(r'<span class="language-code">([^<]+)</span>', body)
+    assert codes == LANGUAGES  # shown instead of the names on a phone
 
 
 @pytest.mark.django_db
