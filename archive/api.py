@@ -7,14 +7,20 @@ import json
 from collections.abc import Iterable, Iterator
 
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.db.models.manager import BaseManager
 from django.http import Http404, HttpRequest, JsonResponse, StreamingHttpResponse
 from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
 from archive.changes import FeedRequestError, feed_page, parse_cursor, parse_since
-from archive.columns import ESTIMATE_COLUMNS, INCIDENT_COLUMNS, SOURCE_COLUMNS
+from archive.columns import (
+    ESTIMATE_COLUMNS,
+    INCIDENT_COLUMNS,
+    SOURCE_COLUMNS,
+    TRANSLATIONS_OUT_OF_DATE,
+    translation_columns,
+)
 from archive.filters import IncidentFilter
 from archive.models import (
     ORIGINAL_LANGUAGE,
@@ -23,14 +29,16 @@ from archive.models import (
     Copies,
     Estimate,
     IncidentVersion,
+    IncidentVersionQuerySet,
     Place,
     Source,
+    Translation,
     Verification,
     VictimGroup,
     source_copies,
     translation_languages,
 )
-from archive.serializers import incident_detail, incident_summary
+from archive.serializers import incident_detail, incident_summary, translation_cells
 from archive.spreadsheet import safe_cell
 from archive.totals import totals
 
@@ -38,6 +46,28 @@ API_PAGE_SIZE = 50
 CHUNK = 500
 
 INCIDENT_DATA_COLUMNS = [*INCIDENT_COLUMNS, "url", "version", "published_at"]
+
+
+def incident_data_columns() -> list[str]:
+    """The incidents file's columns: the import's, what only the open data says, then the
+    published translations' (one per field and language of the site; ``archive.columns``)."""
+    return [*INCIDENT_DATA_COLUMNS, *translation_columns(), TRANSLATIONS_OUT_OF_DATE]
+
+
+def with_published_translations(
+    versions: IncidentVersionQuerySet,
+) -> IncidentVersionQuerySet:
+    """Each version's incident with its published translations (``published_translations``),
+    for the open data's translation columns."""
+    return versions.prefetch_related(
+        Prefetch(
+            "incident__translations",
+            queryset=Translation.objects.published(),
+            to_attr="published_translations",
+        )
+    )
+
+
 # After the import's columns, what only the open data says: whether a reviewer verified the
 # figure, and the archived copy of its source (address and SHA-256; empty when none).
 ESTIMATE_DATA_COLUMNS = [*ESTIMATE_COLUMNS, "verified", "snapshot_url", "snapshot_sha256"]
@@ -207,7 +237,7 @@ def published_in_chunks(queryset: QuerySet[IncidentVersion]) -> Iterator[Inciden
 @require_safe
 def incidents_csv(request: HttpRequest) -> StreamingHttpResponse:
     root = base_url(request)
-    versions = (
+    versions = with_published_translations(
         IncidentVersion.objects.published()
         .with_incident()
         .prefetch_related("places", "categories", "perpetrators", "victim_groups")
@@ -230,10 +260,11 @@ def incidents_csv(request: HttpRequest) -> StreamingHttpResponse:
             f"{root}{v.get_absolute_url()}",
             v.number,
             v.published_at.isoformat() if v.published_at else "",
+            *translation_cells(v).values(),
         ]
         for v in published_in_chunks(versions)
     )
-    return stream_csv("incidents.csv", INCIDENT_DATA_COLUMNS, rows)
+    return stream_csv("incidents.csv", incident_data_columns(), rows)
 
 
 def estimate_cell(
@@ -294,10 +325,15 @@ def stream_json(
 @require_safe
 def incidents_json(request: HttpRequest) -> StreamingHttpResponse:
     root = base_url(request)
-    versions = IncidentVersion.objects.published().with_incident().with_page_content()
+    versions = with_published_translations(
+        IncidentVersion.objects.published().with_incident().with_page_content()
+    )
     # The archived copies of every published source, read once for the whole file.
     copies = source_copies(Source.objects.published())
-    items = (incident_detail(v, root, copies) for v in published_in_chunks(versions))
+    items = (
+        {**incident_detail(v, root, copies), **translation_cells(v)}
+        for v in published_in_chunks(versions)
+    )
     return stream_json("incidents.json", "application/json", "[", items, "]")
 
 

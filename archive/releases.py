@@ -36,9 +36,11 @@ from django.utils.translation import gettext_noop
 
 from archive import api
 from archive.cite import _bibtex_escape
+from archive.columns import TRANSLATIONS_OUT_OF_DATE
 from archive.models import (
     DOI,
     RELEASE_NAME,
+    TRANSLATED_FIELDS,
     Assessment,
     Measure,
     Per,
@@ -47,6 +49,7 @@ from archive.models import (
     Release,
     ReleaseChange,
     ReleaseError,
+    translation_languages,
 )
 from archive.release_changes import CHANGE_COLUMNS, Comparison, as_row, read_incidents
 from archive.spreadsheet import restore, safe_cell
@@ -297,8 +300,39 @@ def open_release(release: Release) -> zipfile.ZipFile:
 
 def schema(file_name: str, header: list[str]) -> dict[str, Any]:
     types = COLUMN_TYPES.get(file_name, {})
-    fields = [{"name": column, "type": "string", **types.get(column, {})} for column in header]
+    described = translation_descriptions() if file_name == "incidents.csv" else {}
+    fields = [
+        {
+            "name": column,
+            "type": "string",
+            **types.get(column, {}),
+            **({"description": described[column]} if column in described else {}),
+        }
+        for column in header
+    ]
     return {"fields": fields, "missingValues": [""]}
+
+
+def translation_descriptions() -> dict[str, str]:
+    """What the incidents file's translation columns hold, for the data package's readers."""
+    labels = {
+        "title": "title",
+        "summary": "summary",
+        "description": "description (Markdown)",
+        "date_text": "date as written",
+    }
+    described = {
+        f"{field}_{code}": f"The {labels[field]} in {name} ({code}), from the published "
+        "translation into that language; empty where there is none. Figures, source names "
+        "and quotes are never translated."
+        for code, name in translation_languages()
+        for field in TRANSLATED_FIELDS
+    }
+    described[TRANSLATIONS_OUT_OF_DATE] = (
+        "The languages (|-separated codes) whose published translation was made before the "
+        "original was corrected: it may not say what the original says now."
+    )
+    return described
 
 
 def csv_header(path: Path) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from archive.columns import TRANSLATIONS_OUT_OF_DATE
 from archive.estimates import headlines
 from archive.models import (
     ORIGINAL_LANGUAGE,
@@ -20,7 +21,9 @@ from archive.models import (
     Place,
     Source,
     Verification,
+    original_digest,
     source_copies,
+    translation_languages,
 )
 from archive.shown import shown_text
 
@@ -236,3 +239,23 @@ def incident_detail(
             for c in version.incident.corrections.all()
         ],
     }
+
+
+def translation_cells(version: IncidentVersion) -> dict[str, str]:
+    """The open data's translation columns of one incident (``archive.columns``): each
+    published translation's fields, empty where there is none, and the languages whose
+    translation the original has changed since. ``version.incident.published_translations``
+    comes from ``api.with_published_translations``."""
+    by_language = {t.language: t for t in version.incident.published_translations}
+    cells = {}
+    for code, _name in translation_languages():
+        translation = by_language.get(code)
+        for name in TRANSLATED_FIELDS:
+            cells[f"{name}_{code}"] = getattr(translation, name) if translation else ""
+    digest = original_digest(version)
+    cells[TRANSLATIONS_OUT_OF_DATE] = "|".join(
+        code
+        for code, translation in sorted(by_language.items())
+        if translation.original_digest != digest
+    )
+    return cells

@@ -18,6 +18,8 @@ from import_export.results import Result
 
 from archive.columns import (
     INCIDENT_COLUMNS,
+    TRANSLATIONS_OUT_OF_DATE,
+    translation_columns,
 )
 from archive.models import (
     Actor,
@@ -68,8 +70,18 @@ class IncidentResource(ArchiveResource):
     required_columns = ("slug", "title", "summary", "date", "date_text", "categories")
     not_validated = ("incident", "created_by")
     export_only = ("version", "state")
-    open_data_only = ("url", "published_at")
+    open_data_only: tuple[str, ...] = ("url", "published_at")
     version_path = ""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # The open data's translation columns are read and ignored: translations are written
+        # and reviewed in the admin, never imported with the original.
+        self.open_data_only = (
+            *type(self).open_data_only,
+            *translation_columns(),
+            TRANSLATIONS_OUT_OF_DATE,
+        )
 
     class Meta(ArchiveResource.Meta):
         model = IncidentVersion

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
@@ -14,6 +16,9 @@ from archive.models.figures import Citation, Estimate
 from archive.models.languages import ORIGINAL_LANGUAGE, base_language
 from archive.models.records import DATA_PERMISSIONS, Actor, Category, Context, Place, VictimGroup
 from archive.models.states import EDITABLE_STATES, OPEN_STATES, State
+
+if TYPE_CHECKING:
+    from archive.models.translations import Translation
 
 
 class IncidentQuerySet(models.QuerySet["Incident"]):
@@ -32,6 +37,8 @@ class Incident(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = IncidentQuerySet.as_manager()
+    # Set by the open data's prefetch (``api.with_published_translations``).
+    published_translations: list[Translation]
 
     class Meta:
         ordering = ["slug"]
