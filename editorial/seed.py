@@ -9,6 +9,7 @@ as it is: the import would otherwise write over editors' drafts and shared recor
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
@@ -57,6 +58,22 @@ SEED_RECORDS: list[tuple[type[models.Model], str]] = [
 ]
 
 SEED_LOADED = "Seed content, loaded from the project's fixtures (fixtures/seed/) by the demo."
+SEED_EARLIER = (
+    "Seed content: the text as the project's fixtures first had it (commit {commit}), before "
+    "the project corrected it; the demo replays that correction."
+)
+SEED_CORRECTED = (
+    "Seed content: the project's own correction of its fixtures (commit {commit}), replayed by "
+    "the demo; every figure as in the version it corrects."
+)
+SEED_TRANSLATED = (
+    "Seed content: translated by the project from the English text of its fixtures "
+    "(fixtures/seed/translations.csv)."
+)
+SEED_TRANSLATION_REVIEW = (
+    "Seed content: the translation was checked against the English text by the project before "
+    "it went into its fixtures; not reviewed by a person of this archive."
+)
 SEED_REVIEW = (
     "Seed content: every figure was checked against the article by the project before it went "
     "into its fixtures; not verified by a person of this archive."
@@ -104,11 +121,140 @@ def load_seed(
             f"{file_name}: {totals['new']} new, {totals['update']} updated, "
             f"{totals['skip']} unchanged"
         )
+    corrections = read_rows(directory / "corrections.csv")
+    corrected = take_earlier_text(
+        version_ids=created, corrections=corrections, contributor=contributor
+    )
     published = publish_seed_versions(
         version_ids=created, contributor=contributor, reviewer=reviewer, publisher=publisher
     )
     lines.append(f"published through the workflow: {published} incident version(s)")
+    translated = publish_seed_translations(
+        rows=read_rows(directory / "translations.csv"),
+        contributor=contributor,
+        reviewer=reviewer,
+        publisher=publisher,
+    )
+    lines.append(f"translations published through the workflow: {translated}")
+    replayed = replay_corrections(
+        corrections=corrections,
+        corrected=corrected,
+        contributor=contributor,
+        reviewer=reviewer,
+        publisher=publisher,
+    )
+    lines.append(f"corrections of the fixtures replayed: {replayed}")
     return "\n".join(lines)
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    """A seed CSV file's rows (an absent file: none)."""
+    if not path.exists():
+        return []
+    dataset = read_upload(path.name, path.read_bytes())
+    return [dict(zip(dataset.headers or [], row, strict=True)) for row in dataset]
+
+
+def take_earlier_text(
+    *, version_ids: set[int], corrections: list[dict[str, str]], contributor: User
+) -> dict[str, dict[str, str]]:
+    """Give the new drafts named in corrections.csv the text the project's fixtures had before
+    it corrected them (commit named there), so that the demo publishes that text first and
+    then the correction, as it happened: a translation made of the earlier text is then out
+    of date. Returns the fixtures' current text of each field, to correct them back."""
+    current: dict[str, dict[str, str]] = {}
+    drafts = IncidentVersion.objects.filter(pk__in=version_ids).select_related("incident")
+    by_slug = {version.incident.slug: version for version in drafts}
+    for row in corrections:
+        version = by_slug.get(row["slug"])
+        if version is None:
+            raise SeedError(f"corrections.csv names {row['slug']}, which the seed has not.")
+        field = row["field"]
+        current.setdefault(row["slug"], {})[field] = getattr(version, field)
+        version = IncidentVersion.objects.get(pk=version.pk)
+        services.version_edit(
+            version=version,
+            user=contributor,
+            seen_lock_version=version.lock_version,
+            fields={field: row["earlier"]},
+            apply=seed_note(SEED_EARLIER.format(commit=row["commit"])),
+            channel=Channel.SEED,
+        )
+    return current
+
+
+def seed_note(note: str) -> Callable[[IncidentVersion], services.EditMade]:
+    """What an edit of the seed says in its history entry, beside the fields it changed."""
+
+    def made(version: IncidentVersion) -> services.EditMade:
+        return services.EditMade(changes={"seed": note})
+
+    return made
+
+
+def publish_seed_translations(
+    *, rows: list[dict[str, str]], contributor: User, reviewer: User, publisher: User
+) -> int:
+    """Write, submit, approve and publish the seed's translations of published versions, one
+    step per role, each recorded as the seed's."""
+    for row in rows:
+        version = IncidentVersion.objects.published().get(incident__slug=row["slug"])
+        translation = services.translation_create(
+            version=version,
+            language=row["language"],
+            user=contributor,
+            fields={"title": row["title"], "summary": row["summary"]},
+            channel=Channel.SEED,
+        )
+        services.translation_submit(
+            translation=translation, user=contributor, comment=SEED_TRANSLATED, channel=Channel.SEED
+        )
+        services.translation_approve(
+            translation=translation,
+            user=reviewer,
+            comment=SEED_TRANSLATION_REVIEW,
+            channel=Channel.SEED,
+        )
+        services.translation_publish(translation=translation, user=publisher, channel=Channel.SEED)
+    return len(rows)
+
+
+def replay_corrections(
+    *,
+    corrections: list[dict[str, str]],
+    corrected: dict[str, dict[str, str]],
+    contributor: User,
+    reviewer: User,
+    publisher: User,
+) -> int:
+    """Publish the fixtures' current text of each incident in corrections.csv as a new
+    version, through the workflow, with the project's note for the public corrections log."""
+    for row in corrections:
+        incident = Incident.objects.get(slug=row["slug"])
+        commit = row["commit"]
+        draft = services.version_start_draft(
+            incident=incident, user=contributor, channel=Channel.SEED
+        )
+        services.version_edit(
+            version=draft,
+            user=contributor,
+            seen_lock_version=draft.lock_version,
+            fields=corrected[row["slug"]],
+            channel=Channel.SEED,
+        )
+        services.version_submit(
+            version=draft,
+            user=contributor,
+            comment=SEED_CORRECTED.format(commit=commit),
+            channel=Channel.SEED,
+        )
+        services.version_approve(
+            version=draft, user=reviewer, comment=SEED_REVIEW, channel=Channel.SEED
+        )
+        services.version_publish(
+            version=draft, user=publisher, note=row["note"], channel=Channel.SEED
+        )
+    return len(corrections)
 
 
 def left_alone(directory: Path, held: list[tuple[int, str]]) -> str:

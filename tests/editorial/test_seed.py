@@ -4,12 +4,14 @@ published through the workflow as the project's own review, never over editors' 
 from __future__ import annotations
 
 import io
+import re
 from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.urls import translate_url
 
 from archive.models import (
     Actor,
@@ -25,11 +27,19 @@ from archive.models import (
     Proceeding,
     Source,
     State,
+    Translation,
     VictimGroup,
 )
 from editorial import services
 from editorial.models import Action, Channel, HistoryEntry, RecordChange
-from editorial.seed import SEED_LOADED, SEED_REVIEW, load_seed
+from editorial.seed import (
+    SEED_CORRECTED,
+    SEED_LOADED,
+    SEED_REVIEW,
+    SEED_TRANSLATED,
+    SEED_TRANSLATION_REVIEW,
+    load_seed,
+)
 from tests.crawl import leaks
 from tests.factories import (
     make_contributor,
@@ -56,16 +66,22 @@ def seeded(db):
 @pytest.mark.django_db
 def test_seed_content_is_complete_cited_and_published_through_the_workflow(seeded, client):
     users, _ = seeded
-    versions = IncidentVersion.objects.all()
+    versions = IncidentVersion.objects.published()
     assert versions.count() >= 80
-    assert set(versions.values_list("state", flat=True)) == {State.PUBLISHED}
+    # Every incident is published; one was published first with its fixtures' earlier text
+    # and then corrected (the replay of the project's own correction, corrections.csv).
+    assert list(
+        IncidentVersion.objects.exclude(state=State.PUBLISHED).values_list(
+            "incident__slug", "number", "state"
+        )
+    ) == [("grishchino-massacre", 1, State.SUPERSEDED)]
     titles = list(versions.values_list("title", flat=True))
     assert len(titles) == len(set(titles)), "two incidents share a title"
     for version in versions.prefetch_related("categories", "places"):
         assert version.date and version.date_text, version.incident.slug
         assert version.categories.exists(), version.incident.slug
         assert version.places.exists() or "unknown" in version.date_text.lower(), version
-    estimates = Estimate.objects.select_related("source")
+    estimates = Estimate.objects.published().select_related("source")
     assert estimates.count() >= 90
     for estimate in estimates:
         assert estimate.claimant and estimate.as_written, estimate.ref
@@ -106,7 +122,8 @@ def test_seed_content_is_complete_cited_and_published_through_the_workflow(seede
     assert "checked against the article by the project" in SEED_REVIEW
     assert "not verified by a person of this archive" in SEED_REVIEW
     assert set(transitions.filter(to_state="in_review").values_list("comment", flat=True)) == {
-        SEED_LOADED
+        SEED_LOADED,
+        SEED_CORRECTED.format(commit="dd29a52"),
     }
     # Conflicting figures appear side by side on the public page.
     page = client.get("/incidents/fantana-alba-massacre/").content.decode()
@@ -285,3 +302,73 @@ def test_the_seed_is_not_loaded_into_an_archive_that_holds_other_content(content
         "The seed content is loaded only into an empty archive; this one already holds "
         + ("1 incident(s)" if content == "an incident" else "1 source(s)")
     ) in out.getvalue()
+
+
+# Translations of the seed ------------------------------------------------------------------
+
+
+def figures_in(text: str) -> list[int]:
+    """The numbers of a text, whatever their thousands separator (20,000; 20.000; 20 000)."""
+    found = re.findall(r"\d(?:[\d,. \u00a0]*\d)?", text)
+    return sorted(int(re.sub(r"\D", "", number)) for number in found)
+
+
+def read_in(client, url: str, language: str) -> str:
+    """The page at ``url`` in ``language``, at that language's address."""
+    return client.get(translate_url(url, language)).content.decode()
+
+
+@pytest.mark.django_db
+def test_seed_translations_are_published_through_the_workflow_as_the_seeds(seeded):
+    published = Translation.objects.published()
+    for language in ("de", "pl"):
+        translated = published.filter(language=language)
+        assert translated.count() >= 10, language
+        assert all(t.title and t.summary for t in translated)
+    steps = HistoryEntry.objects.filter(action__in=[Action.TRANSLATE, Action.TRANSLATION])
+    assert set(steps.values_list("channel", flat=True)) == {Channel.SEED}
+    by_step = {
+        to_state: set(steps.filter(to_state=to_state).values_list("user__username", "comment"))
+        for to_state in ("", State.IN_REVIEW, State.APPROVED, State.PUBLISHED)
+    }
+    assert by_step == {
+        "": {("contributor", "Translation of version 1 started.")},
+        State.IN_REVIEW: {("contributor", SEED_TRANSLATED)},
+        State.APPROVED: {("reviewer", SEED_TRANSLATION_REVIEW)},
+        State.PUBLISHED: {("publisher", "")},
+    }
+    assert "not reviewed by a person of this archive" in SEED_TRANSLATION_REVIEW
+
+
+@pytest.mark.django_db
+def test_seed_translations_keep_every_figure_of_the_text_they_translate(seeded):
+    for translation_ in Translation.objects.select_related("version"):
+        original = translation_.version
+        assert figures_in(translation_.title) == figures_in(original.title), translation_
+        assert figures_in(translation_.summary) == figures_in(original.summary), translation_
+
+
+@pytest.mark.django_db
+def test_the_demo_shows_a_translation_a_fallback_and_an_out_of_date_one(seeded, client):
+    katyn = "/incidents/katyn-massacre/"
+    german = read_in(client, katyn, "de")
+    assert "<h1>Massaker von Katyn</h1>" in german
+    assert "über 20.000 gefangene polnische Offiziere" in german
+    # The description has no translation: shown in English, marked.
+    assert re.search(r'<section class="description" aria-label="[^"]+" lang="en">', german)
+    # No Russian translation at all: the English text, marked, with the notice.
+    russian = read_in(client, katyn, "ru")
+    assert '<h1><span lang="en">Katyn massacre</span></h1>' in russian
+    # Grishchino's translations were made of the summary the project's fixtures had before
+    # commit dd29a52 corrected it; the demo replays that correction, so both are out of date.
+    assert {(t.incident.slug, t.language) for t in Translation.objects.out_of_date()} == {
+        ("grishchino-massacre", "de"),
+        ("grishchino-massacre", "pl"),
+    }
+    grishchino = read_in(client, "/incidents/grishchino-massacre/", "pl")
+    assert "<h1>Masakra w Grishchino</h1>" in grishchino
+    assert "Translation out of date:" in grishchino
+    correction = Correction.objects.get(incident__slug="grishchino-massacre")
+    assert correction.note.startswith("The summary now says what the article says")
+    current = IncidentVersion.objects.published().get(incident__slug="grishchino-massacre")
+    assert "when German forces retook the towns" in current.summary
