@@ -216,8 +216,19 @@ def url_kinds(slugs: list[str]) -> dict[str, list[str]]:
         "api_incident_list": [
             reverse("archive:api_incident_list"),
             reverse("archive:api_incident_list") + "?q=secret+draft",
+            *(
+                reverse("archive:api_incident_list") + f"?lang={code}&q={words}"
+                for code in ("de", "pl", "ru", "uk")
+                for words in ("", "secret+draft+marker", "translated")
+            ),
         ],
-        "api_incident": [reverse("archive:api_incident", args=[slug]) for slug in everything],
+        "api_incident": [
+            *(reverse("archive:api_incident", args=[slug]) for slug in everything),
+            *(
+                reverse("archive:api_incident", args=["public-one"]) + f"?lang={code}"
+                for code in ("de", "pl", "ru", "uk")
+            ),
+        ],
         "api_openapi": [reverse("archive:api_openapi")],
         "api_changes": [
             reverse("archive:api_changes"),

@@ -169,3 +169,16 @@ def test_translated_pages_cost_the_queries_of_the_english_ones(client):
         read(client, url, "en")  # warm the per-process caches (filter choices, build stamp)
         english = count_queries(client, url, "en")
         assert count_queries(client, url, "de") == english, url
+
+
+def test_each_language_keeps_its_own_cached_and_stored_page(client):
+    version = katyn()
+    make_published_translation(version, "de", title="Massaker von Katyn")
+    url = version.get_absolute_url()
+    german_url = translate_url(url, "de")
+    assert german_url == f"/de{url}"
+    for _ in range(2):  # rendered, then served from the stored page and the cache
+        assert "<h1>Katyn massacre</h1>" in client.get(url).content.decode()
+        assert "<h1>Massaker von Katyn</h1>" in client.get(german_url).content.decode()
+        polish = client.get(translate_url(url, "pl")).content.decode()
+        assert '<h1><span lang="en">Katyn massacre</span></h1>' in polish
