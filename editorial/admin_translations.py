@@ -25,6 +25,7 @@ from archive.models import (
 )
 from editorial import services
 from editorial.admin_base import signed_in
+from editorial.admin_widgets import SafeRelationsMixin
 from editorial.models import Channel, HistoryEntry
 from editorial.workflow import TRANSLATION_TRANSITIONS
 
@@ -86,7 +87,7 @@ class OutOfDateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Translation)
-class TranslationAdmin(admin.ModelAdmin):
+class TranslationAdmin(SafeRelationsMixin, admin.ModelAdmin):
     form = TranslationForm
     list_display = ["incident", "language", "title", "version_number", "state", "updated_at"]
     list_filter = [OutOfDateFilter, "state", "language"]
