@@ -119,6 +119,8 @@ class Translation(models.Model):
     objects = TranslationQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("translation")
+        verbose_name_plural = _("translations")
         ordering = ["incident", "language", "-pk"]
         constraints = [
             models.UniqueConstraint(

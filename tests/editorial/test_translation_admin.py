@@ -138,3 +138,17 @@ def test_the_queue_lists_the_translations_to_update(client):
     assert list(listed) == [stale]
     assert current not in listed
     assert "Out of date" in client.get(change_url(stale)).content.decode()
+
+
+def test_a_version_links_to_its_incidents_translations(client):
+    version = make_published()
+    mine = make_translation(version, "de", title="Meine")
+    other = make_translation(make_published(), "de", title="Andere")
+    client.force_login(make_reviewer())
+    page = client.get(
+        reverse("admin:archive_incidentversion_change", args=[version.pk])
+    ).content.decode()
+    link = f"{LIST_URL}?incident__id__exact={version.incident_id}"
+    assert f'href="{link}"' in page
+    listed = client.get(link).context["cl"].result_list
+    assert list(listed) == [mine] and other not in listed
