@@ -9,10 +9,19 @@ translation in place; if the new version's text differs from what the translatio
 translated, the translation is out of date (shown with a notice, listed in the admin's queue)
 until a new translation of the current text replaces it. A new translation may start from the
 published one's words (the admin offers them), but it is a new draft, written and reviewed
-again: no approval is copied."""
+again: no approval is copied, and whoever wrote those words counts as one of its translators.
+
+Keeping up with a draft: a translation of an open version records the digest of the
+version's text as it was when the translation was last written or edited (what the
+translator saw). If the version's text changes after that, the translation cannot be
+approved, and an approved one is neither published with the version nor on its own: it stays
+approved and unpublished, with no history entry written for it, until a reviewer sends it
+back and the translator brings it up to date. Nothing is ever published as a translation of
+text it did not translate."""
 
 from __future__ import annotations
 
+from difflib import SequenceMatcher
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -87,16 +96,44 @@ def _entry(
 
 
 def translator_ids(translation: Translation) -> set[int]:
-    """Everyone who wrote or edited this translation: none of them may approve it."""
-    ids = set(
-        HistoryEntry.objects.of_translation(translation.pk)
-        .filter(action=Action.TRANSLATE)
-        .values_list("user_id", flat=True)
-    )
+    """Everyone who wrote words of this translation, none of whom may approve it: whoever
+    wrote or edited it, and, when it started from the words of an earlier translation (the
+    admin offers the published one's), whoever wrote those."""
+    ids: set[int] = set()
+    seen: set[int] = set()
+    pk: int | None = translation.pk
+    while pk is not None and pk not in seen:
+        seen.add(pk)
+        entries = HistoryEntry.objects.of_translation(pk).filter(action=Action.TRANSLATE)
+        starts_from = None
+        for user_id, changes in entries.values_list("user_id", "changes"):
+            if user_id is not None:
+                ids.add(user_id)
+            starts_from = starts_from or (changes or {}).get("starts_from")
+        pk = starts_from
     if translation.created_by_id:
         ids.add(translation.created_by_id)
-    ids.discard(None)
     return ids
+
+
+# A run of this many words in a row, kept from an earlier translation, is that translator's
+# writing (a whole field kept counts whatever its length).
+KEPT_WORDS = 5
+
+
+def _keeps_words_of(earlier: Translation, texts: dict[str, str]) -> bool:
+    """Whether ``texts`` keep words written for ``earlier``: a field kept whole, or a run of
+    ``KEPT_WORDS`` words in a row."""
+    for name, new in texts.items():
+        old = getattr(earlier, name)
+        if not old or not new:
+            continue
+        if old == new:
+            return True
+        matcher = SequenceMatcher(None, old.split(), new.split(), autojunk=False)
+        if any(block.size >= KEPT_WORDS for block in matcher.get_matching_blocks()):
+            return True
+    return False
 
 
 def _texts(fields: dict[str, str]) -> dict[str, str]:
@@ -142,6 +179,15 @@ def translation_create(
     texts = _texts(fields)
     if not any(texts.values()):
         raise WorkflowError(_("Write at least one field of the translation."))
+    published = (
+        Translation.objects.published()
+        .filter(incident_id=version.incident_id, language=language)
+        .first()
+    )
+    changes: dict[str, Any] = {"fields": sorted(name for name, value in texts.items() if value)}
+    if published is not None and _keeps_words_of(published, texts):
+        # Its translators wrote words of this draft: four eyes count them (translator_ids).
+        changes["starts_from"] = published.pk
     translation = Translation.objects.create(
         incident_id=version.incident_id,
         version=version,
@@ -156,7 +202,7 @@ def translation_create(
         Action.TRANSLATE,
         channel,
         comment=_("Translation of version %(number)s started.") % {"number": version.number},
-        changes={"fields": sorted(name for name, value in texts.items() if value)},
+        changes=changes,
     )
     return translation
 
@@ -173,7 +219,9 @@ def translation_edit(
     """Change a draft translation, or one sent back, that ``user`` opened at
     ``seen_lock_version``; a save based on an older one is refused."""
     require_permission(user, WRITE_TRANSLATION)
-    current = Translation.objects.select_for_update().get(pk=translation.pk)
+    current = (
+        Translation.objects.select_for_update().select_related("version").get(pk=translation.pk)
+    )
     if not current.is_editable:
         raise WorkflowError(
             _("A translation that is %(state)s cannot be edited.")
@@ -189,6 +237,8 @@ def translation_edit(
         setattr(current, name, value)
     if not any(getattr(current, name) for name in TRANSLATED_FIELDS):
         raise WorkflowError(_("Write at least one field of the translation."))
+    # What the translator translated from: the version's text as it is now.
+    current.original_digest = original_digest(current.version)
     current.lock_version = F("lock_version") + 1
     current.save()
     current.refresh_from_db()
@@ -253,6 +303,24 @@ def translation_submit(
     return _move(_locked(translation), State.IN_REVIEW, user, comment, channel)
 
 
+def original_changed(translation: Translation) -> bool:
+    """Whether the text of the version ``translation`` translates changed since the
+    translation was last written or edited."""
+    return original_digest(translation.version) != translation.original_digest
+
+
+def _refuse_if_original_changed(translation: Translation) -> None:
+    if original_changed(translation):
+        raise WorkflowError(
+            _(
+                "The original changed since this translation was last edited: version "
+                "%(number)s now says something else. Send the translation back so that the "
+                "translator brings it up to date."
+            )
+            % {"number": translation.version.number}
+        )
+
+
 def translation_check_approve(*, translation: Translation, user: AbstractBaseUser) -> None:
     """Refuse an approval that cannot succeed: the permission, the state, and four eyes."""
     permission = translation_permission_for(State(translation.state), State.APPROVED)
@@ -266,6 +334,7 @@ def translation_check_approve(*, translation: Translation, user: AbstractBaseUse
         raise WorkflowError(
             _("You cannot approve a translation you wrote or edited: ask another reviewer.")
         )
+    _refuse_if_original_changed(translation)
 
 
 @transaction.atomic
@@ -311,6 +380,7 @@ def translation_check_publish(*, translation: Translation, user: AbstractBaseUse
         )
     if not IncidentVersion.objects.published().filter(incident_id=translation.incident_id):
         raise WorkflowError(_("The incident is not published: there is no page to translate."))
+    _refuse_if_original_changed(translation)
 
 
 def _publish(
@@ -360,14 +430,25 @@ def translations_publish_with(
 ) -> list[Translation]:
     """The approved translations of ``version``, published with it by the publisher who
     publishes it, inside ``version_publish``'s transaction and before it indexes the version
-    and renders its pages (which then take them in)."""
+    and renders its pages (which then take them in). One whose original changed since it was
+    last edited is left approved and unpublished (see the module's docstring)."""
     approved = list(
         Translation.objects.approved()
         .filter(version=version)
         .select_for_update()
         .select_related("version")
     )
+    published = []
     for translation in approved:
+        if original_changed(translation):
+            logger.info(
+                "translation incident=%s language=%s not published: its original changed",
+                translation.incident_id,
+                translation.language,
+                extra={"event": "translation_left_out"},
+            )
+            continue
         require_permission(user, PUBLISH_TRANSLATION)
         _publish(translation, user, "", channel)
-    return approved
+        published.append(translation)
+    return published

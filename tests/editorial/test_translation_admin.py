@@ -152,3 +152,65 @@ def test_a_version_links_to_its_incidents_translations(client):
     assert f'href="{link}"' in page
     listed = client.get(link).context["cl"].result_list
     assert list(listed) == [mine] and other not in listed
+
+
+def _contributor_and_reviewer():
+    both = make_contributor()
+    both.groups.add(*make_reviewer().groups.all())
+    return type(both).objects.get(pk=both.pk)
+
+
+def _publish_written_by(version, translator, **fields) -> Translation:
+    translation = make_translation(version, "pl", translator=translator, **fields)
+    services.translation_submit(translation=translation, user=translator)
+    services.translation_approve(translation=translation, user=make_reviewer())
+    return services.translation_publish(translation=translation, user=make_publisher())
+
+
+def _add_from_the_offered_words(client, version, **changed) -> Translation:
+    """A second translator opens the add form (offered the published words), changes some
+    fields, saves and submits."""
+    client.force_login(make_contributor())
+    offered = client.get(ADD_URL, {"version": version.pk, "language": "pl"})
+    data = {"version": version.pk, "language": "pl", "description": "", "date_text": ""}
+    data |= {
+        name: value
+        for name, value in offered.context["adminform"].form.initial.items()
+        if name in ("title", "summary", "description", "date_text")
+    }
+    data |= changed
+    assert client.post(ADD_URL, data).status_code == 302
+    draft = Translation.objects.get(state=State.DRAFT)
+    client.post(change_url(draft), {"_step": "submit", "comment": ""})
+    return draft
+
+
+def test_whoever_wrote_the_words_a_new_translation_starts_from_cannot_approve_it(client):
+    version = make_published()
+    first = _contributor_and_reviewer()
+    _publish_written_by(
+        version,
+        first,
+        title="Tytuł pierwszego tłumacza",
+        summary="Streszczenie napisane przez pierwszego tłumacza, słowo po słowie.",
+    )
+    draft = _add_from_the_offered_words(client, version, title="Tytuł poprawiony")
+    client.force_login(first)
+    response = client.post(change_url(draft), {"_step": "approve", "comment": ""}, follow=True)
+    assert [str(message) for message in response.context["messages"]][-1:] == [
+        "You cannot approve a translation you wrote or edited: ask another reviewer."
+    ]
+    assert Translation.objects.get(pk=draft.pk).state == State.IN_REVIEW
+    client.force_login(make_reviewer())
+    client.post(change_url(draft), {"_step": "approve", "comment": ""})
+    assert Translation.objects.get(pk=draft.pk).state == State.APPROVED
+
+
+def test_a_translation_written_anew_leaves_the_earlier_translator_free_to_review(client):
+    version = make_published()
+    first = _contributor_and_reviewer()
+    _publish_written_by(version, first, title="Tytuł pierwszego tłumacza")
+    draft = _add_from_the_offered_words(client, version, title="Zupełnie nowy tytuł")
+    client.force_login(first)
+    client.post(change_url(draft), {"_step": "approve", "comment": ""})
+    assert Translation.objects.get(pk=draft.pk).state == State.APPROVED

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from archive.models import State, Translation
+from archive.models import IncidentVersion, State, Translation
 from editorial import services
 from editorial.models import Action, HistoryEntry
 from editorial.workflow import TRANSLATION_TRANSITIONS
@@ -250,3 +250,89 @@ def test_a_new_version_with_the_same_text_keeps_the_translation_current():
     services.version_approve(version=draft, user=reviewer)
     services.version_publish(version=draft, user=make_publisher(), note="A figure checked.")
     assert list(Translation.objects.out_of_date()) == []
+
+
+def _edit_draft(draft, **fields):
+    services.version_edit(
+        version=draft,
+        user=draft.created_by,
+        seen_lock_version=IncidentVersion.objects.get(pk=draft.pk).lock_version,
+        fields=fields,
+    )
+
+
+def _approve_and_publish(draft):
+    services.version_submit(version=draft, user=draft.created_by)
+    reviewer = make_reviewer()
+    for estimate in draft.estimates.all():
+        services.estimate_verify(estimate=estimate, user=reviewer)
+    services.version_approve(version=draft, user=reviewer)
+    services.version_publish(version=draft, user=make_publisher())
+
+
+def test_a_translation_updated_to_an_edited_draft_is_published_up_to_date():
+    draft = make_draft(summary="The first summary.")
+    translation = make_translation(draft, "de", summary="Die erste Zusammenfassung.")
+    _edit_draft(draft, summary="The corrected summary.")
+    services.translation_edit(
+        translation=translation,
+        user=translation.created_by,
+        seen_lock_version=0,
+        fields={"summary": "Die berichtigte Zusammenfassung."},
+    )
+    services.translation_submit(translation=translation, user=translation.created_by)
+    services.translation_approve(translation=translation, user=make_reviewer())
+    _approve_and_publish(draft)
+    translation.refresh_from_db()
+    assert translation.state == State.PUBLISHED
+    assert list(Translation.objects.out_of_date()) == []
+
+
+def test_a_translation_whose_draft_changed_since_it_was_edited_cannot_be_approved():
+    draft = make_draft(summary="The first summary.")
+    translation = make_translation(draft, "de", summary="Die erste Zusammenfassung.")
+    services.translation_submit(translation=translation, user=translation.created_by)
+    _edit_draft(draft, summary="The corrected summary.")
+    reviewer = make_reviewer()
+    with pytest.raises(services.WorkflowError) as refusal:
+        services.translation_approve(translation=translation, user=reviewer)
+    assert str(refusal.value) == (
+        f"The original changed since this translation was last edited: version {draft.number} "
+        "now says something else. Send the translation back so that the translator brings "
+        "it up to date."
+    )
+    assert Translation.objects.get(pk=translation.pk).state == State.IN_REVIEW
+    services.translation_request_changes(
+        translation=translation, user=reviewer, comment="Die Zusammenfassung wurde berichtigt."
+    )
+    services.translation_edit(
+        translation=translation,
+        user=translation.created_by,
+        seen_lock_version=0,
+        fields={"summary": "Die berichtigte Zusammenfassung."},
+    )
+    services.translation_submit(translation=translation, user=translation.created_by)
+    approved = services.translation_approve(translation=translation, user=reviewer)
+    assert approved.state == State.APPROVED
+
+
+def test_an_approved_translation_of_a_draft_changed_since_is_not_published_with_it():
+    draft = make_draft(summary="The first summary.")
+    translation = make_approved_translation(draft, "de", summary="Die erste Zusammenfassung.")
+    history_before = HistoryEntry.objects.of_translation(translation.pk).count()
+    _edit_draft(draft, summary="The corrected summary.")
+    _approve_and_publish(draft)
+    translation.refresh_from_db()
+    assert translation.state == State.APPROVED  # left for a reviewer to send back
+    assert translation.published_at is None
+    assert not Translation.objects.published().exists()
+    assert HistoryEntry.objects.of_translation(translation.pk).count() == history_before
+    with pytest.raises(services.WorkflowError) as refusal:
+        services.translation_publish(translation=translation, user=make_publisher())
+    assert str(refusal.value).startswith(
+        "The original changed since this translation was last edited: "
+    )
+    services.translation_request_changes(
+        translation=translation, user=make_reviewer(), comment="Bitte aktualisieren."
+    )
+    assert Translation.objects.get(pk=translation.pk).state == State.CHANGES_REQUESTED
