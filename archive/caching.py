@@ -83,7 +83,7 @@ def _announce_generation() -> None:
 # The query parameters the public views read. A request with any other is answered but not
 # cached: junk parameters cannot fill a worker's memory with copies of one page.
 KNOWN_PARAMETERS = frozenset(
-    {*IncidentFilter.base_filters, "page", "p", "ordering", "since", "cursor"}
+    {*IncidentFilter.base_filters, "page", "p", "ordering", "since", "cursor", "lang"}
 )
 
 

@@ -120,7 +120,9 @@ def page_languages(path: str) -> list[PageLanguage]:
     ``path`` is an address of the active language; the others are the same address under
     their prefix, English without one."""
     script, active = get_script_prefix(), translation.get_language() or settings.LANGUAGE_CODE
-    rest = path.removeprefix(script).removeprefix(language_prefix())
+    # Leading slashes dropped: "/de//example.org/" (a 404 page) must not link "//example.org/",
+    # which a browser reads as another site.
+    rest = path.removeprefix(script).removeprefix(language_prefix()).lstrip("/")
     return [
         PageLanguage(
             code=code,

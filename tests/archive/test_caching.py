@@ -15,6 +15,8 @@ URLS = [
     "/incidents/katyn/",
     "/api/incidents/",
     "/api/incidents/katyn/",
+    "/api/incidents/?lang=de",
+    "/api/incidents/katyn/?lang=pl",
     "/feed/",
     "/sitemap.xml",
     "/corrections/",

@@ -152,6 +152,20 @@ def test_the_switcher_keeps_the_page_and_its_query(client, katyn):
 
 
 @pytest.mark.django_db
+def test_the_switcher_of_a_missing_page_never_links_another_site(client):
+    response = client.get("/de//evil.example/x/")
+    assert response.status_code == 404
+    _, links = switcher(response.content.decode())
+    assert [url for url, *_ in links] == [
+        "/evil.example/x/",
+        "/de/evil.example/x/",
+        "/pl/evil.example/x/",
+        "/ru/evil.example/x/",
+        "/uk/evil.example/x/",
+    ]
+
+
+@pytest.mark.django_db
 def test_the_browsers_language_does_not_choose_a_public_pages_language(client, katyn):
     """The address alone says the language, so a shared cache can keep one copy of a page."""
     response = client.get("/incidents/katyn/", headers={"Accept-Language": "de"})
