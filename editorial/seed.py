@@ -59,8 +59,12 @@ SEED_RECORDS: list[tuple[type[models.Model], str]] = [
 
 SEED_LOADED = "Seed content, loaded from the project's fixtures (fixtures/seed/) by the demo."
 SEED_EARLIER = (
-    "Seed content: the text as the project's fixtures first had it (commit {commit}), before "
-    "the project corrected it; the demo replays that correction."
+    "Seed content: the text as the project's fixtures had it before commit {commit} corrected "
+    "it; the demo publishes it first, then replays that correction."
+)
+SEED_CORRECTION_EDIT = (
+    "Seed content: the text as the project's fixtures have it since commit {commit} corrected "
+    "it, replayed by the demo."
 )
 SEED_CORRECTED = (
     "Seed content: the project's own correction of its fixtures (commit {commit}), replayed by "
@@ -77,6 +81,11 @@ SEED_TRANSLATION_REVIEW = (
 SEED_REVIEW = (
     "Seed content: every figure was checked against the article by the project before it went "
     "into its fixtures; not verified by a person of this archive."
+)
+SEED_CORRECTION_REVIEW = (
+    "Seed content: the project checked its correction (commit {commit}) of the text against the "
+    "article before it went into its fixtures; not reviewed by a person of this archive. The "
+    "figures are those of the version it corrects."
 )
 
 
@@ -240,6 +249,7 @@ def replay_corrections(
             user=contributor,
             seen_lock_version=draft.lock_version,
             fields=corrected[row["slug"]],
+            apply=seed_note(SEED_CORRECTION_EDIT.format(commit=commit)),
             channel=Channel.SEED,
         )
         services.version_submit(
@@ -249,7 +259,10 @@ def replay_corrections(
             channel=Channel.SEED,
         )
         services.version_approve(
-            version=draft, user=reviewer, comment=SEED_REVIEW, channel=Channel.SEED
+            version=draft,
+            user=reviewer,
+            comment=SEED_CORRECTION_REVIEW.format(commit=commit),
+            channel=Channel.SEED,
         )
         services.version_publish(
             version=draft, user=publisher, note=row["note"], channel=Channel.SEED

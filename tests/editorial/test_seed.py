@@ -36,6 +36,9 @@ from editorial import services
 from editorial.models import Action, Channel, HistoryEntry, RecordChange
 from editorial.seed import (
     SEED_CORRECTED,
+    SEED_CORRECTION_EDIT,
+    SEED_CORRECTION_REVIEW,
+    SEED_EARLIER,
     SEED_LOADED,
     SEED_REVIEW,
     SEED_TRANSLATED,
@@ -119,10 +122,39 @@ def test_seed_content_is_complete_cited_and_published_through_the_workflow(seede
         (Channel.SEED, RecordChange.Status.APPLIED)
     }
     assert set(transitions.filter(to_state="approved").values_list("comment", flat=True)) == {
-        SEED_REVIEW
+        SEED_REVIEW,
+        SEED_CORRECTION_REVIEW.format(commit="dd29a52"),
     }
     assert "checked against the article by the project" in SEED_REVIEW
     assert "not verified by a person of this archive" in SEED_REVIEW
+    # The replayed correction changed a text, not figures: its approval says so.
+    corrected = HistoryEntry.objects.filter(
+        version__incident__slug="grishchino-massacre", action=Action.TRANSITION
+    )
+    assert list(
+        corrected.filter(to_state="approved").order_by("pk").values_list("comment", flat=True)
+    ) == [
+        SEED_REVIEW,
+        "Seed content: the project checked its correction (commit dd29a52) of the text against "
+        "the article before it went into its fixtures; not reviewed by a person of this "
+        "archive. The figures are those of the version it corrects.",
+    ]
+    # Both edits of the seed's text say what they were: dd29a52 is the commit that corrected it.
+    edits = HistoryEntry.objects.filter(
+        version__incident__slug="grishchino-massacre", changes__has_key="seed"
+    ).order_by("pk")
+    assert [(entry.version.number, entry.changes["seed"]) for entry in edits] == [
+        (1, SEED_EARLIER.format(commit="dd29a52")),
+        (2, SEED_CORRECTION_EDIT.format(commit="dd29a52")),
+    ]
+    assert SEED_EARLIER.format(commit="dd29a52") == (
+        "Seed content: the text as the project's fixtures had it before commit dd29a52 "
+        "corrected it; the demo publishes it first, then replays that correction."
+    )
+    assert SEED_CORRECTION_EDIT.format(commit="dd29a52") == (
+        "Seed content: the text as the project's fixtures have it since commit dd29a52 "
+        "corrected it, replayed by the demo."
+    )
     assert set(transitions.filter(to_state="in_review").values_list("comment", flat=True)) == {
         SEED_LOADED,
         SEED_CORRECTED.format(commit="dd29a52"),
