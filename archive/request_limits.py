@@ -6,8 +6,9 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 
-MIB = 1024 * 1024
+from archive.sizes import size_text
 
 
 def declared_length(request: HttpRequest) -> int:
@@ -17,10 +18,6 @@ def declared_length(request: HttpRequest) -> int:
         return max(0, int(request.META.get("CONTENT_LENGTH") or 0))
     except ValueError:
         return 0
-
-
-def size_text(size: int) -> str:
-    return f"{size / MIB:,.1f} MB" if size >= MIB else f"{size / 1024:,.0f} KB"
 
 
 class RequestBodyLimitMiddleware:
@@ -43,9 +40,15 @@ class RequestBodyLimitMiddleware:
 
 
 def too_large(length: int, limit: int, *, signed_in: bool) -> HttpResponse:
-    who = "" if signed_in else " for a visitor who is not signed in"
+    if signed_in:
+        text = gettext("This request's body is {size}; the limit is {limit}.")
+    else:
+        text = gettext(
+            "This request's body is {size}; the limit for a visitor who is not signed in is "
+            "{limit}."
+        )
     return HttpResponse(
-        f"This request's body is {size_text(length)}; the limit{who} is {size_text(limit)}.\n",
+        text.format(size=size_text(length), limit=size_text(limit)) + "\n",
         status=413,
         content_type="text/plain; charset=utf-8",
     )

@@ -34,6 +34,7 @@ from import_export.results import RowResult
 from import_export.signals import post_import
 
 from archive.models import IncidentVersion
+from archive.sizes import size_text
 from editorial.admin_actions import submit_form_fields
 from editorial.admin_base import AdminMixin, signed_in
 from editorial.import_base import ArchiveResource
@@ -47,7 +48,7 @@ from editorial.previews import (
     preview_token,
     previews_expire,
 )
-from editorial.tabular import UploadRefused, size_text
+from editorial.tabular import UploadRefused
 from editorial.uploads import REFUSAL_ATTRIBUTE, import_format, open_import
 
 PREVIEW_ROWS = 1000  # rows of each kind the preview lists; its totals count them all

@@ -30,7 +30,8 @@ from django.http import HttpRequest
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext
 
-from editorial.tabular import UploadRefused, size_text
+from archive.sizes import size_text
+from editorial.tabular import UploadRefused
 
 SALT = "editorial.previews.confirm-import"
 STORED_NAME = re.compile(r"[A-Za-z0-9_-]{22}\.upload")  # the names ``preview_store`` gives

@@ -13,7 +13,7 @@ from typing import Any
 
 import tablib
 from django.conf import settings
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 
 MIB = 1024 * 1024
 
@@ -50,17 +50,6 @@ class ImportLimits:
     def row_chars(self) -> int:
         """The most characters one row can hold: every column's cell at its longest."""
         return self.columns * self.cell_chars
-
-
-def size_text(size: int) -> str:
-    """A byte count as people read it: 20 MB, 1.5 MB, 64 KB, 100 bytes."""
-    if size >= MIB:
-        # Translators: a file's size in megabytes. (The English says "bytes" for one byte too.)
-        return gettext("{size} MB").format(size=f"{size / MIB:,.1f}".removesuffix(".0"))
-    if size >= 1024:
-        # Translators: a file's size in kilobytes.
-        return gettext("{size} KB").format(size=f"{size / 1024:,.0f}")
-    return ngettext("{size} bytes", "{size} bytes", size).format(size=f"{size:,}")
 
 
 def column_letters(index: int) -> str:

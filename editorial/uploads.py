@@ -19,7 +19,8 @@ from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import HttpRequest
 from django.utils.translation import gettext
 
-from editorial.tabular import ImportLimits, RowChunks, UploadRefused, size_text
+from archive.sizes import size_text
+from editorial.tabular import ImportLimits, RowChunks, UploadRefused
 from editorial.xlsx import XlsxChunks
 
 FORMATS = ("csv", "xlsx")

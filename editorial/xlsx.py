@@ -32,6 +32,7 @@ from openpyxl.utils.datetime import (
     from_ISO8601,
 )
 
+from archive.sizes import size_text
 from editorial.tabular import (
     MIB,
     ImportLimits,
@@ -39,7 +40,6 @@ from editorial.tabular import (
     UploadRefused,
     column_letters,
     is_blank,
-    size_text,
 )
 
 BLOCK = 64 * 1024

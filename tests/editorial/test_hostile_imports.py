@@ -271,7 +271,7 @@ def test_an_anonymous_200_mb_post_is_answered_413_before_a_byte_is_read(tmp_path
     print(f"anonymous 200 MB POST: peak {peak_mib:.0f} MiB (bound {PEAK_BOUND_MIB} MiB)")
     assert measured["status"].startswith("413")
     assert measured["text"] == (
-        "This request's body is 200.0 MB; the limit for a visitor who is not signed in is 64 KB.\n"
+        "This request's body is 200 MB; the limit for a visitor who is not signed in is 64 KB.\n"
     )
     assert measured["read"] == 0
     assert measured["temporary_files_seen"] == measured["temporary_files_left"] == 0

@@ -30,10 +30,11 @@ from import_export.command_utils import get_resource_class
 from import_export.results import RowResult
 
 from archive.models import Citation, Estimate, IncidentVersion
+from archive.sizes import size_text
 from editorial.import_base import ArchiveResource
 from editorial.imports import ImportFailed, file_import
 from editorial.models import Channel
-from editorial.tabular import RowChunks, size_text
+from editorial.tabular import RowChunks
 from editorial.uploads import CHUNK_ROWS, UploadRefused, open_import
 
 # "import" is a keyword, so the base command is loaded by name (and mypy sees its base).
