@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from archive.models import (
     ORIGINAL_LANGUAGE,
     TRANSLATED_FIELDS,
+    Incident,
     IncidentVersion,
     base_language,
     original_digest,
@@ -66,3 +67,15 @@ def shown_text(version: IncidentVersion, language: str) -> ShownText:
         out_of_date=translated and digest != original_digest(version),
         **fields,
     )
+
+
+def shown_title(incident: Incident, language: str) -> ShownField:
+    """A related incident's title (``IncidentVersionQuerySet.with_page_content(language=…)``
+    joins its published translation's): translated when there is one, else the original's,
+    marked as the original."""
+    language = base_language(language)
+    original = language == ORIGINAL_LANGUAGE
+    translated = None if original else getattr(incident, "translated_title", None)
+    if translated:
+        return ShownField(translated, language, fallback=False)
+    return ShownField(getattr(incident, "title", ""), ORIGINAL_LANGUAGE, not original)

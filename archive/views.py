@@ -188,7 +188,7 @@ def incident_detail(request: HttpRequest, slug: str) -> HttpResponse:
     version = (
         IncidentVersion.objects.published()
         .with_incident()
-        .with_page_content()
+        .with_page_content(language=get_language())
         .translated(language=get_language())
         .filter(incident__slug=slug)
         .first()
@@ -329,7 +329,9 @@ def timeline(request: HttpRequest) -> HttpResponse:
     )
     if not filterset.is_valid():
         return render(request, "archive/timeline.html", {"filter": filterset}, status=400)
-    versions = filterset.qs.order_by("date_earliest", "date_latest", "title")
+    versions = filterset.qs.translated(language=get_language()).order_by(
+        "date_earliest", "date_latest", "title"
+    )
     shown = list(versions[: TIMELINE_LIMIT + 1])
     return render(
         request,

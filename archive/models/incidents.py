@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Exists, F, FilteredRelation, OuterRef, Prefetch, Q
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Prefetch, Q, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -135,8 +136,10 @@ class IncidentVersionQuerySet(models.QuerySet["IncidentVersion"]):
         titles, as ``published_related``: an unpublished or withdrawn incident is never named."""
         return self.prefetch_related(_published_related())
 
-    def with_page_content(self) -> IncidentVersionQuerySet:
-        """Everything the incident page shows, in a constant number of queries."""
+    def with_page_content(self, *, language: str = ORIGINAL_LANGUAGE) -> IncidentVersionQuerySet:
+        """Everything the incident page shows, in a constant number of queries; the related
+        incidents' titles with their published translations into ``language`` joined (see
+        ``_published_related``)."""
         return self.prefetch_related(
             "places",
             "categories",
@@ -145,7 +148,7 @@ class IncidentVersionQuerySet(models.QuerySet["IncidentVersion"]):
             "victim_groups",
             "incident__proceedings",
             "incident__corrections",
-            _published_related(),
+            _published_related(language),
             Prefetch(
                 "estimates",
                 # Who verified a figure: its provenance names their role (never the name).
@@ -165,14 +168,22 @@ class IncidentVersionQuerySet(models.QuerySet["IncidentVersion"]):
         return self.get(incident__slug=slug, number=number)
 
 
-def _published_related() -> Prefetch:
-    return Prefetch(
-        "related",
-        queryset=Incident.objects.published()
-        .annotate(title=F("versions__title"))
-        .order_by("title"),
-        to_attr="published_related",
-    )
+def _published_related(language: str = ORIGINAL_LANGUAGE) -> Prefetch:
+    """The related incidents the public can read, each with its published ``title`` and, in
+    another language than the original, the ``translated_title`` of its published translation
+    into it (``None`` without one): a join, not a query. In the order of the titles shown."""
+    queryset = Incident.objects.published().annotate(title=F("versions__title"))
+    language = base_language(language)
+    if language == ORIGINAL_LANGUAGE:
+        return Prefetch("related", queryset=queryset.order_by("title"), to_attr="published_related")
+    queryset = queryset.annotate(
+        published_translation=FilteredRelation(
+            "translations",
+            condition=Q(translations__language=language, translations__state=State.PUBLISHED),
+        ),
+        translated_title=F("published_translation__title"),
+    ).order_by(Coalesce(NullIf(F("translated_title"), Value("")), F("title")))
+    return Prefetch("related", queryset=queryset, to_attr="published_related")
 
 
 class IncidentVersion(DateRangeMixin, models.Model):

@@ -155,6 +155,40 @@ def test_the_list_and_home_show_translated_titles(client):
         assert "Katyn massacre" not in page, url
 
 
+def test_the_timeline_shows_translated_titles_and_dates_and_marks_english(client):
+    version = katyn()
+    make_published_translation(
+        version, "de", title="Massaker von Katyn", date_text="April und Mai 1940"
+    )
+    other = make_published(title="Nemmersdorf massacre", date_text="October 1944")
+    page = read(client, reverse("archive:timeline"), "de").content.decode()
+    assert ">Massaker von Katyn<" in page
+    assert 'title="Massaker von Katyn: April und Mai 1940"' in page
+    assert "<title>Massaker von Katyn: April und Mai 1940</title>" in page
+    assert '<span class="visually-hidden">: April und Mai 1940</span>' in page
+    assert "Katyn massacre" not in page and "April and May 1940" not in page
+    assert f'<span lang="en">{other.title}</span>' in page
+    assert '<span class="visually-hidden">: <span lang="en">October 1944</span></span>' in page
+    assert f'<title lang="en">{other.title}: October 1944</title>' in page
+    english = read(client, reverse("archive:timeline"), "en").content.decode()
+    assert "Katyn massacre" in english and 'lang="en"' not in english.split("<main", 1)[-1]
+
+
+def test_related_incidents_are_named_in_their_translation_or_marked_english(client):
+    translated = katyn()
+    make_published_translation(translated, "de", title="Massaker von Katyn")
+    untranslated = make_published(title="Nemmersdorf massacre")
+    version = make_published(related=[translated.incident, untranslated.incident])
+    page = read(client, version.get_absolute_url(), "de").content.decode()
+    related = page.split('id="related"', 1)[1].split("</section>", 1)[0]
+    assert ">Massaker von Katyn</a>" in related
+    assert '<span lang="en">Nemmersdorf massacre</span></a>' in related
+    assert "Katyn massacre" not in related
+    english = read(client, version.get_absolute_url(), "en").content.decode()
+    related = english.split('id="related"', 1)[1].split("</section>", 1)[0]
+    assert ">Katyn massacre</a>" in related and 'lang="en"' not in related
+
+
 def count_queries(client, url: str, language: str) -> int:
     IncidentPage.objects.all().delete()  # rendered, not read from the stored page
     cache.clear()  # nor from the page cache, which keeps each language's page apart
@@ -168,12 +202,15 @@ def test_translated_pages_cost_the_queries_of_the_english_ones(client):
     versions = [katyn() for _ in range(3)]
     make_published_translation(versions[0], "de", title="Massaker von Katyn")
     make_published_translation(versions[1], "de", summary="Nur die Zusammenfassung.")
+    with_related = make_published(related=[v.incident for v in versions])
     urls = [
         reverse("archive:home"),
         reverse("archive:incident_list"),
         reverse("archive:incident_list") + "?q=katyn",
+        reverse("archive:timeline"),
         versions[0].get_absolute_url(),
         versions[2].get_absolute_url(),
+        with_related.get_absolute_url(),
     ]
     for url in urls:
         read(client, url, "en")  # warm the per-process caches (filter choices, build stamp)
