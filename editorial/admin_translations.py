@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from archive.models import (
+    OPEN_STATES,
     TRANSLATED_FIELDS,
     IncidentVersion,
     State,
@@ -226,6 +227,11 @@ class TranslationAdmin(SafeRelationsMixin, admin.ModelAdmin):
                 translation.state == State.PUBLISHED
                 and current is not None
                 and translation.is_out_of_date(current)
+            ),
+            # Not yet published: the version it translates was edited since it was last edited.
+            "original_changed": (
+                translation.state in OPEN_STATES
+                and services.translation_original_changed(translation)
             ),
             "translation_history": HistoryEntry.objects.of_translation(translation.pk)
             .select_related("user")

@@ -303,14 +303,14 @@ def translation_submit(
     return _move(_locked(translation), State.IN_REVIEW, user, comment, channel)
 
 
-def original_changed(translation: Translation) -> bool:
+def translation_original_changed(translation: Translation) -> bool:
     """Whether the text of the version ``translation`` translates changed since the
     translation was last written or edited."""
     return original_digest(translation.version) != translation.original_digest
 
 
 def _refuse_if_original_changed(translation: Translation) -> None:
-    if original_changed(translation):
+    if translation_original_changed(translation):
         raise WorkflowError(
             _(
                 "The original changed since this translation was last edited: version "
@@ -440,7 +440,7 @@ def translations_publish_with(
     )
     published = []
     for translation in approved:
-        if original_changed(translation):
+        if translation_original_changed(translation):
             logger.info(
                 "translation incident=%s language=%s not published: its original changed",
                 translation.incident_id,

@@ -11,6 +11,7 @@ from editorial import services
 from editorial.models import Action, Channel, HistoryEntry
 from tests.factories import (
     make_contributor,
+    make_draft,
     make_published,
     make_published_translation,
     make_publisher,
@@ -214,3 +215,35 @@ def test_a_translation_written_anew_leaves_the_earlier_translator_free_to_review
     client.force_login(first)
     client.post(change_url(draft), {"_step": "approve", "comment": ""})
     assert Translation.objects.get(pk=draft.pk).state == State.APPROVED
+
+
+def test_the_form_says_when_the_original_changed_since_the_translation_was_edited(client):
+    draft = make_draft(summary="The first summary.")
+    translation = make_translation(draft, "de", summary="Die erste Zusammenfassung.")
+    client.force_login(translation.created_by)
+    notice = (
+        f"The original changed since this translation was last edited: version {draft.number} "
+        "now says what is shown beside it. The translation cannot be approved or published "
+        "until it is brought up to date."
+    )
+    assert notice not in client.get(change_url(translation)).content.decode()
+    services.version_edit(
+        version=draft,
+        user=draft.created_by,
+        seen_lock_version=draft.lock_version,
+        fields={"summary": "The corrected summary."},
+    )
+    page = client.get(change_url(translation)).content.decode()
+    assert notice in page and "The corrected summary." in page
+    response = client.post(
+        change_url(translation),
+        {
+            "title": "",
+            "summary": "Die berichtigte Zusammenfassung.",
+            "description": "",
+            "date_text": "",
+            "seen_lock_version": 0,
+        },
+    )
+    assert response.status_code == 302
+    assert notice not in client.get(change_url(translation)).content.decode()
