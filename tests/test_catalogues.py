@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,3 +98,48 @@ def test_the_catalogue_reader_sees_contexts_plurals_and_fuzzy_entries(tmp_path):
         Entry("", "%(n)s figure", ["", "%(n)s Zahlen"], False),
         Entry("", "Two lines", [""], False),
     ]
+
+
+def regenerated(tmp_path: Path) -> Path:
+    """A copy of the project's code, templates, scripts and catalogues, with the catalogues
+    made again from the code as `make messages` makes them: each message the code has now,
+    with the translation the committed catalogue has for it, if any."""
+    copy = tmp_path / "project"
+    skip = shutil.ignore_patterns("*.mo", "__pycache__", "vendor")
+    for name in ("archive", "editorial", "templates", "static", "locale"):
+        shutil.copytree(ROOT / name, copy / name, ignore=skip)
+    shutil.copy(ROOT / "manage.py", copy / "manage.py")
+    languages = [f"--locale={language}" for language in TRANSLATED]
+    for options in (["--ignore=static"], ["--domain=djangojs"]):
+        result = subprocess.run(
+            [sys.executable, "manage.py", "makemessages", *languages, *options],
+            cwd=copy,
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": "archive.settings"},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+    return copy
+
+
+def test_every_catalogue_is_complete(tmp_path):
+    """Every message of the code, templates and scripts is in each catalogue, translated and
+    not marked fuzzy (a guess waiting for review). To fix: `make messages`, then translate."""
+    copy = regenerated(tmp_path)
+    problems = {}
+    for language in TRANSLATED:
+        for domain in DOMAINS:
+            committed = {entry.name for entry in entries(catalogue(language, domain))}
+            current = entries(copy / "locale" / language / "LC_MESSAGES" / f"{domain}.po")
+            found = {
+                "missing": [e.name for e in current if e.name not in committed],
+                "untranslated": [
+                    e.name for e in current if e.name in committed and not all(e.msgstrs)
+                ],
+                "fuzzy": [e.name for e in current if e.name in committed and e.fuzzy],
+            }
+            for kind, names in found.items():
+                if names:
+                    problems[f"{language} {domain}.po {kind}"] = sorted(names)
+    assert problems == {}
