@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.utils import dateformat
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from archive.models import Estimate, IncidentVersion
 from archive.text import render_markdown
@@ -171,7 +171,9 @@ def checklist(version: IncidentVersion) -> list[CheckItem]:
 
 
 def _day(day: datetime.date) -> str:
-    return dateformat.format(day, "j F Y")  # the month's name in the page's language
+    # The public pages' long date format, as each language's catalogue writes it (Polish and
+    # Russian put the month's name in the genitive after a day).
+    return dateformat.format(day, pgettext("date format", "j F Y"))
 
 
 def _coordinate(value: Decimal) -> str:

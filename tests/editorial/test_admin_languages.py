@@ -112,3 +112,16 @@ def test_a_stored_subject_stays_english_and_is_translated_where_shown(client, in
     assert Thread.objects.get().subject == "The version as a whole"
     page = client.get(reverse("admin:version_review", args=[version.pk])).content.decode()
     assert "<h3>Die Version als Ganzes <span" in page  # the thread's heading
+
+
+@pytest.mark.django_db
+def test_the_review_checklist_writes_dates_as_the_language_does(client):
+    """The Polish catalogue's long date names the month in the genitive after a day."""
+    author, reviewer = make_contributor(), make_reviewer()
+    version = make_draft(author, estimates=1, date="1940-04-07", date_text="7 April 1940")
+    services.version_submit(version=version, user=author)
+    client.force_login(reviewer)
+    url = reverse("admin:version_review", args=[version.pk])
+    assert "7 April 1940" in client.get(url).content.decode()
+    polish = client.get(url, headers={"Accept-Language": "pl"}).content.decode()
+    assert "7 kwietnia 1940" in polish
