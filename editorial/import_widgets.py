@@ -193,6 +193,7 @@ class PercentWidget(widgets.Widget):
             )
         if not 0 <= number <= 100:
             raise ValueError(
+                # xgettext:no-python-format ("% is" is text here, not a %-directive)
                 gettext("{number} % is not a share; enter a percentage from 0 to 100").format(
                     number=number
                 )

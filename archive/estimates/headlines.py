@@ -276,39 +276,45 @@ def relation_errors(estimates: Iterable[Figure]) -> dict[str, dict[str, str]]:
         if estimate.part_of:
             whole = by_ref.get(estimate.part_of)
             if whole is None:
-                mine["part_of"] = (
-                    f"“{estimate.part_of}” is not a figure of this incident: a part breaks down "
-                    "a figure of the same incident (give the ref of that figure)."
-                )
+                mine["part_of"] = gettext(
+                    "“{ref}” is not a figure of this incident: a part breaks down a figure of "
+                    "the same incident (give the ref of that figure)."
+                ).format(ref=estimate.part_of)
             elif not is_count(whole) and not whole.part_of:
-                mine["part_of"] = (
-                    f"“{whole.ref}” is a share or a rate: a part breaks down a count of people."
-                )
+                mine["part_of"] = gettext(
+                    "“{ref}” is a share or a rate: a part breaks down a count of people."
+                ).format(ref=whole.ref)
             elif whole.measure != estimate.measure:
-                mine["part_of"] = (
-                    f"“{whole.ref}” counts people {measure_label(whole.measure)}, this figure "
-                    f"people {measure_label(estimate.measure)}: a part has its whole's measure."
+                mine["part_of"] = gettext(
+                    # Translators: {whole} and {part} are measures, e.g. "killed", "deported".
+                    "“{ref}” counts people {whole}, this figure people {part}: a part has its "
+                    "whole's measure."
+                ).format(
+                    ref=whole.ref,
+                    whole=measure_label(whole.measure),
+                    part=measure_label(estimate.measure),
                 )
             elif bounds(estimate)[0] > bounds(whole)[1]:
-                mine["part_of"] = (
-                    f"This part ({estimate.as_written}) is more than its whole "
-                    f"“{whole.ref}” ({whole.as_written}) allows."
-                )
+                mine["part_of"] = gettext(
+                    "This part ({part}) is more than its whole “{ref}” ({whole}) allows."
+                ).format(part=estimate.as_written, ref=whole.ref, whole=whole.as_written)
             if not estimate.scope.strip():
-                mine["scope"] = "Say which part of the whole this figure counts, e.g. “girls”."
+                mine["scope"] = gettext(
+                    "Say which part of the whole this figure counts, e.g. “girls”."
+                )
         if estimate.share_of:
             whole = by_ref.get(estimate.share_of)
             if whole is None:
-                mine["share_of"] = (
-                    f"“{estimate.share_of}” is not a figure of this incident: a share is taken "
-                    "of a figure of the same incident (give the ref of that figure)."
-                )
+                mine["share_of"] = gettext(
+                    "“{ref}” is not a figure of this incident: a share is taken of a figure of "
+                    "the same incident (give the ref of that figure)."
+                ).format(ref=estimate.share_of)
             elif is_share(whole) or whole.per:
-                mine["share_of"] = (
-                    f"“{whole.ref}” is itself a share or a rate: a share is taken of a count."
-                )
+                mine["share_of"] = gettext(
+                    "“{ref}” is itself a share or a rate: a share is taken of a count."
+                ).format(ref=whole.ref)
         if estimate.per and estimate.part_of:
-            mine["per"] = "A rate cannot be a part of a count: clear “part of” or “per”."
+            mine["per"] = gettext("A rate cannot be a part of a count: clear “part of” or “per”.")
     for estimate in estimates:
         seen = [estimate.ref]
         current = estimate

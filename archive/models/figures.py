@@ -301,6 +301,7 @@ class Estimate(models.Model):
         for name, share in shares.items():
             if share is not None and not 0 <= share <= 100:
                 errors[name] = gettext(
+                    # xgettext:no-python-format ("% is" is text here, not a %-directive)
                     "{share} % is not a share: enter a percentage from 0 to 100 "
                     "(one third is 33.33)."
                 ).format(share=share)
