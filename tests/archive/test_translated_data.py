@@ -10,8 +10,11 @@ import zipfile
 
 import frictionless
 import pytest
+from django.core.cache import cache
 from django.core.files.storage import storages
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from archive.columns import INCIDENT_COLUMNS
 from archive.models import IncidentVersion, Translation
@@ -151,3 +154,23 @@ def test_a_downloaded_file_imports_back_and_its_translation_columns_change_nothi
     assert out.getvalue().startswith("Imported: 0 new, 0 updated, 2 unchanged ")
     assert IncidentVersion.objects.count() == 2  # no draft was opened
     assert list(Translation.objects.values_list("pk", "state", "title")) == translations
+
+
+def test_the_data_files_read_the_same_queries_for_more_translated_incidents(client, katyn):
+    """The translation columns come in one prefetch, not a query per incident."""
+
+    def reading(url: str) -> int:
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+            assert response.status_code == 200
+            b"".join(response.streaming_content) if response.streaming else response.content
+        return len(queries)
+
+    urls = ["/data/incidents.csv", "/data/incidents.json"]
+    before = [reading(url) for url in urls]
+    for number in range(3):
+        version = make_published(f"more-{number}", title=f"More {number}")
+        make_published_translation(version, "de", title=f"Mehr {number}")
+        make_published_translation(version, "uk", title=f"Більше {number}")
+    assert [reading(url) for url in urls] == before
