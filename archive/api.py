@@ -6,13 +6,13 @@ import csv
 import json
 from collections.abc import Iterable, Iterator
 
-from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
 from django.db.models.manager import BaseManager
 from django.http import Http404, HttpRequest, JsonResponse, StreamingHttpResponse
 from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
+from archive.caching import page_with_kept_count
 from archive.changes import FeedRequestError, feed_page, parse_cursor, parse_since
 from archive.columns import (
     ESTIMATE_COLUMNS,
@@ -109,7 +109,7 @@ def incident_list(request: HttpRequest) -> JsonResponse:
     if not filterset.is_valid():
         return JsonResponse({"errors": filterset.errors.get_json_data()}, status=400)
     versions = filterset.qs.translated(language=language)
-    page = Paginator(versions, API_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_with_kept_count(versions, API_PAGE_SIZE, request.GET.get("page"), filterset)
     query = request.GET.copy()
 
     def link(number: int) -> str:

@@ -17,7 +17,7 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_safe
 
 from archive import pages
-from archive.caching import memoised
+from archive.caching import filter_key, memoised, page_with_kept_count
 from archive.filters import IncidentFilter
 from archive.models import (
     Actor,
@@ -109,20 +109,19 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     versions = filterset.qs
     query = request.GET.copy()
     query.pop("page", None)
-    facet_key = sorted(
-        (k, str(v)) for k, v in filterset.form.cleaned_data.items() if k != "ordering"
-    )
+    facet_key = filter_key(filterset)
+    listed = versions.translated(language=get_language())
     return render(
         request,
         "archive/incident_list.html",
         {
             "filter": filterset,
-            "page": page_of(request, versions.translated(language=get_language())),
+            "page": page_with_kept_count(listed, PAGE_SIZE, request.GET.get("page"), filterset),
             # The counts depend on the filters only: every page of one search shares them.
             "facets": memoised("facets", lambda: facets(versions), facet_key),
             "totals": memoised("totals", lambda: totals(versions), facet_key),
             "query": query.urlencode(),
-            "filtered": any(v for k, v in request.GET.items() if k not in ("page", "ordering")),
+            "filtered": bool(active),
             "active_filters": active,
             **filter_choices(),
         },

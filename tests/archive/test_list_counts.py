@@ -1,0 +1,61 @@
+"""The incident list's count, facets and totals are worked out once per publication and
+filter set, so that a page of a long list reads its rows only; a publication is counted at
+once."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import make_published
+
+
+def counting(queries) -> list[str]:
+    return [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/incidents/",
+        "/incidents/?category=massacre",
+        "/de/incidents/",
+        "/api/incidents/",
+        "/api/incidents/?lang=pl",
+    ],
+)
+def test_another_reading_of_the_list_counts_nothing_again(client, url):
+    make_published("katyn", title="Katyn massacre")
+    sep = "&" if "?" in url else "?"
+    with CaptureQueriesContext(connection) as first:
+        assert client.get(f"{url}{sep}bench=1").status_code == 200
+    assert counting(first)  # the first reader of this publication counts
+    # An unknown parameter is answered without the page cache: the view runs again.
+    with CaptureQueriesContext(connection) as again:
+        response = client.get(f"{url}{sep}bench=2")
+    assert response.status_code == 200
+    assert counting(again) == []
+
+
+@pytest.mark.django_db
+def test_the_kept_count_is_the_right_one_and_follows_each_publication(client):
+    make_published("katyn", title="Katyn massacre")
+    assert client.get("/api/incidents/?bench=1").json()["count"] == 1
+    assert b"1 published incident." in client.get("/incidents/?bench=1").content
+    make_published("khatyn", title="Khatyn massacre")
+    assert client.get("/api/incidents/?bench=2").json()["count"] == 2
+    assert b"2 published incidents." in client.get("/incidents/?bench=2").content
+
+
+@pytest.mark.django_db
+def test_each_filter_set_has_its_own_count_and_the_order_shares_it(client):
+    make_published("katyn", title="Katyn massacre")
+    make_published("khatyn", title="Khatyn massacre")
+    assert client.get("/api/incidents/?q=khatyn").json()["count"] == 1
+    assert client.get("/api/incidents/").json()["count"] == 2
+    with CaptureQueriesContext(connection) as ordered:
+        answer = client.get("/api/incidents/?q=khatyn&ordering=title").json()
+    assert answer["count"] == 1
+    assert counting(ordered) == []
