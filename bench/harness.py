@@ -80,6 +80,26 @@ class BenchDatabase:
             for extra in ("", "-wal", "-shm", "-journal"):
                 Path(f"{self.path}{extra}").unlink(missing_ok=True)
 
+    def exists(self) -> bool:
+        if self.vendor == "postgresql":
+            with self._admin() as connection:
+                found = connection.execute(
+                    "SELECT 1 FROM pg_database WHERE datname = %s", [self.name]
+                ).fetchone()
+                return found is not None
+        return self.path.exists()
+
+    def size_bytes(self) -> int:
+        """The database's size on disk, indexes included (SQLite: the file and its WAL)."""
+        if self.vendor == "postgresql":
+            with self._admin() as connection:
+                return connection.execute("SELECT pg_database_size(%s)", [self.name]).fetchone()[0]
+        return sum(
+            Path(f"{self.path}{extra}").stat().st_size
+            for extra in ("", "-wal")
+            if Path(f"{self.path}{extra}").exists()
+        )
+
     def version(self) -> str:
         if self.vendor == "postgresql":
             with self._admin() as connection:
@@ -161,10 +181,21 @@ class Bench:
         )
         return json.loads(out.read_text())
 
-    def build(self, database: BenchDatabase, incidents: int, pages: bool = True) -> dict:
+    def build(
+        self, database: BenchDatabase, incidents: int, pages: bool = True, reuse: bool = False
+    ) -> dict:
         """Migrate and fill ``database`` with the server's settings and static files:
-        publishing renders pages, which name the static files by their hashed addresses."""
+        publishing renders pages, which name the static files by their hashed addresses.
+        With ``reuse``, a database a run kept (``--keep-db``) is measured as it is."""
         env = self.server_env(database)
+        if reuse and database.exists():  # kept by an earlier run: kept after this one too
+            migrate = self.manage(database, "migrate", "--noinput", env=env)
+            return {
+                "reused": True,
+                "migrate_seconds": round(migrate, 1),
+                "generate_seconds": None,
+                "size_bytes": database.size_bytes(),
+            }
         database.create()
         self.databases.append(database)
         migrate = self.manage(database, "migrate", "--noinput", env=env)
@@ -181,9 +212,13 @@ class Bench:
             ],
             env,
             "generate",
-            timeout=3600,
+            timeout=6 * 3600,
         )
-        return {"migrate_seconds": round(migrate, 1), "generate_seconds": round(generate, 1)}
+        return {
+            "migrate_seconds": round(migrate, 1),
+            "generate_seconds": round(generate, 1),
+            "size_bytes": database.size_bytes(),
+        }
 
     # The server ---------------------------------------------------------------------------
 

@@ -280,3 +280,67 @@ def http_measurements(bench: Bench, port: str, n: int, terms: dict) -> tuple[dic
         for key, values in samples.items()
     }
     return pages, search, load.client
+
+
+# Latency one request at a time, for comparing archives of different sizes ------------------
+
+
+def latency_paths(terms: dict) -> dict[str, tuple[str, str]]:
+    """What a reader asks of the archive, each a cache miss (the benchmark adds a unique
+    parameter, which the page cache does not keep). {k} is a random incident number."""
+    selective = urllib.parse.quote(terms["selective"]["term"])
+    common = urllib.parse.quote(terms["common"]["term"])
+    # A deep page: the middle of the whole list, 50 incidents a page.
+    middle = max(1, terms["published"] // 50 // 2)
+    return {
+        "list": ("/incidents/", "/incidents/?"),
+        "filtered": (
+            "filtered list with facets",
+            "/incidents/?category=massacre&year_from=1941&",
+        ),
+        "selective": (
+            f"selective search q={terms['selective']['term']}",
+            f"/incidents/?q={selective}&",
+        ),
+        "common": (f"common-word search q={terms['common']['term']}", f"/incidents/?q={common}&"),
+        "detail": ("incident detail, a different one each time", "/incidents/synthetic-{k}/?"),
+        "api": ("/api/incidents/", "/api/incidents/?"),
+        "deep": (f"deep page (page {middle:,})", f"/incidents/?page={middle}&"),
+    }
+
+
+def latencies(port: str, terms: dict, samples: int) -> dict:
+    """Per path: the first request after the server started (nothing of it computed yet:
+    the list's count, facets and totals are kept per publication generation and filter set,
+    so the first reader of a new publication pays them), then ``samples`` more, one at a
+    time, each a different address the page cache does not keep; p50 and p95 of those."""
+    import random
+
+    rnd = random.Random(7)  # noqa: S311 - picks incidents, not secrets
+    token = secrets.token_hex(4)
+    n = max(1, terms["synthetic_count"])
+    measured = {}
+    for key, (label, path) in latency_paths(terms).items():
+        timings = []
+        for number in range(samples + 1):
+            address = path.replace("{k}", str(rnd.randint(1, n))) + f"bench={token}-{number}"
+            status, body, seconds = get(port, address, timeout=300)
+            if status != 200:
+                raise SystemExit(f"bench: {address} answered {status}: {body[:300]!r}")
+            timings.append(seconds * 1000)
+        warm = sorted(timings[1:])
+        measured[key] = {
+            "label": label,
+            "path": path,
+            "first_ms": round(timings[0], 1),
+            "p50_ms": round(statistics.median(warm), 1),
+            "p95_ms": round(percentile(warm, 95), 1),
+            "samples": samples,
+        }
+    return measured
+
+
+def percentile(ordered: list[float], percent: float) -> float:
+    """The nearest-rank percentile of sorted values."""
+    rank = max(1, -(-len(ordered) * percent // 100))
+    return ordered[int(rank) - 1]

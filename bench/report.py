@@ -87,6 +87,17 @@ GOALS = [
 ]
 
 
+LATENCY_GOALS = ("list", "filtered", "selective")
+
+
+def latency_ratio(results: dict, reference: dict, key: str) -> float:
+    return round(results["latency"][key]["p95_ms"] / reference["latency"][key]["p95_ms"], 2)
+
+
+def memory_ratio(results: dict, reference: dict) -> float:
+    return round(results["memory"]["n"]["peak_rss_mib"] / reference["memory"]["peak_rss_mib"], 3)
+
+
 def goals(results: dict) -> list[dict]:
     found = []
     for _, text, value, threshold in GOALS:
@@ -133,6 +144,30 @@ def goals(results: dict) -> list[dict]:
             "met": data["export_ratio"] >= 0.3,
         }
     )
+    references = results.get("references") or []
+    if references:
+        smallest = references[0]
+        for key in LATENCY_GOALS:
+            ratio = latency_ratio(results, smallest, key)
+            found.append(
+                {
+                    "goal": f"{results['latency'][key]['label']}: p95 at {results['incidents']:,} "
+                    f"≤ 3× p95 at {smallest['incidents']:,}",
+                    "value": ratio,
+                    "met": ratio <= 3,
+                }
+            )
+        for reference in references:
+            ratio = memory_ratio(results, reference)
+            if reference["incidents"] * 10 >= results["incidents"]:
+                found.append(
+                    {
+                        "goal": f"/data/estimates.csv peak memory at {results['incidents']:,} "
+                        f"within ±20% of {reference['incidents']:,} incidents",
+                        "value": ratio,
+                        "met": 0.8 <= ratio <= 1.2,
+                    }
+                )
     memory = results["memory"]
     if memory.get("ratio_peak") is not None:
         ratio = memory["ratio_peak"]
@@ -153,8 +188,7 @@ def table(results: dict) -> str:
         f"{m['cores']} cores ({m['cpu']}), {m['memory']}, Python {m['python']}, "
         f"gunicorn 2 workers, {m['load_generator']}, {results['settings']['connections']} "
         f"connections, {results['settings']['rounds']}×{results['settings']['duration']} s",
-        f"build: migrate {results['build']['migrate_seconds']} s, bench.generate "
-        f"{results['build']['generate_seconds']} s",
+        build_line(results["build"]),
         "",
         f"{'page':<42} {'req/s':>9} {'× robots':>9} {'p50 ms':>8}  errors",
     ]
@@ -174,6 +208,7 @@ def table(results: dict) -> str:
         term = f" q={s[key]['term']}" if s[key]["term"] else ""
         text = f"{label}{term} ({s[key]['matches']} matches)"
         lines.append(f"{text:<42} {s[key]['median_ms']:>9.1f} {s[key]['ratio_to_list']:>9.2f}")
+    lines += latency_lines(results)
     d = results["import_export"]
     lines += [
         "",
@@ -224,6 +259,14 @@ def table(results: dict) -> str:
             f"  10×N / N: peak {mem['ratio_peak']:.3f}, growth "
             f"{mem['growth_10x_mib']:+.1f} MiB vs {mem['growth_n_mib']:+.1f} MiB"
         )
+    for reference in results.get("references") or []:
+        x = reference["memory"]
+        lines.append(
+            f"  {x['incidents']:>9,} incidents, {x['rows']:>9,} rows: peak "
+            f"{x['peak_rss_mib']:.1f} (baseline {x['baseline_rss_mib']:.1f}, "
+            f"+{x['growth_mib']:.1f}), {x['rows_per_s']:,.0f} rows/s (reference archive); "
+            f"N / this: peak {memory_ratio(results, reference):.3f}"
+        )
     busy = results.get("cpu_busy_between_rounds_pct") or []
     if busy and max(busy) > 15:
         lines += [
@@ -243,3 +286,47 @@ def table(results: dict) -> str:
             f"  [{'met' if goal['met'] else 'NOT met':>7}] {goal['goal']}: {goal['value']}"
         )
     return "\n".join(lines)
+
+
+def build_line(build: dict) -> str:
+    size = f"; database {build['size_bytes'] / 2**30:.2f} GiB" if build.get("size_bytes") else ""
+    if build.get("reused"):
+        return (
+            f"build: the database a previous run kept (migrate {build['migrate_seconds']} s){size}"
+        )
+    return (
+        f"build: migrate {build['migrate_seconds']} s, bench.generate "
+        f"{build['generate_seconds']} s{size}"
+    )
+
+
+def latency_lines(results: dict) -> list[str]:
+    """One request at a time, each a cache miss: p95 (p50) in ms at N and at each reference
+    archive built in the same run, and N's p95 over the smallest reference's."""
+    if "latency" not in results:
+        return []
+    references = results.get("references") or []
+    sizes = [results["incidents"], *(r["incidents"] for r in references)]
+    head = "".join(f"{format(size, ','):>20}" for size in sizes)
+    ratio_head = f"{'× ' + format(references[0]['incidents'], ','):>10}" if references else ""
+    lines = [
+        "",
+        f"latency, uncached, one at a time: p95 (p50) ms, "
+        f"{results['settings']['latency_samples']} requests after a first one",
+        f"{'incidents':<44}{head}{ratio_head}",
+    ]
+    for key, measured in results["latency"].items():
+        cells = [measured, *(r["latency"][key] for r in references)]
+        row = "".join(f"{f'{c["p95_ms"]:.1f} ({c["p50_ms"]:.1f})':>20}" for c in cells)
+        ratio = f"{latency_ratio(results, references[0], key):>10.2f}" if references else ""
+        lines.append(f"{measured['label'][:43]:<44}{row}{ratio}")
+    firsts = ", ".join(
+        f"{m['label'].split(' q=')[0]} {m['first_ms']:.0f}" for m in results["latency"].values()
+    )
+    lines.append(f"  first request at N (ms; count, facets and totals not yet kept): {firsts}")
+    for reference in references:
+        lines.append(
+            f"  reference {reference['incidents']:,}: "
+            + build_line(reference["build"]).removeprefix("build: ")
+        )
+    return lines

@@ -35,8 +35,33 @@ if str(ROOT) not in sys.path:  # run as a script: bench/ is on the path, the pro
     sys.path.insert(0, str(ROOT))
 
 from bench.harness import BENCH, HOST, Bench, BenchDatabase, log  # noqa: E402
-from bench.http_load import http_measurements  # noqa: E402
+from bench.http_load import http_measurements, latencies  # noqa: E402
 from bench.report import goals, machine, table  # noqa: E402
+
+
+def measure_reference(bench: Bench, configured: str, size: int, pages: bool, args) -> dict:
+    """A smaller archive built and read the same way in the same run: the latencies and the
+    data file's memory at N are read against it."""
+    database = BenchDatabase(configured, f"-ref{size}")
+    log(f"building a reference archive of {size:,} incidents")
+    build = bench.build(database, size, pages=pages)
+    terms = bench.inprocess(database, "terms")
+    port = bench.start_server(database)
+    try:
+        measured = latencies(port, terms, args.latency_samples)
+    finally:
+        bench.stop_server()
+    memory = bench.inprocess(database, "memory")
+    memory["incidents"] = size
+    if not args.keep_db:
+        database.drop()
+    return {
+        "incidents": size,
+        "build": build,
+        "terms": terms,
+        "latency": measured,
+        "memory": memory,
+    }
 
 
 def main() -> int:
@@ -70,15 +95,42 @@ def main() -> int:
     parser.add_argument(
         "--import-memory-rows",
         type=int,
-        default=10000,
+        default=None,
         help="rows of the smaller file for the command-line import memory check (the larger "
-        "has 10×; default 10,000)",
+        "has 10×; default 10,000, and 100,000 from a million incidents)",
+    )
+    pages = parser.add_mutually_exclusive_group()
+    pages.add_argument(
+        "--no-pages",
+        dest="pages",
+        action="store_false",
+        default=None,
+        help="build without rendering the incident pages (the default above 100,000 "
+        "incidents: each page is then rendered by its first reader)",
+    )
+    pages.add_argument("--pages", dest="pages", action="store_true")
+    parser.add_argument(
+        "--references",
+        default=None,
+        help="comma-separated sizes of smaller archives built and measured in the same run "
+        "for the latency and memory ratios (default 10000,100000 above 100,000 incidents)",
     )
     parser.add_argument(
-        "--no-pages",
+        "--latency-samples",
+        type=int,
+        default=20,
+        help="requests per path, one at a time, for the p50 and p95 (default 20)",
+    )
+    parser.add_argument(
+        "--export-rows",
+        type=int,
+        default=100000,
+        help="estimates exported per round, through the resource and raw (default 100,000)",
+    )
+    parser.add_argument(
+        "--reuse-db",
         action="store_true",
-        help="build without rendering the incident pages (faster at large N; the uncached "
-        "incident page is then rendered by its first reader)",
+        help="measure the database an earlier run kept with --keep-db instead of building it",
     )
     memory = parser.add_mutually_exclusive_group()
     memory.add_argument("--memory-10x", dest="memory_10x", action="store_true", default=None)
@@ -89,6 +141,17 @@ def main() -> int:
     n = args.incidents
     import_rows = args.import_rows or min(2 * n, 5000)
     memory_10x = args.memory_10x if args.memory_10x is not None else n <= 10000
+    large = n > 100_000
+    with_pages = args.pages if args.pages is not None else not large
+    if args.import_memory_rows is None:
+        args.import_memory_rows = 100_000 if n >= 1_000_000 else 10_000
+    references = (
+        [int(size) for size in args.references.split(",") if size.strip()]
+        if args.references is not None
+        else ([10_000, 100_000] if large else [])
+    )
+    if any(size < 1 or size >= n for size in references):
+        parser.error("--references must be smaller than --incidents")
 
     def interrupted(signum, frame):
         raise SystemExit(f"bench: stopped by signal {signum}")
@@ -107,15 +170,19 @@ def main() -> int:
             "connections": args.connections,
             "import_rows": import_rows,
             "import_rounds": args.import_rounds,
+            "pages": with_pages,
+            "latency_samples": args.latency_samples,
+            "export_rows": args.export_rows,
         },
     }
     started = time.perf_counter()
     try:
         log(f"building {database.url.split('@')[-1]} with {n:,} synthetic incidents")
-        results["build"] = bench.build(database, n, pages=not args.no_pages)
+        results["build"] = bench.build(database, n, pages=with_pages, reuse=args.reuse_db)
         log(
             f"migrated in {results['build']['migrate_seconds']} s, generated in "
-            f"{results['build']['generate_seconds']} s"
+            f"{results['build']['generate_seconds']} s; "
+            f"{results['build']['size_bytes'] / 2**30:.2f} GiB"
         )
         terms = bench.inprocess(database, "terms")
         results["terms"] = terms
@@ -125,6 +192,8 @@ def main() -> int:
             results["pages"], results["search"], client = http_measurements(
                 bench, port, terms["synthetic_count"], terms
             )
+            log(f"latency: {args.latency_samples} requests per path, one at a time")
+            results["latency"] = latencies(port, terms, args.latency_samples)
         finally:
             bench.stop_server()
             log("gunicorn stopped")
@@ -140,6 +209,8 @@ def main() -> int:
             str(import_rows),
             "--rounds",
             str(args.import_rounds),
+            "--export-rows",
+            str(args.export_rows),
         )
         log(
             f"importing {args.import_memory_rows:,} and {10 * args.import_memory_rows:,} "
@@ -167,6 +238,9 @@ def main() -> int:
             results["memory"]["growth_10x_mib"] = memory_big["growth_mib"]
             if not args.keep_db:
                 big.drop()
+        results["references"] = [
+            measure_reference(bench, configured, size, with_pages, args) for size in references
+        ]
         results["goals"] = goals(results)
         results["seconds"] = round(time.perf_counter() - started, 1)
     finally:
