@@ -108,8 +108,8 @@ def incident_list(request: HttpRequest) -> JsonResponse:
     )
     if not filterset.is_valid():
         return JsonResponse({"errors": filterset.errors.get_json_data()}, status=400)
-    versions = filterset.qs.translated(language=language)
-    page = page_with_kept_count(versions, API_PAGE_SIZE, request.GET.get("page"), filterset)
+    number = request.GET.get("page")
+    page = page_with_kept_count(filterset.qs, API_PAGE_SIZE, number, language)
     query = request.GET.copy()
 
     def link(number: int) -> str:

@@ -18,7 +18,7 @@ from typing import Concatenate
 from django.core.cache import cache, caches
 from django.core.paginator import Page, Paginator
 from django.db import transaction
-from django.db.models import F, Model, QuerySet
+from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseNotModified
 from django.http.response import HttpResponseBase
 from django.utils import timezone
@@ -28,7 +28,7 @@ from django.utils.http import http_date, parse_etags, quote_etag, urlencode
 from django.utils.translation import get_language
 
 from archive.filters import IncidentFilter
-from archive.models import Publication
+from archive.models import IncidentVersion, IncidentVersionQuerySet, Publication
 
 PAGE_TIMEOUT = 60 * 60 * 24
 
@@ -82,14 +82,22 @@ class KnownCountPaginator(Paginator):
         return self.known_count
 
 
-def page_with_kept_count[M: Model](
-    queryset: QuerySet[M], per_page: int, number: str | None, filterset: IncidentFilter
-) -> Page[M]:
-    """A page of a filtered list whose count is worked out once per publication generation
-    and filter set: at a million incidents, counting the matches on every request costs more
-    than reading the page."""
-    count = memoised("count", queryset.count, filter_key(filterset))
-    return KnownCountPaginator(queryset, per_page, count).get_page(number)
+def page_with_kept_count(
+    versions: IncidentVersionQuerySet, per_page: int, number: str | None, language: str
+) -> Page[IncidentVersion]:
+    """A page of a list of published versions, in ``language``, whose count is worked out
+    once per publication generation and query: at a million incidents, counting the matches
+    on every request costs more than reading the page."""
+    # Keyed by the query itself (its order aside), so no two lists can share a count.
+    count = memoised("count", versions.count, str(versions.order_by().query))
+    # The page's keys first, from the list's index alone (no translation joined), then its
+    # rows whole: a deep page no longer reads every earlier row in full only to skip it.
+    keys = KnownCountPaginator(versions.values_list("pk", flat=True), per_page, count)
+    numbered = keys.get_page(number)
+    chosen = list(numbered.object_list)
+    whole = versions.translated(language=language).order_by().filter(pk__in=chosen)
+    rows = {row.pk: row for row in whole}
+    return Page([rows[pk] for pk in chosen if pk in rows], numbered.number, keys)
 
 
 def publication_changed() -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -21,17 +21,26 @@ class YearFilter(django_filters.NumberFilter):
         super().__init__(*args, min_value=1, max_value=9999, **kwargs)
 
 
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """The order a reader chose, then the key: rows that tie (a year-only date, a repeated
+    title) keep one order, so paging never shows one twice or skips one."""
+
+    def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
+        ordered = super().filter(qs, value)
+        return ordered.order_by(*ordered.query.order_by, "pk") if value else ordered
+
+
 class IncidentFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"), max_length=200)
     country = django_filters.CharFilter(method="filter_country", label=_("Country"), max_length=100)
     category = django_filters.CharFilter(
-        field_name="categories__slug", label=_("Category"), max_length=100
+        method="filter_category", label=_("Category"), max_length=100
     )
     perpetrator = django_filters.CharFilter(
         method="filter_perpetrator", label=_("Perpetrator"), max_length=200
     )
     victim_group = django_filters.CharFilter(
-        field_name="victim_groups__slug", label=_("Victim group"), max_length=200
+        method="filter_victim_group", label=_("Victim group"), max_length=200
     )
     context = django_filters.CharFilter(
         field_name="context__slug", label=_("Context"), max_length=200
@@ -45,7 +54,7 @@ class IncidentFilter(django_filters.FilterSet):
             choices=[("", pgettext_lazy("filter", "any")), ("true", _("yes")), ("false", _("no"))]
         ),
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = StableOrderingFilter(
         fields=[("date_earliest", "date"), ("title", "title"), ("published_at", "published")],
         field_labels={
             "date_earliest": _("Date"),
@@ -64,15 +73,36 @@ class IncidentFilter(django_filters.FilterSet):
     ) -> QuerySet[IncidentVersion]:
         return search(queryset, value)
 
+    # The filters on a version's records ask whether a link exists rather than joining the
+    # links: no row is repeated (so no DISTINCT), and the database can walk the list in its
+    # order and stop at a page's worth, which a join followed by a sort of every match cannot.
+
+    def filter_category(
+        self, queryset: QuerySet[IncidentVersion], name: str, value: str
+    ) -> QuerySet[IncidentVersion]:
+        return queryset.filter(linked("categories", category__slug=value))
+
+    def filter_victim_group(
+        self, queryset: QuerySet[IncidentVersion], name: str, value: str
+    ) -> QuerySet[IncidentVersion]:
+        return queryset.filter(linked("victim_groups", victimgroup__slug=value))
+
     def filter_country(
         self, queryset: QuerySet[IncidentVersion], name: str, value: str
     ) -> QuerySet[IncidentVersion]:
-        return queryset.filter(places__country__iexact=value).distinct()
+        return queryset.filter(linked("places", place__country__iexact=value))
 
     def filter_perpetrator(
         self, queryset: QuerySet[IncidentVersion], name: str, value: str
     ) -> QuerySet[IncidentVersion]:
         # A parent organisation's page includes what its units did.
         return queryset.filter(
-            Q(perpetrators__slug=value) | Q(perpetrators__parent__slug=value)
-        ).distinct()
+            linked("perpetrators", Q(actor__slug=value) | Q(actor__parent__slug=value))
+        )
+
+
+def linked(relation: str, *conditions: Q, **lookups: str) -> Exists:
+    """Whether the version is linked through ``relation`` (a many-to-many field) to a record
+    meeting the conditions."""
+    links = getattr(IncidentVersion, relation).through.objects
+    return Exists(links.filter(*conditions, incidentversion_id=OuterRef("pk"), **lookups))

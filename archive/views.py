@@ -110,13 +110,13 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     facet_key = filter_key(filterset)
-    listed = versions.translated(language=get_language())
+    number = request.GET.get("page")
     return render(
         request,
         "archive/incident_list.html",
         {
             "filter": filterset,
-            "page": page_with_kept_count(listed, PAGE_SIZE, request.GET.get("page"), filterset),
+            "page": page_with_kept_count(versions, PAGE_SIZE, number, get_language()),
             # The counts depend on the filters only: every page of one search shares them.
             "facets": memoised("facets", lambda: facets(versions), facet_key),
             "totals": memoised("totals", lambda: totals(versions), facet_key),

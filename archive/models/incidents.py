@@ -104,7 +104,7 @@ class IncidentVersionQuerySet(models.QuerySet["IncidentVersion"]):
     def listed(self) -> IncidentVersionQuerySet:
         """What a list row shows, fetched in a constant number of queries, in date order."""
         return self.prefetch_related("places", "categories", "perpetrators").order_by(
-            "date_earliest", "title"
+            "date_earliest", "title", "pk"
         )
 
     def translated(self, *, language: str) -> IncidentVersionQuerySet:
@@ -283,7 +283,14 @@ class IncidentVersion(DateRangeMixin, models.Model):
             ("publish_version", "Can publish, schedule and withdraw a version"),
         ]
         indexes = [
-            models.Index(fields=["state", "date_earliest"], name="version_state_date"),
+            # The public list's order, with the columns its filters read (PostgreSQL keeps
+            # them in the index, SQLite leaves them out): a page of the list, however deep
+            # and however filtered by date, context or conflict, is found in the index alone.
+            models.Index(
+                fields=["state", "date_earliest", "title", "id"],
+                include=["date_latest", "has_conflict", "context"],
+                name="version_listing",
+            ),
             models.Index(fields=["state", "published_at"], name="version_state_published"),
         ]
 

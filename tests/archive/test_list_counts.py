@@ -59,3 +59,42 @@ def test_each_filter_set_has_its_own_count_and_the_order_shares_it(client):
         answer = client.get("/api/incidents/?q=khatyn&ordering=title").json()
     assert answer["count"] == 1
     assert counting(ordered) == []
+
+
+@pytest.fixture
+def five(monkeypatch):
+    """Five published incidents, two a page, in date order A (1937) … E (1941)."""
+    monkeypatch.setattr("archive.views.PAGE_SIZE", 2)
+    monkeypatch.setattr("archive.api.API_PAGE_SIZE", 2)
+    for letter, year in zip("DBEAC", (1940, 1938, 1941, 1937, 1939), strict=True):
+        make_published(f"incident-{letter.lower()}", title=f"Incident {letter}", date=str(year))
+
+
+def titles(response) -> list[str]:
+    return [row["title"] for row in response.json()["results"]]
+
+
+@pytest.mark.django_db
+def test_every_page_of_the_list_holds_its_rows_in_the_list_order(client, five):
+    pages = [client.get(f"/api/incidents/?page={n}") for n in (1, 2, 3)]
+    assert [titles(page) for page in pages] == [
+        ["Incident A", "Incident B"],
+        ["Incident C", "Incident D"],
+        ["Incident E"],
+    ]
+    assert pages[1].json()["count"] == 5
+    assert pages[1].json()["next"].endswith("page=3")
+    html = client.get("/incidents/?page=2").content.decode()
+    assert html.index("Incident C") < html.index("Incident D")
+    assert "Incident B" not in html and "Incident E" not in html
+
+
+@pytest.mark.django_db
+def test_a_page_of_a_filtered_or_reordered_list_holds_the_right_rows(client, five):
+    by_title = client.get("/api/incidents/?ordering=-title&page=2")
+    assert titles(by_title) == ["Incident C", "Incident B"]
+    later = client.get("/api/incidents/?year_from=1939&page=2")
+    assert titles(later) == ["Incident E"]
+    assert later.json()["count"] == 3
+    in_category = client.get("/api/incidents/?category=massacre&ordering=-date&page=1")
+    assert titles(in_category) == ["Incident E", "Incident D"]
