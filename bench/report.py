@@ -290,6 +290,8 @@ def table(results: dict) -> str:
 
 def build_line(build: dict) -> str:
     size = f"; database {build['size_bytes'] / 2**30:.2f} GiB" if build.get("size_bytes") else ""
+    if build.get("vacuum_seconds"):
+        size = f", VACUUM ANALYZE {build['vacuum_seconds']} s{size}"
     if build.get("reused"):
         return (
             f"build: the database a previous run kept (migrate {build['migrate_seconds']} s){size}"
