@@ -98,7 +98,9 @@ def make_reference(*, rnd: random.Random, incidents: int, ref: Reference) -> Ref
             taken.add(name.lower())
             names.append(name)
             countries.append(countries[k % base_count])
-    places = []
+    # Written a chunk at a time: a million incidents' third of a million places would hold
+    # hundreds of MB as model instances; what the generator keeps is their id, name, country.
+    places: list[Place] = []
     for name, slug, country in zip(names, unique_slugs(Place, names), countries, strict=True):
         latitude = longitude = None
         precision = ""
@@ -124,8 +126,9 @@ def make_reference(*, rnd: random.Random, incidents: int, ref: Reference) -> Ref
                 coordinate_precision=precision,
             )
         )
-    Place.objects.bulk_create(places, batch_size=2000)
-    ref.places = [(p.pk, p.name, p.country) for p in places]
+        if len(places) == CHUNK:
+            ref.places += write_places(places)
+    ref.places += write_places(places)
 
     # Actors: the top-level bodies (reused when the seed has them) and units inside them.
     existing = {a.name.lower(): a for a in Actor.objects.filter(name__in=TOP_ACTORS)}
@@ -184,8 +187,8 @@ def make_reference(*, rnd: random.Random, incidents: int, ref: Reference) -> Ref
             Context.objects.bulk_create([context])
         ref.contexts.append((context.pk, name, first, last))
 
-    # Sources: N/10 books, articles, reports and archival documents.
-    sources = []
+    # Sources: N/10 books, articles, reports and archival documents, a chunk at a time.
+    sources: list[Source] = []
     for k in range(1, max(5, n // 10) + 1):
         surname, first = rnd.choice(SURNAMES), rnd.choice(FIRST_NAMES)
         authors = f"{surname}, {first}"
@@ -225,11 +228,29 @@ def make_reference(*, rnd: random.Random, incidents: int, ref: Reference) -> Ref
             source.url = f"https://example.org/{SLUG_PREFIX}/{k}"
             source.archived_url = f"https://web.archive.example.org/{year}/{k}"
         sources.append(source)
-    Source.objects.bulk_create(sources, batch_size=2000)
-    ref.sources = [
-        (s.pk, s.key, (s.authors.split(",")[0] or s.title[:40]), s.year) for s in sources
-    ]
+        if len(sources) == CHUNK:
+            ref.sources += write_sources(sources)
+    ref.sources += write_sources(sources)
     return ref
+
+
+CHUNK = 2000  # reference records written, and held as model instances, at a time
+
+
+def write_places(places: list[Place]) -> list[tuple[int, str, str]]:
+    """Insert ``places`` and empty the list; their id, name and country."""
+    Place.objects.bulk_create(places)
+    written = [(p.pk, p.name, p.country) for p in places]
+    places.clear()
+    return written
+
+
+def write_sources(sources: list[Source]) -> list[tuple[int, str, str, int]]:
+    """Insert ``sources`` and empty the list; their id, key, lead name and year."""
+    Source.objects.bulk_create(sources)
+    written = [(s.pk, s.key, (s.authors.split(",")[0] or s.title[:40]), s.year) for s in sources]
+    sources.clear()
+    return written
 
 
 # Incidents ----------------------------------------------------------------------------

@@ -271,3 +271,32 @@ def test_the_product_neither_installs_nor_imports_the_benchmark_tooling():
         check=True,
     )
     assert loaded.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.django_db
+def test_reference_records_written_a_chunk_at_a_time_are_the_same_records(monkeypatch):
+    """The generator holds its places and sources as model instances a chunk at a time (flat
+    memory at a million incidents); the records, and the ids it keeps, are those of one go."""
+    import random
+
+    from archive.models import Actor, Context, VictimGroup
+    from bench.synthetic_reference import Reference, make_reference
+
+    def made(chunk: int) -> tuple[list, list, list]:
+        monkeypatch.setattr("bench.synthetic_reference.CHUNK", chunk)
+        ref = make_reference(rnd=random.Random(5), incidents=150, ref=Reference())
+        places = list(Place.objects.order_by("pk").values_list("pk", "name", "country", "slug"))
+        sources = list(Source.objects.filter(key__startswith="synthetic-").values_list("pk"))
+        assert ref.places == [row[:3] for row in places]
+        assert [s[0] for s in ref.sources] == sorted(pk for (pk,) in sources)
+        named = [(name, country, slug) for _, name, country, slug in places]
+        keys = sorted(Source.objects.values_list("key", flat=True))
+        Actor.objects.exclude(parent=None).delete()  # units first: they protect their parents
+        for model in (Place, Source, Actor, VictimGroup, Context):  # as before the first
+            model.objects.all().delete()
+        return named, keys, ref.sources
+
+    in_chunks, in_one = made(7), made(10_000)
+    assert len(in_chunks[0]) == 50 and len(in_chunks[1]) == 15  # N/3 places, N/10 sources
+    assert in_chunks[0] == in_one[0]
+    assert in_chunks[1] == in_one[1]
