@@ -11,7 +11,6 @@ when upgrading it.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -45,6 +44,7 @@ from editorial.import_widgets import (
     key_cell,
 )
 from editorial.models import Channel
+from editorial.seen_keys import SeenKeys
 
 PRELOAD_CHUNK = 2000
 logger = logging.getLogger("editorial.imports")
@@ -129,7 +129,7 @@ class ArchiveResource(resources.ModelResource):
         # chunk, so that errors name the file's rows and a key is unique in the whole file.
         self.row_offset = 0
         self.in_chunks = False
-        self.seen_keys: dict[int, int] = {}
+        self.seen_keys = SeenKeys()
         self._checked_by_widgets: dict[str, str | None] = {}
         self._not_checked_here: list[str] = []
         # Per column: name, clean, attribute path, default, whether it saves None.
@@ -192,7 +192,8 @@ class ArchiveResource(resources.ModelResource):
         headers = list(dataset.headers or [])
         self.leave_checks_to_widgets(headers)
         if not self.row_offset:
-            self.seen_keys = {}
+            self.seen_keys.close()
+            self.seen_keys = SeenKeys()
         else:  # a later chunk: let the earlier chunks' records go (the database has them)
             self.incidents_by_slug, self.versions, self.drafts = {}, {}, {}
 
@@ -452,10 +453,10 @@ class ArchiveResource(resources.ModelResource):
         return lines
 
     def key_seen(self, key: str, column: str, row_number: int) -> None:
-        """Refuse a natural key given twice in one file. The keys are kept as 64-bit digests,
-        the one thing that grows with the length of a file read in chunks."""
-        digest = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest())
-        if digest in self.seen_keys:
+        """Refuse a natural key given twice in one file (``editorial.seen_keys``: flat memory
+        however long the file)."""
+        first = self.seen_keys.row_of(key)
+        if first is not None:
             raise ValidationError(
                 {
                     column: gettext(
@@ -463,13 +464,13 @@ class ArchiveResource(resources.ModelResource):
                         "row needs its own {column}"
                     ).format(
                         key=key,
-                        first=self.seen_keys[digest] + 1,
+                        first=first + 1,
                         second=self.row_offset + row_number + 1,
                         column=column,
                     )
                 }
             )
-        self.seen_keys[digest] = self.row_offset + row_number
+        self.seen_keys.add(key, self.row_offset + row_number)
 
     # Versioned content --------------------------------------------------------------------
 

@@ -70,19 +70,22 @@ def file_import(
     let go."""
     resource.in_chunks = True
     outcome = ImportOutcome(totals=Counter(), rows=0)
-    for dataset in chunks:
-        resource.row_offset = outcome.rows
-        result = resource.import_data(
-            dataset, raise_errors=False, file_name=file_name, user=user, channel=channel
-        )
-        if result.has_errors() or result.has_validation_errors():
-            raise ImportFailed(error_lines(result, outcome.rows))
-        if keep_rows:
-            keep(outcome, result.rows, first=outcome.rows + 2, limit=keep_rows)
-        outcome.totals.update(result.totals)
-        outcome.rows += len(dataset)
-        if progress:
-            progress(outcome.rows, getattr(chunks, "fraction", 1.0))
+    try:
+        for dataset in chunks:
+            resource.row_offset = outcome.rows
+            result = resource.import_data(
+                dataset, raise_errors=False, file_name=file_name, user=user, channel=channel
+            )
+            if result.has_errors() or result.has_validation_errors():
+                raise ImportFailed(error_lines(result, outcome.rows))
+            if keep_rows:
+                keep(outcome, result.rows, first=outcome.rows + 2, limit=keep_rows)
+            outcome.totals.update(result.totals)
+            outcome.rows += len(dataset)
+            if progress:
+                progress(outcome.rows, getattr(chunks, "fraction", 1.0))
+    finally:
+        resource.seen_keys.close()  # the file's keys, once every row is read
     if not outcome.rows:
         raise UploadRefused(
             gettext("“{name}” has no rows below its header.").format(name=Path(file_name).name)

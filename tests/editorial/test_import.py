@@ -859,3 +859,26 @@ def test_a_figure_imported_without_a_ref_is_found_again_when_the_file_is_read_ag
         measure="killed",
         claim=["killed", "NKVD records", "21857", "naimark-1995", "p. 3"],
     )
+
+
+@pytest.mark.django_db
+def test_keys_given_long_before_are_still_found_once_they_are_kept_on_disk(
+    tmp_path, katyn, katyn_source, monkeypatch
+):
+    """Past a few thousand keys the file's keys go to a private table in a temporary file
+    (flat memory for a file of a million rows); a key given twice is still refused with both
+    rows, and no file is left behind."""
+    monkeypatch.setattr("editorial.seen_keys.IN_MEMORY", 3)
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    bad = {23: "katyn-3,katyn-massacre,killed,,9,,exact,9,NKVD,1940,,,naimark-1995,p. 1,"}
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        run_chunked(tmp_path, numbered_estimates(25, bad), stderr=err)
+    assert "row 24, column `ref`: 'katyn-3' appears twice in this file (rows 4 and 24)" in (
+        err.getvalue()
+    )
+    assert not Estimate.objects.exists()
+    assert not list(tmp_path.glob("archive-import-keys-*"))
+    run_chunked(tmp_path, numbered_estimates(25))
+    assert katyn.versions.get().estimates.count() == 25
+    assert not list(tmp_path.glob("archive-import-keys-*"))
