@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar
 import datetime
 import random
+from array import array
 from collections.abc import Callable
 
 from django.contrib.auth.models import Group, User
@@ -222,7 +223,7 @@ class SyntheticArchive:
         for index, (what, low, best, high, qualifier, text, assessment, reason) in enumerate(
             claims
         ):
-            source_id, _key, lead, year = rnd.choice(sources)
+            source_id, lead, year = rnd.choice(sources)
             if rnd.random() < 0.35:
                 claimant, position = rnd.choice(INSTITUTIONAL_CLAIMANTS)
             else:
@@ -433,11 +434,12 @@ class SyntheticArchive:
     def proceedings(self, count: int) -> int:
         """A few trials, each about one to three synthetic incidents."""
         rnd = self.random
-        ids = list(synthetic_incidents().values_list("pk", flat=True))
+        # Eight bytes an incident (a list of a million ints holds 36 MB).
+        ids = array("q", synthetic_incidents().values_list("pk", flat=True).iterator(2000))
         if not ids:
             return 0
         rows, links = [], []
-        sources = [s[0] for s in self.ref.sources]
+        sources = self.ref.sources
         for k in range(1, count + 1):
             year = rnd.randint(1991, 2022)
             when = datetime.date(year, rnd.randint(1, 12), rnd.randint(1, 28))
@@ -466,7 +468,7 @@ class SyntheticArchive:
                         ]
                     ),
                     in_absentia=rnd.choice(["", "no", "yes"]),
-                    source_id=rnd.choice(sources),
+                    source_id=rnd.choice(sources)[0],
                     locator=f"p. {rnd.randint(1, 90)}",
                 )
             )

@@ -5,9 +5,11 @@ run in batches, each with a slug no other record has."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from array import array
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import overload
 
 from django.db import models
 from django.utils.text import slugify
@@ -36,16 +38,149 @@ from bench.vocabulary import (
     UNIT_KINDS,
 )
 
+CHUNK = 2000  # reference records written, and held as model instances, at a time
+# Syllables between a place name's first and last: with none, one, two… every number has a
+# name of its own, so a place's name is a word no other place has (a selective search term
+# at any size; "Łękowo 2" numbering made every word common past a few thousand places).
+MIDDLES = ["a", "el", "in", "or", "us", "an", "ek", "ir", "ol", "um"]
+MIDDLES += ["ar", "et", "iv", "ok", "ub", "av", "en", "is", "ot", "yn"]
+
+
+def place_name(number: int) -> tuple[str, tuple]:
+    """The name and country of synthetic place ``number`` (0, 1, 2…): its country's first and
+    last syllables with ``MIDDLES`` between them, numbered like columns in a spreadsheet, and
+    every fourth with a word before it ("Nowa", "Upper")."""
+    country = COUNTRIES[number % len(COUNTRIES)]
+    rest = number // len(COUNTRIES)
+    first, last = country[4], country[5]
+    name = first[rest % len(first)]
+    rest //= len(first)
+    ending = last[rest % len(last)]
+    rest //= len(last)
+    while rest:
+        rest -= 1
+        name += MIDDLES[rest % len(MIDDLES)]
+        rest //= len(MIDDLES)
+    name = (name + ending).strip()
+    if number % 4 == 3:
+        name = f"{ALSO_CALLED[number // 4 % len(ALSO_CALLED)]} {name}"
+    return name, country
+
+
+class Places(Sequence[tuple[int, str, str]]):
+    """The places written, as (id, name, country), held as two arrays of numbers: a place's name
+    and country follow from its number (place_name). A third of a million places take 5 MB."""
+
+    def __init__(self) -> None:
+        self.ids = array("q")
+        self.numbers = array("q")
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[int, str, str]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[int, str, str]]: ...
+    def __getitem__(self, index: int | slice) -> tuple[int, str, str] | list[tuple[int, str, str]]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        name, country = place_name(self.numbers[index])
+        return self.ids[index], name, country[0]
+
+    def extend(self, written: Iterable[tuple[int, int]]) -> None:
+        for pk, number in written:
+            self.ids.append(pk)
+            self.numbers.append(number)
+
+
+class Sources(Sequence[tuple[int, str, int]]):
+    """The sources written, as (id, lead name, year), in arrays and one list of shared names."""
+
+    def __init__(self) -> None:
+        self.ids = array("q")
+        self.years = array("h")
+        self.leads: list[str] = []
+        self.known: dict[str, str] = {}  # one string per lead name (a few hundred)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[int, str, int]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[int, str, int]]: ...
+    def __getitem__(self, index: int | slice) -> tuple[int, str, int] | list[tuple[int, str, int]]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return self.ids[index], self.leads[index], self.years[index]
+
+    def extend(self, written: Iterable[tuple[int, str, int]]) -> None:
+        for pk, lead, year in written:
+            self.ids.append(pk)
+            self.leads.append(self.known.setdefault(lead, lead))
+            self.years.append(year)
+
+
+def write_places(rnd: random.Random, numbers: range) -> list[tuple[int, int]]:
+    """Insert the places ``numbers``, leaving out a name the database has (the seed's, or one
+    that other syllables spell the same way, about 1 in 10,000); their id and number."""
+    named = {number: place_name(number) for number in numbers}
+    taken = set(
+        Place.objects.filter(name__in=[n for n, _ in named.values()]).values_list("name", flat=True)
+    )
+    places, kept = [], []
+    for number, (name, country) in named.items():
+        latitude = longitude = None
+        precision = ""
+        if rnd.random() < 0.7:
+            latitude = Decimal(f"{rnd.uniform(*country[2]):.5f}")
+            longitude = Decimal(f"{rnd.uniform(*country[3]):.5f}")
+            precision = rnd.choice(["settlement", "settlement", "exact", "region"])
+        alternatives = []
+        folded = slugify(name).replace("-", " ").title()
+        if folded != name:
+            alternatives.append(folded)
+        if rnd.random() < 0.2:
+            alternatives.append(f"{name}sk")
+        if name in taken:  # the seed's, or one spelled the same by other syllables
+            continue
+        taken.add(name)
+        places.append(
+            Place(
+                name=name,
+                # The number makes the slug unique: two names can fold to one ("Łęk", "Lęk").
+                slug=f"{slugify(name)[:180]}-{number}",
+                alternative_names="\n".join(alternatives),
+                country=country[0],
+                region=rnd.choice(country[1]) if rnd.random() < 0.8 else "",
+                latitude=latitude,
+                longitude=longitude,
+                coordinate_precision=precision,
+            )
+        )
+        kept.append(number)
+    Place.objects.bulk_create(places)
+    return [(place.pk, number) for place, number in zip(places, kept, strict=True)]
+
+
+def write_sources(sources: list[Source]) -> list[tuple[int, str, int]]:
+    """Insert ``sources`` and empty the list; their id, lead name and year."""
+    Source.objects.bulk_create(sources)
+    written = [(s.pk, (s.authors.split(",")[0] or s.title[:40]), s.year) for s in sources]
+    sources.clear()
+    return written
+
 
 @dataclass
 class Reference:
     """The reference records an incident draws on, with their ids."""
 
-    places: list[tuple[int, str, str]] = field(default_factory=list)  # id, name, country
+    places: Sequence[tuple[int, str, str]] = field(default_factory=list)  # id, name, country
     actors: list[tuple[int, str]] = field(default_factory=list)
     groups: list[tuple[int, str]] = field(default_factory=list)
     contexts: list[tuple[int, str, int, int]] = field(default_factory=list)
-    sources: list[tuple[int, str, str, int]] = field(default_factory=list)  # id, key, lead, year
+    sources: Sequence[tuple[int, str, int]] = field(default_factory=list)  # id, lead, year
     categories: dict[str, int] = field(default_factory=dict)
 
 
@@ -73,62 +208,15 @@ def make_reference(*, rnd: random.Random, incidents: int, ref: Reference) -> Ref
     n = incidents
     ref.categories = dict(Category.objects.values_list("slug", "pk"))
 
-    # Places: names with their country's letters, most with coordinates.
+    # Places: a name of its country's syllables each (place_name), most with coordinates,
+    # written a chunk at a time. The generator keeps each place's id and number, not its name.
     place_count = max(40, n // 3)  # most places in a few incidents, as in life
-    taken = taken_names(Place)
-    names: list[str] = []
-    countries: list[tuple] = []
-    for _ in range(place_count * 20):
-        if len(names) >= place_count:
-            break
-        country = rnd.choice(COUNTRIES)
-        name = (rnd.choice(country[4]) + rnd.choice(country[5])).strip()
-        if rnd.random() < 0.25:
-            name = f"{rnd.choice(ALSO_CALLED)} {name}"
-        if name.lower() not in taken:
-            taken.add(name.lower())
-            names.append(name)
-            countries.append(country)
-    # Past what the syllables allow, number the hamlets: "Łękowo 2".
-    base_count = len(names)
-    while len(names) < place_count:
-        k = len(names)
-        name = f"{names[k % base_count]} {k // base_count + 1}"
-        if name.lower() not in taken:
-            taken.add(name.lower())
-            names.append(name)
-            countries.append(countries[k % base_count])
-    # Written a chunk at a time: a million incidents' third of a million places would hold
-    # hundreds of MB as model instances; what the generator keeps is their id, name, country.
-    places: list[Place] = []
-    for name, slug, country in zip(names, unique_slugs(Place, names), countries, strict=True):
-        latitude = longitude = None
-        precision = ""
-        if rnd.random() < 0.7:
-            latitude = Decimal(f"{rnd.uniform(*country[2]):.5f}")
-            longitude = Decimal(f"{rnd.uniform(*country[3]):.5f}")
-            precision = rnd.choice(["settlement", "settlement", "exact", "region"])
-        alternatives = []
-        folded = slugify(name).replace("-", " ").title()
-        if folded != name:
-            alternatives.append(folded)
-        if rnd.random() < 0.2:
-            alternatives.append(f"{name}sk")
-        places.append(
-            Place(
-                name=name,
-                slug=slug,
-                alternative_names="\n".join(alternatives),
-                country=country[0],
-                region=rnd.choice(country[1]) if rnd.random() < 0.8 else "",
-                latitude=latitude,
-                longitude=longitude,
-                coordinate_precision=precision,
-            )
-        )
-        if len(places) == CHUNK:
-            ref.places += write_places(places)
-    ref.places += write_places(places)
+    places, number = Places(), 0
+    while len(places) < place_count:
+        chunk = range(number, number + min(CHUNK, place_count - len(places)))
+        number = chunk.stop
+        places.extend(write_places(rnd, chunk))
+    ref.places = places
 
     # Actors: the top-level bodies (reused when the seed has them) and units inside them.
     existing = {a.name.lower(): a for a in Actor.objects.filter(name__in=TOP_ACTORS)}
@@ -189,6 +277,7 @@ def make_reference(*, rnd: random.Random, incidents: int, ref: Reference) -> Ref
 
     # Sources: N/10 books, articles, reports and archival documents, a chunk at a time.
     sources: list[Source] = []
+    written = Sources()
     for k in range(1, max(5, n // 10) + 1):
         surname, first = rnd.choice(SURNAMES), rnd.choice(FIRST_NAMES)
         authors = f"{surname}, {first}"
@@ -229,28 +318,7 @@ def make_reference(*, rnd: random.Random, incidents: int, ref: Reference) -> Ref
             source.archived_url = f"https://web.archive.example.org/{year}/{k}"
         sources.append(source)
         if len(sources) == CHUNK:
-            ref.sources += write_sources(sources)
-    ref.sources += write_sources(sources)
+            written.extend(write_sources(sources))
+    written.extend(write_sources(sources))
+    ref.sources = written
     return ref
-
-
-CHUNK = 2000  # reference records written, and held as model instances, at a time
-
-
-def write_places(places: list[Place]) -> list[tuple[int, str, str]]:
-    """Insert ``places`` and empty the list; their id, name and country."""
-    Place.objects.bulk_create(places)
-    written = [(p.pk, p.name, p.country) for p in places]
-    places.clear()
-    return written
-
-
-def write_sources(sources: list[Source]) -> list[tuple[int, str, str, int]]:
-    """Insert ``sources`` and empty the list; their id, key, lead name and year."""
-    Source.objects.bulk_create(sources)
-    written = [(s.pk, s.key, (s.authors.split(",")[0] or s.title[:40]), s.year) for s in sources]
-    sources.clear()
-    return written
-
-
-# Incidents ----------------------------------------------------------------------------

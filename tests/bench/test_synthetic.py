@@ -280,23 +280,45 @@ def test_reference_records_written_a_chunk_at_a_time_are_the_same_records(monkey
     import random
 
     from archive.models import Actor, Context, VictimGroup
-    from bench.synthetic_reference import Reference, make_reference
+    from bench.synthetic_reference import Reference, make_reference, place_name
 
     def made(chunk: int) -> tuple[list, list, list]:
         monkeypatch.setattr("bench.synthetic_reference.CHUNK", chunk)
+        Place.objects.create(name=place_name(3)[0], slug="from-the-seed")
         ref = make_reference(rnd=random.Random(5), incidents=150, ref=Reference())
-        places = list(Place.objects.order_by("pk").values_list("pk", "name", "country", "slug"))
+        written = Place.objects.exclude(slug="from-the-seed").order_by("pk")
+        places = list(written.values_list("pk", "name", "country", "slug"))
         sources = list(Source.objects.filter(key__startswith="synthetic-").values_list("pk"))
-        assert ref.places == [row[:3] for row in places]
+        assert list(ref.places) == [row[:3] for row in places]
         assert [s[0] for s in ref.sources] == sorted(pk for (pk,) in sources)
         named = [(name, country, slug) for _, name, country, slug in places]
         keys = sorted(Source.objects.values_list("key", flat=True))
         Actor.objects.exclude(parent=None).delete()  # units first: they protect their parents
         for model in (Place, Source, Actor, VictimGroup, Context):  # as before the first
             model.objects.all().delete()
-        return named, keys, ref.sources
+        return named, keys, list(ref.sources)
 
     in_chunks, in_one = made(7), made(10_000)
+    assert place_name(3)[0] not in [name for name, _, _ in in_chunks[0]]  # the seed's, left out
+    assert in_chunks[2][:3] != in_one[2][:3]  # new ids, the same names, years and order
+    assert [row[1:] for row in in_chunks[2]] == [row[1:] for row in in_one[2]]
     assert len(in_chunks[0]) == 50 and len(in_chunks[1]) == 15  # N/3 places, N/10 sources
     assert in_chunks[0] == in_one[0]
     assert in_chunks[1] == in_one[1]
+
+
+def test_every_place_has_a_word_of_its_own():
+    """A selective search term at any size: past the syllables' combinations the generator
+    puts syllables between them instead of numbering the names ("Łękowo 2")."""
+    from collections import Counter
+
+    from archive.search import query_terms
+    from bench.synthetic_reference import place_name
+
+    names = [place_name(number)[0] for number in range(60_000)]
+    words = Counter(word for name in names for word in set(query_terms(name)))
+    own = [name for name in names if any(words[word] == 1 for word in query_terms(name))]
+    assert len(set(names)) >= 0.9999 * len(names)  # "Ach" + "a" + "-Martan" = "Acha" + "-Martan"
+    assert len(own) >= 0.999 * len(names)
+    assert place_name(0) == place_name(0)
+    assert place_name(1)[1][0] != place_name(0)[1][0]  # the countries take turns
