@@ -109,7 +109,7 @@ def incident_list(request: HttpRequest) -> JsonResponse:
     if not filterset.is_valid():
         return JsonResponse({"errors": filterset.errors.get_json_data()}, status=400)
     number = request.GET.get("page")
-    page = page_with_kept_count(filterset.qs, API_PAGE_SIZE, number, language)
+    page = page_with_kept_count(filterset.qs, API_PAGE_SIZE, number, language, filterset.runs())
     query = request.GET.copy()
 
     def link(number: int) -> str:

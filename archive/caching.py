@@ -11,9 +11,9 @@ after the change has committed. Pages themselves may live in each worker's own m
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import wraps
-from typing import Concatenate
+from typing import Concatenate, cast, overload
 
 from django.core.cache import cache, caches
 from django.core.paginator import Page, Paginator
@@ -23,7 +23,6 @@ from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseNotModi
 from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
-from django.utils.functional import cached_property
 from django.utils.http import http_date, parse_etags, quote_etag, urlencode
 from django.utils.translation import get_language
 
@@ -70,34 +69,63 @@ def filter_key(filterset: IncidentFilter) -> list[tuple[str, str]]:
     return sorted((k, str(v)) for k, v in filterset.form.cleaned_data.items() if k != "ordering")
 
 
-class KnownCountPaginator(Paginator):
-    """A paginator given its count, so that a page of a long list reads its 50 rows only."""
+def kept_count(versions: QuerySet[IncidentVersion]) -> int:
+    """How many versions the query finds, worked out once per publication generation: at a
+    million incidents, counting the matches on every request costs more than reading a page.
+    Keyed by the query itself (its order aside), so no two lists can share a count."""
+    return memoised("count", versions.count, str(versions.order_by().query))
 
-    def __init__(self, object_list: QuerySet, per_page: int, count: int) -> None:
-        super().__init__(object_list, per_page)
-        self.known_count = count
 
-    @cached_property
-    def count(self) -> int:
-        return self.known_count
+class Runs(Sequence[int]):
+    """The keys of a list made of runs read one after another (IncidentFilter.runs), read as
+    one list of ``count`` keys: a slice asks each run only for its keys that fall in it, from
+    the counts kept of the runs before. Neither it nor the list is ever counted per request."""
+
+    def __init__(self, runs: list[QuerySet[IncidentVersion]], count: int) -> None:
+        self.runs = [run.values_list("pk", flat=True) for run in runs]
+        self.sizes = [kept_count(run) for run in runs[:-1]]
+        self.count_of_all = count
+
+    def __len__(self) -> int:
+        return self.count_of_all
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[int]: ...
+    def __getitem__(self, index: int | slice) -> int | list[int]:
+        if isinstance(index, int):
+            return self[index : index + 1][0]
+        start, stop = index.start or 0, len(self) if index.stop is None else index.stop
+        keys: list[int] = []
+        for run, size in zip(self.runs, [*self.sizes, None], strict=True):
+            end = stop if size is None else min(stop, size)
+            if max(start, 0) < end:
+                keys += run[max(start, 0) : end]
+            if size is not None:
+                start, stop = start - size, stop - size
+        return keys
 
 
 def page_with_kept_count(
-    versions: IncidentVersionQuerySet, per_page: int, number: str | None, language: str
+    versions: IncidentVersionQuerySet,
+    per_page: int,
+    number: str | None,
+    language: str,
+    runs: list[QuerySet[IncidentVersion]] | None = None,
 ) -> Page[IncidentVersion]:
-    """A page of a list of published versions, in ``language``, whose count is worked out
-    once per publication generation and query: at a million incidents, counting the matches
-    on every request costs more than reading the page."""
-    # Keyed by the query itself (its order aside), so no two lists can share a count.
-    count = memoised("count", versions.count, str(versions.order_by().query))
+    """A page of a list of published versions, in ``language``, counted once per publication
+    generation and query (kept_count). ``runs``: the list as IncidentFilter.runs reads it."""
     # The page's keys first, from the list's index alone (no translation joined), then its
     # rows whole: a deep page no longer reads every earlier row in full only to skip it.
-    keys = KnownCountPaginator(versions.values_list("pk", flat=True), per_page, count)
+    keys = Paginator(Runs(runs or [versions], kept_count(versions)), per_page)
     numbered = keys.get_page(number)
     chosen = list(numbered.object_list)
     whole = versions.translated(language=language).order_by().filter(pk__in=chosen)
     rows = {row.pk: row for row in whole}
-    return Page([rows[pk] for pk in chosen if pk in rows], numbered.number, keys)
+    # The page's paginator numbers and counts the pages; that its list is of keys is its own.
+    paginator = cast("Paginator[IncidentVersion]", keys)
+    return Page([rows[pk] for pk in chosen if pk in rows], numbered.number, paginator)
 
 
 def publication_changed() -> None:

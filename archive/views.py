@@ -116,7 +116,9 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         "archive/incident_list.html",
         {
             "filter": filterset,
-            "page": page_with_kept_count(versions, PAGE_SIZE, number, get_language()),
+            "page": page_with_kept_count(
+                versions, PAGE_SIZE, number, get_language(), filterset.runs()
+            ),
             # The counts depend on the filters only: every page of one search shares them.
             "facets": memoised("facets", lambda: facets(versions), facet_key),
             "totals": memoised("totals", lambda: totals(versions), facet_key),
