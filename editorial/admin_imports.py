@@ -309,6 +309,7 @@ class DataAdminMixin(ImportExportMixin, AdminMixin):  # type: ignore[misc]
                 user=signed_in(request),
                 channel=Channel.IMPORT,
                 keep_rows=PREVIEW_ROWS if dry_run else 0,
+                list_drafts=not dry_run,
             )
 
     def report(self, request: HttpRequest, outcome: ImportOutcome) -> None:

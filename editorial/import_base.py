@@ -44,7 +44,7 @@ from editorial.import_widgets import (
     key_cell,
 )
 from editorial.models import Channel
-from editorial.seen_keys import SeenKeys
+from editorial.seen_keys import SeenKeys, SpillingMap
 
 PRELOAD_CHUNK = 2000
 logger = logging.getLogger("editorial.imports")
@@ -118,7 +118,8 @@ class ArchiveResource(resources.ModelResource):
         super().__init__(**kwargs)
         self.user: AbstractBaseUser | None = None
         self.channel: Channel | None = None
-        self.touched: dict[int, int] = {}  # version → incident, of every version written to
+        # version → incident, of every version written to (flat memory: editorial.seen_keys)
+        self.touched = SpillingMap()
         self.drafts: dict[int, IncidentVersion] = {}
         self.incidents_by_slug: dict[str, Incident] = {}
         self.versions: dict[int, IncidentVersion] = {}
@@ -565,7 +566,7 @@ class ArchiveResource(resources.ModelResource):
                 incident=version.incident, user=self.user, from_version=version, trusted=True
             )
             self.drafts[version.incident_id] = draft
-        self.touched[draft.pk] = draft.incident_id
+        self.touched.add(draft.pk, draft.incident_id)
         return draft
 
     def incident_for(self, row: Mapping[str, Any], column: str = "incident") -> Incident:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,42 +64,47 @@ def file_import(
     channel: Channel,
     progress: Callable[[int, float], None] | None = None,
     keep_rows: int = 0,
+    list_drafts: bool = False,
 ) -> ImportOutcome:
     """Import every chunk in one transaction: an error in any chunk rolls back the chunks
     before it too, and a dry run rolls everything back at the end. Up to ``keep_rows`` rows
     of each kind (changed, new, unchanged) are kept for a preview; the rest are counted and
-    let go."""
+    let go. ``list_drafts``: name the drafts written to (the admin links them); the command
+    line counts rows, and a million rows' drafts would only take memory."""
     resource.in_chunks = True
     outcome = ImportOutcome(totals=Counter(), rows=0)
-    try:
-        for dataset in chunks:
-            resource.row_offset = outcome.rows
-            result = resource.import_data(
-                dataset, raise_errors=False, file_name=file_name, user=user, channel=channel
+    # What the import keeps of every row goes once it is used: the file's keys once every row
+    # is read, the drafts written to once their history is written.
+    with closing(resource.touched):
+        try:
+            for dataset in chunks:
+                resource.row_offset = outcome.rows
+                result = resource.import_data(
+                    dataset, raise_errors=False, file_name=file_name, user=user, channel=channel
+                )
+                if result.has_errors() or result.has_validation_errors():
+                    raise ImportFailed(error_lines(result, outcome.rows))
+                if keep_rows:
+                    keep(outcome, result.rows, first=outcome.rows + 2, limit=keep_rows)
+                outcome.totals.update(result.totals)
+                outcome.rows += len(dataset)
+                if progress:
+                    progress(outcome.rows, getattr(chunks, "fraction", 1.0))
+        finally:
+            resource.seen_keys.close()  # (the first chunk's before_import makes it anew)
+        if not outcome.rows:
+            raise UploadRefused(
+                gettext("“{name}” has no rows below its header.").format(name=Path(file_name).name)
             )
-            if result.has_errors() or result.has_validation_errors():
-                raise ImportFailed(error_lines(result, outcome.rows))
-            if keep_rows:
-                keep(outcome, result.rows, first=outcome.rows + 2, limit=keep_rows)
-            outcome.totals.update(result.totals)
-            outcome.rows += len(dataset)
-            if progress:
-                progress(outcome.rows, getattr(chunks, "fraction", 1.0))
-    finally:
-        resource.seen_keys.close()  # the file's keys, once every row is read
-    if not outcome.rows:
-        raise UploadRefused(
-            gettext("“{name}” has no rows below its header.").format(name=Path(file_name).name)
+        # Only the resources that link rows to one another check those links at the end.
+        relation_problems: Callable[[], list[str]] = getattr(resource, "relation_problems", list)
+        if problems := relation_problems():
+            raise ImportFailed(problems)
+        resource.record_import(
+            file_name, outcome.totals, outcome.rows, dry_run=dry_run, channel=channel
         )
-    # Only the resources that link rows to one another check those links at the end.
-    relation_problems: Callable[[], list[str]] = getattr(resource, "relation_problems", list)
-    if problems := relation_problems():
-        raise ImportFailed(problems)
-    resource.record_import(
-        file_name, outcome.totals, outcome.rows, dry_run=dry_run, channel=channel
-    )
+        outcome.drafts = list(resource.touched) if list_drafts else []
     outcome.held = len(getattr(resource, "held", []))
-    outcome.drafts = list(resource.touched)
     if dry_run:
         transaction.set_rollback(True)
     return outcome

@@ -176,7 +176,7 @@ class IncidentResource(ArchiveResource):
                 )
             except services.WorkflowError as refusal:
                 raise ValidationError({"slug": str(refusal)}) from None
-            self.touched[instance.pk] = instance.incident_id
+            self.touched.add(instance.pk, instance.incident_id)
         else:
             draft = self.editable_draft(instance)
             imported = {field.attribute for field in self.get_import_fields() if field.attribute}

@@ -1,9 +1,10 @@
-"""The keys a long import file has given so far, each with its row, in flat memory.
+"""What a long import keeps of every row, in flat memory: the keys the file has given (a key
+must be unique in the whole file, though the file is read in chunks) and the drafts it wrote
+to (each gets one history entry at the end).
 
-A file is read in chunks so that its length does not decide the import's memory, but a key
-must be unique in the whole file. The keys are kept as 64-bit digests; past a few thousand,
-they go into a private SQLite table in a temporary file (deleted as soon as it is opened, so
-nothing is left behind whatever happens), and memory holds only the latest few thousand.
+Each is a map of integers. The latest few thousand entries are held in a dict; the others go
+into a private SQLite table in a temporary file, deleted as soon as it is opened, so nothing is
+left behind whatever happens.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import hashlib
 import os
 import sqlite3
 import tempfile
+from collections.abc import Iterator
 
-IN_MEMORY = 10_000  # digests held in a dict before they are written to the table
+IN_MEMORY = 10_000  # entries held in a dict before they are written to the table
 
 
 def digest_of(key: str) -> int:
@@ -21,41 +23,81 @@ def digest_of(key: str) -> int:
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), signed=True)
 
 
-class SeenKeys:
+class SpillingMap:
+    """A map of integers to integers that keeps the first value given for a key and gives its
+    entries back in the order their keys were first given."""
+
     def __init__(self) -> None:
         self.recent: dict[int, int] = {}
         self.table: sqlite3.Connection | None = None
+        self.written = 0
 
-    def row_of(self, key: str) -> int | None:
-        """The row that gave ``key`` first, or None."""
-        digest = digest_of(key)
-        if digest in self.recent:
-            return self.recent[digest]
+    def get(self, key: int) -> int | None:
+        if key in self.recent:
+            return self.recent[key]
         if self.table is None:
             return None
-        found = self.table.execute("SELECT row FROM seen WHERE digest = ?", (digest,)).fetchone()
+        found = self.table.execute("SELECT value FROM map WHERE key = ?", (key,)).fetchone()
         return found[0] if found else None
 
-    def add(self, key: str, row: int) -> None:
-        self.recent[digest_of(key)] = row
+    def __getitem__(self, key: int) -> int:
+        value = self.get(key)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def add(self, key: int, value: int) -> None:
+        if self.get(key) is not None:
+            return
+        self.recent[key] = value
         if len(self.recent) >= IN_MEMORY:
             self.flush()
 
+    def __len__(self) -> int:
+        return self.written + len(self.recent)
+
+    def items(self) -> Iterator[tuple[int, int]]:
+        if self.table is not None:
+            yield from self.table.execute("SELECT key, value FROM map ORDER BY rowid")
+        yield from list(self.recent.items())
+
+    def __iter__(self) -> Iterator[int]:
+        return (key for key, _ in self.items())
+
     def flush(self) -> None:
         if self.table is None:
-            handle, path = tempfile.mkstemp(prefix="archive-import-keys-", suffix=".sqlite3")
+            handle, path = tempfile.mkstemp(prefix="archive-import-", suffix=".sqlite3")
             os.close(handle)
             self.table = sqlite3.connect(path)
             os.unlink(path)  # the open connection keeps the file until it is closed
             self.table.executescript(
                 "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
-                "CREATE TABLE seen (digest INTEGER PRIMARY KEY, row INTEGER NOT NULL);"
+                "CREATE TABLE map (key INTEGER NOT NULL UNIQUE, value INTEGER NOT NULL);"
             )
-        self.table.executemany("INSERT INTO seen VALUES (?, ?)", self.recent.items())
+        self.table.executemany("INSERT INTO map VALUES (?, ?)", self.recent.items())
+        self.written += len(self.recent)
         self.recent.clear()
 
     def close(self) -> None:
         self.recent.clear()
+        self.written = 0
         if self.table is not None:
             self.table.close()
             self.table = None
+
+
+class SeenKeys:
+    """The keys a file has given so far, as 64-bit digests, each with the row that gave it."""
+
+    def __init__(self) -> None:
+        self.rows = SpillingMap()
+
+    def row_of(self, key: str) -> int | None:
+        """The row that gave ``key`` first, or None."""
+        return self.rows.get(digest_of(key))
+
+    def add(self, key: str, row: int) -> None:
+        self.rows.add(digest_of(key), row)
+
+    def close(self) -> None:
+        self.rows.close()

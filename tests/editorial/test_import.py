@@ -20,7 +20,7 @@ from archive.models import (
     State,
     estimate_ref,
 )
-from editorial.models import HistoryEntry
+from editorial.models import Action, HistoryEntry
 from editorial.resources import (
     ActorResource,
     CitationResource,
@@ -878,7 +878,36 @@ def test_keys_given_long_before_are_still_found_once_they_are_kept_on_disk(
         err.getvalue()
     )
     assert not Estimate.objects.exists()
-    assert not list(tmp_path.glob("archive-import-keys-*"))
+    assert not list(tmp_path.glob("archive-import-*"))
     run_chunked(tmp_path, numbered_estimates(25))
     assert katyn.versions.get().estimates.count() == 25
-    assert not list(tmp_path.glob("archive-import-keys-*"))
+    assert not list(tmp_path.glob("archive-import-*"))
+
+
+@pytest.mark.django_db
+def test_drafts_written_to_long_before_get_one_history_entry_each_once_kept_on_disk(
+    tmp_path, katyn_source, monkeypatch
+):
+    """Past a few thousand drafts the import keeps the drafts it wrote to in a private table in
+    a temporary file (flat memory for a million rows); each still gets one import entry, also
+    when the file comes back to it after it went to the table, and no file is left behind."""
+    monkeypatch.setattr("editorial.seen_keys.IN_MEMORY", 3)
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    slugs = [f"incident-{n}" for n in range(1, 6)]
+    for slug in slugs:
+        make_published(slug, title=slug.title())
+    rows = [
+        f"{slug}-f{n},{slug},killed,,{n},,exact,{n},NKVD,1940,,,naimark-1995,p. {n},"
+        for n in range(1, 4)
+        for slug in slugs
+    ]
+    output = run_chunked(tmp_path, estimates_file(*rows), chunk_rows="4")
+    assert "15 new" in output
+    for slug in slugs:
+        draft = Incident.objects.get(slug=slug).versions.get(state=State.DRAFT)
+        figures = draft.estimates.filter(ref__contains="-f").values_list("best", flat=True)
+        assert sorted(figures) == [1, 2, 3]
+        entries = HistoryEntry.objects.filter(version=draft, action=Action.IMPORT)
+        assert entries.count() == 1, slug
+    assert HistoryEntry.objects.filter(action=Action.IMPORT).count() == 5
+    assert not list(tmp_path.glob("archive-import-*"))
