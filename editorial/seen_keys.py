@@ -46,6 +46,9 @@ class SpillingMap:
             raise KeyError(key)
         return value
 
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, int) and self.get(key) is not None
+
     def add(self, key: int, value: int) -> None:
         if self.get(key) is not None:
             return

@@ -3,21 +3,23 @@
 # begins through it instead of walking the list from the archive's first day. Built
 # CONCURRENTLY, so a large archive keeps publishing meanwhile. SQLite has no range type and
 # gets nothing; the index is the database's alone, not the models' (a table SQLite rebuilds
-# would otherwise be given an index it cannot make).
+# would otherwise be given an index it cannot make). A concurrent build that was interrupted
+# leaves an invalid index of the name behind, which the planner ignores: it is dropped first.
 
 from django.db import migrations
 
+DROP = "DROP INDEX CONCURRENTLY IF EXISTS version_span"
 CREATE = """
-CREATE INDEX CONCURRENTLY IF NOT EXISTS version_span ON archive_incidentversion
+CREATE INDEX CONCURRENTLY version_span ON archive_incidentversion
 USING gist (daterange(date_earliest, date_latest, '[]')) WHERE state = 'published'
 """
-DROP = "DROP INDEX CONCURRENTLY IF EXISTS version_span"
 
 
-def on_postgresql(sql):
+def on_postgresql(*statements):
     def run(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
+            for sql in statements:
+                schema_editor.execute(sql)
 
     return run
 
@@ -30,5 +32,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(on_postgresql(CREATE), on_postgresql(DROP), elidable=False),
+        migrations.RunPython(on_postgresql(DROP, CREATE), on_postgresql(DROP), elidable=False),
     ]

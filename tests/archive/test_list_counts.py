@@ -181,3 +181,22 @@ def test_on_postgresql_the_incidents_going_on_are_found_by_the_index_of_spans(ar
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "version_span" in plan, plan
+
+
+@pytest.mark.django_db
+def test_the_runs_read_as_one_list_by_any_index(around_1941):
+    from archive.caching import Runs
+    from archive.filters import IncidentFilter
+    from archive.models import IncidentVersion
+
+    published = IncidentVersion.objects.published().listed()
+    filtered = IncidentFilter({"year_from": "1941"}, queryset=published)
+    whole = list(filtered.qs.values_list("pk", flat=True))
+    keys = Runs(filtered.runs(), len(whole))
+    assert len(keys) == 7 and len(filtered.runs()) == 2
+    assert [keys[i] for i in range(-7, 7)] == whole + whole
+    assert list(keys) == whole and keys[2:5] == whole[2:5] and keys[5:50] == whole[5:]
+    with pytest.raises(IndexError):
+        keys[7]
+    with pytest.raises(IndexError):
+        keys[-8]
