@@ -67,7 +67,29 @@ def place_name(number: int) -> tuple[str, tuple]:
     return name, country
 
 
-class Places(Sequence[tuple[int, str, str]]):
+class Rows[T](Sequence[T]):
+    """Records the generator wrote, by position, kept as arrays (``ids`` and more) rather
+    than as tuples: a subclass says what the row at a position is."""
+
+    ids: array[int]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[T]: ...
+    def __getitem__(self, index: int | slice) -> T | list[T]:
+        if isinstance(index, slice):
+            return [self.row(i) for i in range(*index.indices(len(self)))]
+        return self.row(index)
+
+    def row(self, index: int) -> T:
+        raise NotImplementedError
+
+
+class Places(Rows[tuple[int, str, str]]):
     """The places written, as (id, name, country), held as two arrays of numbers: a place's name
     and country follow from its number (place_name). A third of a million places take 5 MB."""
 
@@ -75,16 +97,7 @@ class Places(Sequence[tuple[int, str, str]]):
         self.ids = array("q")
         self.numbers = array("q")
 
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    @overload
-    def __getitem__(self, index: int) -> tuple[int, str, str]: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[tuple[int, str, str]]: ...
-    def __getitem__(self, index: int | slice) -> tuple[int, str, str] | list[tuple[int, str, str]]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
+    def row(self, index: int) -> tuple[int, str, str]:
         name, country = place_name(self.numbers[index])
         return self.ids[index], name, country[0]
 
@@ -94,7 +107,7 @@ class Places(Sequence[tuple[int, str, str]]):
             self.numbers.append(number)
 
 
-class Sources(Sequence[tuple[int, str, int]]):
+class Sources(Rows[tuple[int, str, int]]):
     """The sources written, as (id, lead name, year), in arrays and one list of shared names."""
 
     def __init__(self) -> None:
@@ -103,16 +116,7 @@ class Sources(Sequence[tuple[int, str, int]]):
         self.leads: list[str] = []
         self.known: dict[str, str] = {}  # one string per lead name (a few hundred)
 
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    @overload
-    def __getitem__(self, index: int) -> tuple[int, str, int]: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[tuple[int, str, int]]: ...
-    def __getitem__(self, index: int | slice) -> tuple[int, str, int] | list[tuple[int, str, int]]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
+    def row(self, index: int) -> tuple[int, str, int]:
         return self.ids[index], self.leads[index], self.years[index]
 
     def extend(self, written: Iterable[tuple[int, str, int]]) -> None:
