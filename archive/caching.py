@@ -95,10 +95,10 @@ class Runs(Sequence[int]):
     def __getitem__(self, index: slice) -> list[int]: ...
     def __getitem__(self, index: int | slice) -> int | list[int]:
         if isinstance(index, int):
-            found = self[index % len(self) : index % len(self) + 1] if len(self) else []
-            if not found or not -len(self) <= index < len(self):
+            if not -len(self) <= index < len(self):
                 raise IndexError(index)
-            return found[0]
+            position = index % len(self)
+            return self[position : position + 1][0]
         start, stop = index.start or 0, len(self) if index.stop is None else index.stop
         keys: list[int] = []
         for run, size in zip(self.runs, [*self.sizes, None], strict=True):

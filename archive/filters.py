@@ -8,6 +8,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.contrib.postgres.fields import DateRangeField
+from django.core.validators import EMPTY_VALUES
 from django.db import connection
 from django.db.backends.postgresql.psycopg_any import DateRange
 from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, Value
@@ -25,6 +26,25 @@ class YearFilter(django_filters.NumberFilter):
         super().__init__(*args, min_value=1, max_value=9999, **kwargs)
 
 
+class LinkedFilter(django_filters.CharFilter):
+    """Versions linked through ``relation`` (a many-to-many field) to a record whose field,
+    one of ``lookups``, has the value. It asks whether such a link exists rather than joining
+    the links: no row is repeated (so no DISTINCT), and the database can walk the list in its
+    order and stop at a page's worth, which a join followed by a sort of every match cannot."""
+
+    def __init__(self, relation: str, *lookups: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.relation, self.lookups = relation, lookups
+
+    def filter(self, qs: QuerySet[Any], value: str) -> QuerySet[Any]:
+        if value in EMPTY_VALUES:
+            return qs
+        either = Q()
+        for lookup in self.lookups:
+            either |= Q(**{lookup: value})
+        return qs.filter(linked(self.relation, either))
+
+
 class StableOrderingFilter(django_filters.OrderingFilter):
     """The order a reader chose, then the key: rows that tie (a year-only date, a repeated
     title) keep one order, so paging never shows one twice or skips one."""
@@ -36,15 +56,18 @@ class StableOrderingFilter(django_filters.OrderingFilter):
 
 class IncidentFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"), max_length=200)
-    country = django_filters.CharFilter(method="filter_country", label=_("Country"), max_length=100)
-    category = django_filters.CharFilter(
-        method="filter_category", label=_("Category"), max_length=100
+    country = LinkedFilter("places", "place__country__iexact", label=_("Country"), max_length=100)
+    category = LinkedFilter("categories", "category__slug", label=_("Category"), max_length=100)
+    # A parent organisation's page includes what its units did.
+    perpetrator = LinkedFilter(
+        "perpetrators",
+        "actor__slug",
+        "actor__parent__slug",
+        label=_("Perpetrator"),
+        max_length=200,
     )
-    perpetrator = django_filters.CharFilter(
-        method="filter_perpetrator", label=_("Perpetrator"), max_length=200
-    )
-    victim_group = django_filters.CharFilter(
-        method="filter_victim_group", label=_("Victim group"), max_length=200
+    victim_group = LinkedFilter(
+        "victim_groups", "victimgroup__slug", label=_("Victim group"), max_length=200
     )
     context = django_filters.CharFilter(
         field_name="context__slug", label=_("Context"), max_length=200
@@ -95,33 +118,6 @@ class IncidentFilter(django_filters.FilterSet):
         self, queryset: QuerySet[IncidentVersion], name: str, value: str
     ) -> QuerySet[IncidentVersion]:
         return search(queryset, value)
-
-    # The filters on a version's records ask whether a link exists rather than joining the
-    # links: no row is repeated (so no DISTINCT), and the database can walk the list in its
-    # order and stop at a page's worth, which a join followed by a sort of every match cannot.
-
-    def filter_category(
-        self, queryset: QuerySet[IncidentVersion], name: str, value: str
-    ) -> QuerySet[IncidentVersion]:
-        return queryset.filter(linked("categories", category__slug=value))
-
-    def filter_victim_group(
-        self, queryset: QuerySet[IncidentVersion], name: str, value: str
-    ) -> QuerySet[IncidentVersion]:
-        return queryset.filter(linked("victim_groups", victimgroup__slug=value))
-
-    def filter_country(
-        self, queryset: QuerySet[IncidentVersion], name: str, value: str
-    ) -> QuerySet[IncidentVersion]:
-        return queryset.filter(linked("places", place__country__iexact=value))
-
-    def filter_perpetrator(
-        self, queryset: QuerySet[IncidentVersion], name: str, value: str
-    ) -> QuerySet[IncidentVersion]:
-        # A parent organisation's page includes what its units did.
-        return queryset.filter(
-            linked("perpetrators", Q(actor__slug=value) | Q(actor__parent__slug=value))
-        )
 
 
 class Span(Func):
