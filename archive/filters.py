@@ -132,7 +132,7 @@ class Span(Func):
         super().__init__(F("date_earliest"), F("date_latest"), Value("[]"))
 
 
-def linked(relation: str, *conditions: Q, **lookups: str) -> Exists:
+def linked(relation: str, *conditions: Q, **lookups: object) -> Exists:
     """Whether the version is linked through ``relation`` (a many-to-many field) to a record
     meeting the conditions."""
     links = getattr(IncidentVersion, relation).through.objects

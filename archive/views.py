@@ -18,7 +18,7 @@ from django.views.decorators.http import require_safe
 
 from archive import pages
 from archive.caching import filter_key, memoised, page_with_kept_count
-from archive.filters import IncidentFilter
+from archive.filters import IncidentFilter, linked
 from archive.models import (
     Actor,
     Category,
@@ -293,8 +293,7 @@ def country_detail(request: HttpRequest, slug: str) -> HttpResponse:
     versions = (
         IncidentVersion.objects.published()
         .with_incident()
-        .filter(places__country__in=spellings)
-        .distinct()
+        .filter(linked("places", place__country__in=spellings))
     )
     return _browse(request, Country(spellings[0]), versions)
 
@@ -307,13 +306,18 @@ def _browse(
     *,
     with_totals: bool = True,
 ) -> HttpResponse:
-    # Reference records are public only through a published incident.
-    page = page_of(request, versions.listed().translated(language=get_language()))
+    # Reference records are public only through a published incident. Like the incident
+    # list, a page reads its keys and then its rows, and the count and totals are worked out
+    # once per publication (every page of a category shares them).
+    listed = versions.listed()
+    page = page_with_kept_count(listed, PAGE_SIZE, request.GET.get("page"), get_language())
     if not page.paginator.count:
         return render(request, "404.html", status=404)
     context: dict[str, Any] = {"subject": subject, "page": page}
     if with_totals:
-        context["totals"] = totals(versions)
+        context["totals"] = memoised(
+            "totals", lambda: totals(versions), str(versions.order_by().query)
+        )
     return render(request, template, context)
 
 
